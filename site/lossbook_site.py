@@ -1,0 +1,175 @@
+"""Local Sphinx extension for the lossbook site (listed in ``_config.yml``).
+
+What it does, each for a reason given in issue #5:
+
+* makes sure the self-hosted MathJax is in ``site/_vendor`` before Sphinx
+  checks ``html_extra_path`` (vendoring it from ``node_modules`` if needed);
+* removes the duplicate inline ``const THEBE_JS_URL = ...`` script that
+  sphinx-thebe adds twice (a ``SyntaxError`` on every page otherwise);
+* adds ``static/lossbook-site.css`` and ``static/lossbook-site.js`` (white
+  backgrounds for figures in dark mode; accessible names of the theme's
+  buttons);
+* gives the numbered footnotes of numpydoc "References" sections names that
+  are unique per object, so the API page, which holds many docstrings, has no
+  duplicate ``[1]`` targets;
+* provides the ``lossbook-api`` directive, which documents every name in
+  ``lossbook.__all__``, grouped by the module it is defined in, so the API
+  page grows with the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+
+
+# --- self-hosted MathJax --------------------------------------------------
+
+def _ensure_vendor(app: Sphinx, config) -> None:
+    if (HERE / "_vendor" / "mathjax" / "tex-chtml.js").exists():
+        return
+    sys.path.insert(0, str(HERE))
+    try:
+        import vendor  # site/vendor.py
+    finally:
+        sys.path.remove(str(HERE))
+    vendor.vendor()  # exits with "run `npm ci`" if node_modules is missing
+    logger.info("lossbook_site: vendored MathJax into site/_vendor")
+
+
+# --- sphinx-thebe's duplicate inline script ---------------------------------
+
+def _dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        attrs = getattr(js, "attributes", {})
+        # sphinx-thebe's inline script arrives once with filename None and
+        # once with "": compare what the tag will say.
+        key = (getattr(js, "filename", js) or "",
+               tuple(sorted((k, v) for k, v in attrs.items() if k != "priority")))
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(js)
+    if len(unique) != len(scripts):
+        context["script_files"] = unique
+
+
+# --- numpydoc "References": unique footnote labels per object --------------
+
+_FOOTNOTE_DEF = re.compile(r"^(\s*\.\.\s+)\[(\d+)\]")
+_FOOTNOTE_REF = re.compile(r"\[(\d+)\]_")
+
+
+def _unique_footnotes(app, what, name, obj, options, lines):
+    """Turn ``[1]_`` / ``.. [1]`` into ``[#<name>-1]_`` / ``.. [#<name>-1]``.
+
+    Auto-numbered named footnotes render as numbers, are unique within the
+    page, and link each reference to its own object's list.
+    """
+    if not any(_FOOTNOTE_DEF.match(line) for line in lines):
+        return
+    prefix = re.sub(r"[^0-9A-Za-z]+", "-", name).strip("-")
+    for i, line in enumerate(lines):
+        line = _FOOTNOTE_DEF.sub(lambda m: f"{m.group(1)}[#{prefix}-{m.group(2)}]", line)
+        lines[i] = _FOOTNOTE_REF.sub(lambda m: f"[#{prefix}-{m.group(1)}]_", line)
+
+
+# --- the API reference, driven by lossbook.__all__ ---------------------------
+
+def _defining_module(package, name: str) -> str:
+    """The module a public name comes from: ``__module__`` for functions and
+    classes; for data (constants), the first submodule that holds the same
+    object, else the package itself."""
+    obj = getattr(package, name)
+    if isinstance(obj, type) or inspect.isroutine(obj):
+        return getattr(obj, "__module__", None) or package.__name__
+    prefix = package.__name__ + "."
+    for modname in sorted(m for m in sys.modules if m.startswith(prefix)):
+        if vars(sys.modules[modname]).get(name, _MISSING) is obj:
+            return modname
+    return package.__name__
+
+
+_MISSING = object()
+
+
+class LossbookAPI(SphinxDirective):
+    """Document every public name of a package, grouped by defining module.
+
+    Usage (in MyST)::
+
+        ```{lossbook-api} lossbook
+        ```
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        package = self.arguments[0]
+        module = importlib.import_module(package)
+        names = list(getattr(module, "__all__", []))
+        if not names:
+            logger.warning("%s.__all__ is empty or missing: the API page lists nothing",
+                           package, location=self.get_location())
+        groups: dict[str, list[str]] = defaultdict(list)
+        for name in names:
+            groups[_defining_module(module, name)].append(name)
+
+        rst: list[str] = []
+        for origin in sorted(groups):
+            public = ".".join(p.lstrip("_") for p in origin.split("."))
+            title = f"``{public}``"
+            rst += [title, "-" * len(title), ""]
+            doc = (importlib.import_module(origin).__doc__ or "").strip()
+            if doc:
+                rst += [doc.splitlines()[0], ""]
+            rst += [".. autosummary::", "   :nosignatures:", ""]
+            rst += [f"   ~{package}.{name}" for name in groups[origin]]
+            rst.append("")
+            for name in groups[origin]:
+                obj = getattr(module, name)
+                kind = ("autoclass" if isinstance(obj, type) else
+                        "autofunction" if inspect.isroutine(obj) else "autodata")
+                rst += [f".. {kind}:: {package}.{name}", ""]
+                if kind == "autoclass":
+                    rst += ["   :members:", ""]
+        node = nodes.section()
+        node.document = self.state.document
+        source = self.get_source_info()[0]
+        content = StringList(rst, source=source)
+        nested_parse_with_titles(self.state, content, node)
+        self.env.note_dependency(module.__file__)
+        return node.children
+
+
+def setup(app: Sphinx):
+    app.setup_extension("sphinx.ext.autodoc")
+    app.connect("config-inited", _ensure_vendor, priority=100)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
+    app.add_directive("lossbook-api", LossbookAPI)
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file("lossbook-site.css")
+    app.add_js_file("lossbook-site.js", defer="defer")
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
