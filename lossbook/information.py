@@ -31,9 +31,11 @@ def _distribution(x, name):
 
 
 def _distribution_pair(p, q):
-    p = _distribution(p, "p")
-    q = _distribution(q, "q")
+    p = as_float_array(p, "p")
+    q = as_float_array(q, "q")
     check_same_shape(p, q, ("p", "q"))
+    check_distributions(p, "p")
+    check_distributions(q, "q")
     dtype = np.result_type(p.dtype, q.dtype)
     return p.astype(dtype, copy=False), q.astype(dtype, copy=False)
 
