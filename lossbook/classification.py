@@ -336,13 +336,18 @@ def squared_hinge(y_true, y_pred, *, reduction="mean"):
 
 
 def categorical_hinge(y_true, y_pred, *, reduction="mean"):
-    r"""Multi-class hinge loss of Crammer and Singer, as in Keras.
+    r"""Multi-class hinge loss in the form Keras computes it.
 
     .. math::
 
-        \ell(y, f) = \max\left(0,\; 1 + \max_{c \ne t} f_c - f_t\right)
+        \ell(y, f) = \max\left(0,\; 1 + \max_c (1 - y_c) f_c - \sum_c y_c f_c\right)
 
-    where :math:`t` is the true class of the one-hot row :math:`y`.
+    For a one-hot row with true class :math:`t` this is the hinge of
+    Crammer and Singer, :math:`\max(0, 1 + \max_{c \ne t} f_c - f_t)`, whenever
+    some wrong class has a non-negative score; when every wrong score is
+    negative, the true class's masked entry (0) wins the inner maximum, so the
+    loss is :math:`\max(0, 1 - f_t)`. lossbook keeps Keras' formula so that the
+    two agree exactly.
 
     Parameters
     ----------
@@ -396,9 +401,10 @@ def exponential_loss(y_true, y_pred, *, reduction="mean"):
     Returns
     -------
     ndarray
-        Shape ``()``, or ``y_pred.shape[:-1]`` for ``"none"``. Grows
-        exponentially with a wrong margin, so it overflows to ``inf`` (with
-        an error, not silently) for margins below about -709 in float64.
+        Shape ``()``, or ``y_pred.shape[:-1]`` for ``"none"``. It grows
+        exponentially with a wrong margin and overflows to ``inf`` (NumPy
+        warns with a ``RuntimeWarning``) for margins below about -709 in
+        float64.
 
     References
     ----------

@@ -1,0 +1,85 @@
+"""Regression losses: worked examples with sources, reductions, dtypes, shapes, stability."""
+
+import numpy as np
+import pytest
+
+import lossbook as lb
+
+REGRESSION = [lb.mean_squared_error, lb.mean_absolute_error, lb.huber, lb.log_cosh, lb.epsilon_insensitive]
+
+
+class TestWorkedExamples:
+    def test_keras_docs_mse(self):
+        # keras.io/api/losses/regression_losses: MeanSquaredError()([[0.], [1.]], [[1.], [1.]]) = 0.5
+        assert lb.mean_squared_error([[0.0], [1.0]], [[1.0], [1.0]]) == 0.5
+
+    def test_keras_docs_mae(self):
+        # keras.io: MeanAbsoluteError()([[0.], [0.]], [[1.], [1.]]) = 1.0
+        assert lb.mean_absolute_error([[0.0], [0.0]], [[1.0], [1.0]]) == 1.0
+
+    def test_keras_docs_huber(self):
+        # keras.io: Huber()([[0], [1]], [[0.6], [0.4]]) = 0.18 (0.5*0.36 and 0.5*0.36, averaged)
+        assert lb.huber([[0.0], [1.0]], [[0.6], [0.4]]) == pytest.approx(0.18, rel=1e-15)
+
+    def test_deep_learning_from_scratch_sum_squared_error(self):
+        # Saito (2016), section 4.2.1: 0.097500000000000031 and 0.59750000000000003
+        t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        y1 = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+        y2 = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]
+        assert lb.sum_squared_error(t, y1) == pytest.approx(0.0975, rel=1e-12)
+        assert lb.sum_squared_error(t, y2) == pytest.approx(0.5975, rel=1e-12)
+
+
+class TestDefinitions:
+    def test_huber_is_quadratic_inside_and_linear_outside(self):
+        e = np.array([0.0, 0.5, 1.0, 2.0, -3.0])
+        per = lb.huber(np.zeros((5, 1)), e[:, None], delta=1.0, reduction="none")
+        np.testing.assert_allclose(per, [0.0, 0.125, 0.5, 1.5, 2.5])
+        # delta scales the switch point: inside delta=2 everything up to 2 is quadratic
+        per2 = lb.huber(np.zeros((5, 1)), e[:, None], delta=2.0, reduction="none")
+        np.testing.assert_allclose(per2, [0.0, 0.125, 0.5, 2.0, 4.0])
+
+    def test_log_cosh_is_stable_and_matches_definition(self, rng):
+        e = rng.normal(scale=3, size=(4, 6))
+        np.testing.assert_allclose(
+            lb.log_cosh(np.zeros_like(e), e, reduction="none"), np.log(np.cosh(e)).mean(-1), rtol=1e-12
+        )
+        assert lb.log_cosh([0.0], [1e4]) == pytest.approx(1e4 - np.log(2), rel=1e-15)
+
+    def test_epsilon_insensitive_zero_inside_tube_and_mae_at_zero(self, rng):
+        assert lb.epsilon_insensitive([0.0, 0.0], [0.05, -0.1], epsilon=0.1) == 0.0
+        a, b = rng.normal(size=(2, 5, 3))
+        assert lb.epsilon_insensitive(a, b, epsilon=0) == pytest.approx(lb.mean_absolute_error(a, b))
+
+    def test_sum_squared_error_is_half_sum_over_everything(self, rng):
+        a, b = rng.normal(size=(2, 4, 3))
+        assert lb.sum_squared_error(a, b) == pytest.approx(0.5 * ((a - b) ** 2).sum(), rel=1e-14)
+        assert lb.sum_squared_error(a, b) == pytest.approx(0.5 * a.size * lb.mean_squared_error(a, b), rel=1e-14)
+
+
+@pytest.mark.parametrize("fn", REGRESSION)
+class TestReductions:
+    def test_none_gives_one_value_per_sample(self, fn, rng):
+        a, b = rng.normal(size=(2, 3, 4, 5))
+        per = fn(a, b, reduction="none")
+        assert per.shape == (3, 4)
+
+    def test_mean_and_sum(self, fn, rng):
+        a, b = rng.normal(size=(2, 6, 5))
+        per = fn(a, b, reduction="none")
+        assert fn(a, b) == pytest.approx(per.mean(), rel=1e-14)
+        assert fn(a, b, reduction="sum") == pytest.approx(per.sum(), rel=1e-14)
+
+    def test_float32_in_float32_out(self, fn, rng):
+        a, b = rng.normal(size=(2, 6, 5)).astype(np.float32)
+        assert fn(a, b).dtype == np.float32
+        assert fn(a, b, reduction="none").dtype == np.float32
+        assert fn([[1, 2]], [[0, 0]]).dtype == np.float64
+
+    def test_zero_for_perfect_predictions(self, fn, rng):
+        a = rng.normal(size=(4, 3))
+        assert fn(a, a) == 0.0
+
+    def test_y_true_is_cast_to_y_pred_dtype(self, fn):
+        out = fn(np.array([[0.5, 1.0]], dtype=np.float64), np.array([[0.0, 1.0]], dtype=np.float32))
+        assert out.dtype == np.float32
