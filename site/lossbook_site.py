@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
 
 
 # --- self-hosted MathJax --------------------------------------------------
@@ -51,6 +52,33 @@ def _ensure_vendor(app: Sphinx, config) -> None:
         sys.path.remove(str(HERE))
     vendor.vendor()  # exits with "run `npm ci`" if node_modules is missing
     logger.info("lossbook_site: vendored MathJax into site/_vendor")
+
+
+# --- theme: fewer bytes, no console error, accessible names -------------------
+
+_FONTAWESOME_JS = re.compile(r'\s*<script[^>]*src="[^"]*/fontawesome\.js[^"]*"[^>]*></script>')
+
+
+def _without_fontawesome_js(html):
+    """Jinja filter used by templates/static/webpack-macros.html."""
+    from markupsafe import Markup
+
+    return Markup(_FONTAWESOME_JS.sub("", str(html)))
+
+
+def _theme_setup(app: Sphinx, config) -> None:
+    # The theme's templates use ours first (templates/: accessible names of the
+    # search and colour-mode buttons, no fontawesome.js).
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    # Without a default mode, pydata-sphinx-theme logs "Got invalid theme
+    # mode" as a console error on a reader's first visit.
+    config.html_context.setdefault("default_mode", "auto")
+
+
+def _add_filters(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        templates.environment.filters["lossbook_without_fontawesome_js"] = _without_fontawesome_js
 
 
 # --- sphinx-thebe's duplicate inline script ---------------------------------
@@ -94,6 +122,34 @@ def _unique_footnotes(app, what, name, obj, options, lines):
         lines[i] = _FOOTNOTE_REF.sub(lambda m: f"[#{prefix}-{m.group(1)}]_", line)
 
 
+# --- constants: their own ``#:`` comment, not their type's docstring --------
+
+def _constant_docs(app, what, name, obj, options, lines):
+    """A constant (``autodata``) re-exported by the package would show the
+    docstring of its type ("Convert a string or number to a floating point
+    number"). Use the ``#:`` comment above its assignment in the module that
+    defines it instead, or nothing."""
+    if what not in ("data", "attribute") or inspect.isroutine(obj) or isinstance(obj, type):
+        return
+    type_doc = inspect.cleandoc(type(obj).__doc__ or "")
+    if inspect.cleandoc("\n".join(lines)) != type_doc and lines:
+        return
+    lines[:] = []
+    package_name, _, attr = name.rpartition(".")
+    package = sys.modules.get(package_name)
+    if package is None:
+        return
+    from sphinx.pycode import ModuleAnalyzer, PycodeError
+
+    try:
+        analyzer = ModuleAnalyzer.for_module(_defining_module(package, attr))
+        comment = analyzer.find_attr_docs().get(("", attr))
+    except PycodeError:
+        comment = None
+    if comment:
+        lines.extend(comment)
+
+
 # --- the API reference, driven by lossbook.__all__ ---------------------------
 
 def _defining_module(package, name: str) -> str:
@@ -116,9 +172,10 @@ _MISSING = object()
 class LossbookAPI(SphinxDirective):
     """Document every public name of a package, grouped by defining module.
 
-    Usage (in MyST)::
+    Usage (in MyST; the generated autodoc directives are reStructuredText)::
 
-        ```{lossbook-api} lossbook
+        ```{eval-rst}
+        .. lossbook-api:: lossbook
         ```
     """
 
@@ -138,12 +195,15 @@ class LossbookAPI(SphinxDirective):
 
         rst: list[str] = []
         for origin in sorted(groups):
-            public = ".".join(p.lstrip("_") for p in origin.split("."))
-            title = f"``{public}``"
+            last = origin.rsplit(".", 1)[-1]
+            title = last.lstrip("_").replace("_", " ").capitalize() if origin != package else "Package"
             rst += [title, "-" * len(title), ""]
             doc = (importlib.import_module(origin).__doc__ or "").strip()
-            if doc:
-                rst += [doc.splitlines()[0], ""]
+            summary = doc.splitlines()[0] if doc else ""
+            if not any(part.startswith("_") for part in origin.split(".")):
+                summary = f"From ``{origin}``. {summary}"
+            if summary:
+                rst += [summary, ""]
             rst += [".. autosummary::", "   :nosignatures:", ""]
             rst += [f"   ~{package}.{name}" for name in groups[origin]]
             rst.append("")
@@ -166,8 +226,11 @@ class LossbookAPI(SphinxDirective):
 def setup(app: Sphinx):
     app.setup_extension("sphinx.ext.autodoc")
     app.connect("config-inited", _ensure_vendor, priority=100)
+    app.connect("config-inited", _theme_setup, priority=100)
+    app.connect("builder-inited", _add_filters)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
+    app.connect("autodoc-process-docstring", _constant_docs, priority=100)
     app.add_directive("lossbook-api", LossbookAPI)
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-site.css")

@@ -1,0 +1,395 @@
+"""Browser tests of the built book, page by page (issue #5).
+
+Serves ``_build/html`` on 127.0.0.1 and opens every HTML page of the built
+site in headless Debian Chromium (Playwright, ``/usr/bin/chromium``), checking
+what a reader gets:
+
+* no console error, page error or failed request, and no request to any host
+  but the local server (the site is self-contained; launch buttons fetch
+  nothing until clicked);
+* math typeset by MathJax: every ``.math`` element holds an ``mjx-container``,
+  no MathJax error, no raw ``\\(``, ``\\[``, ``$$`` or ``$...\\cmd...$`` left
+  in the text;
+* every image loaded, with non-empty alt text, on a white background in dark
+  mode;
+* every kernel-free widget twin (``figure.lossbook-twin``) responds to its
+  slider from the keyboard: the frame and the readout change;
+* no error output or traceback in any cell;
+* chapter pages (built from .ipynb) have the Binder, Colab and Thebe launch
+  buttons and the .ipynb download;
+* no serious or critical axe-core violation;
+* first load, everything included, weighs at most 4 MB.
+
+A screenshot of each page goes to ``_build/screenshots/``, and a per-page
+report (weight, figures, twins, axe) to ``_build/site-report.json`` and
+``_build/site-report.md``.
+
+Build the book first; the test fails (it does not skip) without it::
+
+    npm ci && jupyter-book build . -W -n --keep-going
+    python -m pytest tests/test_site.py -m site
+
+The tests are marked ``site`` and the default ``pytest`` run deselects them
+(``-m "not site"`` in pyproject.toml), since they need the built book.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+SCREENSHOTS = BUILD / "screenshots"
+REPORT_JSON = BUILD / "site-report.json"
+REPORT_MD = BUILD / "site-report.md"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+PAGE_BUDGET = 4_000_000  # bytes, everything a first load fetches
+BUILD_FIRST = (
+    f"{HTML.relative_to(ROOT)} does not exist: build the book first, with "
+    "`npm ci && jupyter-book build . -W -n --keep-going` in the repository root."
+)
+
+# Built pages that are not pages of the book: Sphinx's index and search
+# pages, and index.html, which Jupyter Book writes as a redirect to the root.
+NOT_BOOK_PAGES = {"genindex.html", "search.html", "py-modindex.html", "index.html"}
+NOT_BOOK_DIRS = {"_static", "_sources", "_images", "mathjax", "_downloads"}
+
+
+def _site_pages() -> list[str]:
+    if not HTML.is_dir():
+        return []
+    pages = []
+    for path in sorted(HTML.rglob("*.html")):
+        rel = path.relative_to(HTML)
+        if rel.parts[0] in NOT_BOOK_DIRS or rel.as_posix() in NOT_BOOK_PAGES:
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+PAGES = _site_pages()
+
+
+def _repository_url() -> str:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["repository"]["url"].rstrip("/"), config["repository"].get("branch", "main")
+
+
+# --- fixtures ----------------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript", ".mjs": "text/javascript", ".woff": "font/woff",
+        ".woff2": "font/woff2", ".svg": "image/svg+xml", ".json": "application/json",
+    }
+
+    def log_message(self, format, *args):  # noqa: A002 - silence the access log
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    if not HTML.is_dir():
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: `apt-get install -y chromium`", pytrace=False)
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS.relative_to(ROOT)} not found: run `npm ci`", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def report():
+    """Per-page results, written to _build/site-report.{json,md} at the end."""
+    pages: dict[str, dict] = {}
+    yield pages
+    if not pages or not BUILD.is_dir():
+        return
+    REPORT_JSON.write_text(json.dumps(
+        {"budget_bytes": PAGE_BUDGET, "pages": pages}, indent=2) + "\n")
+    lines = [
+        "| page | first load (KB) | requests | figures | twins | math | axe serious/critical | axe minor/moderate | problems |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    ]
+    for name, r in pages.items():
+        serious = ", ".join(v["id"] for v in r["axe"]["serious_or_critical"]) or "none"
+        lines.append(
+            f"| {name} | {r['weight_bytes'] / 1000:.0f} | {r['requests']} | {r['figures']} "
+            f"| {r['twins']} | {r['math']} | {serious} | {r['axe']['other_count']} "
+            f"| {len(r['problems'])} |")
+    total = sum(r["weight_bytes"] for r in pages.values())
+    heaviest = max(pages.items(), key=lambda kv: kv[1]["weight_bytes"])
+    lines += ["", f"{len(pages)} pages; heaviest first load: {heaviest[0]} "
+              f"({heaviest[1]['weight_bytes'] / 1e6:.2f} MB, budget "
+              f"{PAGE_BUDGET / 1e6:.0f} MB); mean {total / len(pages) / 1e6:.2f} MB."]
+    REPORT_MD.write_text("\n".join(lines) + "\n")
+
+
+# --- in-page checks (JavaScript run by Playwright) ---------------------------
+
+WAIT_FOR_MATHJAX = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;
+}"""
+
+CHECK_MATH = r"""() => {
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .MathJax';
+  const math = [...document.querySelectorAll('.math')].filter(el => !el.closest('pre, code'));
+  const unrendered = math.filter(el => !el.querySelector('mjx-container'))
+                         .map(el => el.textContent.trim().slice(0, 80));
+  const errors = [...document.querySelectorAll('mjx-merror')]
+                   .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 80));
+  const raw = [];
+  const root = document.querySelector('main') || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const pattern = /\\\(|\\\[|\$\$|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement && node.parentElement.closest(skip)) continue;
+    const m = node.textContent.match(pattern);
+    if (m) raw.push(node.textContent.trim().slice(0, 80));
+  }
+  return {count: math.length, rendered: document.querySelectorAll('mjx-container').length,
+          unrendered, errors, raw};
+}"""
+
+CHECK_IMAGES = """async () => {
+  const imgs = [...document.images];
+  for (const img of imgs) {
+    img.loading = 'eager';
+    try { await img.decode(); } catch (e) { /* reported below as not loaded */ }
+  }
+  return imgs.map(img => ({
+    src: (img.getAttribute('src') || '').slice(0, 80),
+    loaded: img.complete && img.naturalWidth > 0,
+    alt: img.getAttribute('alt'),
+    content: !!img.closest('.bd-article'),
+  }));
+}"""
+
+CHECK_DARK_IMAGES = """() => {
+  document.documentElement.dataset.theme = 'dark';
+  document.documentElement.dataset.mode = 'dark';
+  const bad = [];
+  for (const img of document.querySelectorAll('.bd-article img')) {
+    const bg = getComputedStyle(img).backgroundColor;
+    if (bg === 'transparent' || bg === 'rgba(0, 0, 0, 0)') {
+      bad.push((img.getAttribute('alt') || img.getAttribute('src') || '').slice(0, 80));
+    }
+  }
+  document.documentElement.dataset.theme = 'light';
+  document.documentElement.dataset.mode = 'light';
+  return bad;
+}"""
+
+CHECK_CELL_ERRORS = """() => {
+  const outputs = [...document.querySelectorAll(
+      '.output.stderr, .output.traceback, .output.error, .cell_output .traceback')];
+  const texts = [...document.querySelectorAll('.cell_output')]
+      .filter(el => /Traceback \\(most recent call last\\)|^\\w*Error: /m.test(el.innerText));
+  return [...outputs, ...texts].map(el => el.innerText.trim().slice(0, 200));
+}"""
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(' ')).slice(0, 10),
+  }));
+}"""
+
+
+# --- the test ------------------------------------------------------------------
+
+def test_site_is_built():
+    assert HTML.is_dir(), BUILD_FIRST
+    assert PAGES, f"no book pages found under {HTML.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("page_path", PAGES or ["(no build: run jupyter-book build first)"])
+def test_page(page_path, site_url, browser, report):
+    if not PAGES:
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    origin = urlsplit(site_url).netloc
+    problems: list[str] = []
+    foreign: list[str] = []
+    requests = []
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  service_workers="block")
+    page = context.new_page()
+
+    def route(route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https") and url.netloc != origin:
+            foreign.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfinished", lambda r: requests.append(r))
+    page.on("requestfailed", lambda r: urlsplit(r.url).netloc == origin and problems.append(
+        f"failed request: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(
+        f"HTTP {r.status}: {r.url}"))
+
+    try:
+        page.goto(site_url + page_path, wait_until="load")
+        page.evaluate(WAIT_FOR_MATHJAX)
+        page.wait_for_load_state("networkidle")
+
+        # Images (loads any lazy ones, so before weighing).
+        images = page.evaluate(CHECK_IMAGES)
+        page.wait_for_load_state("networkidle")
+        for img in images:
+            if not img["loaded"]:
+                problems.append(f"image not loaded: {img['src']}")
+            if not (img["alt"] or "").strip():
+                problems.append(f"image without alt text: {img['src']}")
+        figures = sum(img["content"] for img in images)
+
+        # Page weight: every response of the first load, headers included.
+        weight = 0
+        for req in requests:
+            sizes = req.sizes()
+            weight += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        if weight > PAGE_BUDGET:
+            problems.append(f"page weight {weight / 1e6:.2f} MB > {PAGE_BUDGET / 1e6:.0f} MB")
+        n_requests = len(requests)
+
+        math = page.evaluate(CHECK_MATH)
+        for text in math["unrendered"]:
+            problems.append(f"math not typeset: {text!r}")
+        for text in math["errors"]:
+            problems.append(f"MathJax error: {text!r}")
+        for text in math["raw"]:
+            problems.append(f"raw TeX delimiters in text: {text!r}")
+
+        for text in page.evaluate(CHECK_CELL_ERRORS):
+            problems.append(f"error output in a cell: {text!r}")
+
+        for text in page.evaluate(CHECK_DARK_IMAGES):
+            problems.append(f"image with a transparent background in dark mode: {text!r}")
+
+        chapter = (HTML / "_sources" / page_path).with_suffix(".ipynb").exists()
+        if chapter:
+            problems += _launch_button_problems(page, page_path)
+
+        page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate(RUN_AXE)
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        for v in serious:
+            problems.append(f"axe {v['impact']} {v['id']} ({v['help']}): {v['targets']}")
+
+        shot = SCREENSHOTS / (page_path.removesuffix(".html") + ".png")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+
+        twins = _twin_problems(page)
+        problems += twins["problems"]
+    finally:
+        context.close()
+
+    if foreign:
+        problems.append(f"requests to other hosts: {sorted(set(foreign))}")
+    report[page_path] = {
+        "weight_bytes": weight,
+        "requests": n_requests,
+        "figures": figures,
+        "twins": twins["count"],
+        "math": math["count"],
+        "chapter": chapter,
+        "axe": {"serious_or_critical": serious,
+                "other_count": len(violations) - len(serious),
+                "other": [{"id": v["id"], "impact": v["impact"]} for v in violations
+                          if v not in serious]},
+        "screenshot": shot.relative_to(ROOT).as_posix(),
+        "problems": problems,
+    }
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def _launch_button_problems(page, page_path: str) -> list[str]:
+    repo, branch = _repository_url()
+    owner_repo = urlsplit(repo).path.strip("/")
+    notebook = page_path.removesuffix(".html") + ".ipynb"
+    problems = []
+    expected = {
+        "Binder": f'a[href^="https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath="]',
+        "Colab": (f'a[href="https://colab.research.google.com/github/{owner_repo}/blob/'
+                  f'{branch}/{notebook}"]'),
+        "Thebe": "button.btn-launch-thebe",
+        ".ipynb download": f'a[href$="_sources/{notebook}"]',
+    }
+    for name, selector in expected.items():
+        if page.locator(selector).count() == 0:
+            problems.append(f"chapter page without the {name} button ({selector})")
+    return problems
+
+
+def _twin_problems(page) -> dict:
+    """Move every twin's slider from the keyboard; frame and readout must change."""
+    twins = page.locator("figure.lossbook-twin")
+    problems = []
+    for i in range(twins.count()):
+        twin = twins.nth(i)
+        name = twin.get_attribute("id") or f"twin #{i + 1}"
+        img = twin.locator("img.lossbook-twin-frame")
+        slider = twin.locator("input.lossbook-twin-slider")
+        readout = twin.locator(".lossbook-twin-readout")
+        if img.count() != 1 or slider.count() < 1 or readout.count() != 1:
+            problems.append(f"{name}: needs one img.lossbook-twin-frame, a "
+                            "input.lossbook-twin-slider and one .lossbook-twin-readout")
+            continue
+        for k in range(slider.count()):
+            s = slider.nth(k)
+            before = (img.get_attribute("src"), readout.inner_text())
+            at_max = s.input_value() == (s.get_attribute("max") or "100")
+            s.focus()
+            s.press("Home" if at_max else "End")
+            after = (img.get_attribute("src"), readout.inner_text())
+            if after[0] == before[0]:
+                problems.append(f"{name}: slider {k + 1} moved but the frame did not change")
+            if after[1] == before[1]:
+                problems.append(f"{name}: slider {k + 1} moved but the readout stayed "
+                                f"{before[1]!r}")
+    return {"count": twins.count(), "problems": problems}
