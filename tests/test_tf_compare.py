@@ -1,0 +1,473 @@
+"""Parity of lossbook with TensorFlow/Keras, and the comparison tables of lossbook.tf_compare.
+
+These are the package's parity tests: every lossbook loss that Keras also has
+is computed on seeded random inputs by lossbook, the Keras loss class, the
+Keras functional form and the ``tf.nn`` op where one exists, and must agree.
+TensorFlow is never skipped.
+
+Tolerances (measured with TensorFlow 2.21 / Keras 3.15 on x86-64, oneDNN on):
+
+* float32: ``rtol=1e-6, atol=1e-6``. The largest relative difference seen over
+  all losses, shapes and reductions below is 3e-7 (a few ulps: TensorFlow and
+  NumPy sum in different orders); extreme logits (+-1e4) agree exactly.
+* float64: ``rtol=1e-12, atol=1e-12``. The largest relative difference seen is
+  5e-16, except for two documented Keras deviations:
+
+  - ``log_cosh``: Keras computes ``log(2)`` in float32 and casts it
+    (``ops.convert_to_tensor(ops.log(2.0), dtype=y_pred.dtype)`` in
+    ``keras/src/losses/losses.py``), so its float64 result is off by
+    ``ln 2 - float32(ln 2)`` = 1.9e-9 per sample: that offset is the atol.
+  - ``kl_divergence`` with zeros in ``y_true``: Keras clips ``y_true`` to
+    ``[1e-7, 1]``, adding ``1e-7 * log(1e-7 / q_i)`` for every zero entry
+    (``keras/src/losses/losses.py``, ``kl_divergence``); lossbook uses
+    ``0 log 0 = 0``. The test bounds the difference by exactly that sum.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lossbook as lb
+from lossbook import tf_compare
+
+TOL = {
+    "float32": dict(rtol=1e-6, atol=1e-6),
+    "float64": dict(rtol=1e-12, atol=1e-12),
+}
+# Keras' float64 log_cosh uses log(2) rounded to float32 (see the module docstring).
+LOG2_GAP = abs(math.log(2.0) - float(np.float32(math.log(2.0))))
+
+
+
+def _tol(name, dtype, n_summed=1):
+    """TOL[dtype], widened by Keras' float32 log(2) offset for float64 log_cosh."""
+    tol = dict(TOL[dtype])
+    if name == "log_cosh" and dtype == "float64":
+        tol["atol"] = 1.01 * LOG2_GAP * n_summed
+    return tol
+
+
+SHAPES = [((1,), 2), ((4,), 3), ((2, 5), 7), ((64,), 10)]
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+@pytest.fixture(scope="module")
+def tfk():
+    """(tensorflow, keras), imported quietly by the module under test."""
+    return tf_compare.tensorflow_modules()
+
+
+# --------------------------------------------------------------------------
+# Random inputs, one generator per kind of loss
+# --------------------------------------------------------------------------
+
+
+def _one_hot(rng, batch, n_classes):
+    labels = rng.integers(0, n_classes, size=batch)
+    return np.eye(n_classes)[labels], labels
+
+
+def _cases(name, rng, batch, n_classes):
+    """Yield (case name, y_true, y_pred, options) for one loss."""
+    full = (*batch, n_classes)
+    if name == "binary_crossentropy":
+        hard = rng.integers(0, 2, size=full).astype(float)
+        yield "hard-probabilities", hard, rng.uniform(0, 1, size=full), {}
+        yield "soft-probabilities", rng.uniform(0, 1, size=full), rng.uniform(0, 1, size=full), {}
+        yield "soft-logits", rng.uniform(0, 1, size=full), rng.normal(0, 3, size=full), {"from_logits": True}
+        yield "extreme-logits", hard, rng.choice([-1e4, 1e4], size=full), {"from_logits": True}
+    elif name == "categorical_crossentropy":
+        one_hot, _ = _one_hot(rng, batch, n_classes)
+        soft = rng.dirichlet(np.ones(n_classes), size=batch)
+        yield "one-hot-probabilities", one_hot, rng.dirichlet(np.ones(n_classes), size=batch), {}
+        yield "soft-probabilities", soft, rng.dirichlet(np.ones(n_classes), size=batch), {}
+        yield "soft-logits", soft, rng.normal(0, 3, size=full), {"from_logits": True}
+        yield "extreme-logits", one_hot, rng.choice([-1e4, 0.0, 1e4], size=full), {"from_logits": True}
+    elif name == "sparse_categorical_crossentropy":
+        _, labels = _one_hot(rng, batch, n_classes)
+        yield "probabilities", labels, rng.dirichlet(np.ones(n_classes), size=batch), {}
+        yield "logits", labels, rng.normal(0, 3, size=full), {"from_logits": True}
+        yield "extreme-logits", labels, rng.choice([-1e4, 0.0, 1e4], size=full), {"from_logits": True}
+    elif name in ("mean_squared_error", "mean_absolute_error", "log_cosh", "sum_squared_error"):
+        yield "unit-scale", rng.normal(size=full), 2 * rng.normal(size=full), {}
+        yield "large-errors", 100 * rng.normal(size=full), 100 * rng.normal(size=full), {}
+    elif name == "huber":
+        for delta in (0.5, 1.0, 2.0):
+            yield f"delta={delta}", rng.normal(size=full), 2 * rng.normal(size=full), {"delta": delta}
+    elif name in ("hinge", "squared_hinge"):
+        yield "labels-plus-minus-one", rng.choice([-1.0, 1.0], size=full), 2 * rng.normal(size=full), {}
+        yield "labels-zero-one", rng.choice([0.0, 1.0], size=full), 2 * rng.normal(size=full), {}
+    elif name == "categorical_hinge":
+        one_hot, _ = _one_hot(rng, batch, n_classes)
+        yield "one-hot", one_hot, 2 * rng.normal(size=full), {}
+    elif name == "kl_divergence":
+        p, q = rng.dirichlet(np.ones(n_classes), size=(2, *batch))
+        yield "positive", p, q, {}
+    else:  # a new registry entry must come with inputs here
+        raise AssertionError(f"no test inputs for {name}")
+
+
+def _assert_rows_agree(comparison, tol):
+    reference = comparison.reference
+    assert reference.ok, reference.error
+    assert len(comparison.rows) >= 2, "nothing to compare with"
+    for row in comparison.rows[1:]:
+        assert row.ok, f"{row.implementation}: {row.error}"
+        assert row.value.shape == reference.value.shape, row.implementation
+        np.testing.assert_allclose(row.value, reference.value, err_msg=row.implementation, **tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(tf_compare.LOSSES))
+def test_parity_random_inputs(name, dtype, rng):
+    reductions = [None] if not tf_compare.LOSSES[name].reduces else REDUCTIONS
+    n_compared = 0
+    for batch, n_classes in SHAPES:
+        for case, y_true, y_pred, options in _cases(name, rng, batch, n_classes):
+            for reduction in reductions:
+                tol = _tol(name, dtype, int(np.prod(batch)) if reduction == "sum" else 1)
+                result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, reduction=reduction, **options)
+                try:
+                    _assert_rows_agree(result, tol)
+                except AssertionError as exc:
+                    where = f"{name} {dtype} {case} shape={y_pred.shape} reduction={reduction}"
+                    raise AssertionError(where) from exc
+                assert all(row.dtype == dtype for row in result.rows), result
+                n_compared += 1
+    assert n_compared >= len(SHAPES)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kl_divergence_one_hot_differs_by_keras_clipping(dtype, rng):
+    # Keras clips y_true to [1e-7, 1] (keras/src/losses/losses.py, kl_divergence),
+    # so each zero entry of y_true adds 1e-7 * log(1e-7 / q_i); lossbook uses 0 log 0 = 0.
+    p, _ = _one_hot(rng, (32,), 10)
+    q = rng.dirichlet(np.ones(10), size=32)
+    q_clipped = np.clip(q, 1e-7, 1)
+    expected_gap = np.where(p == 0, 1e-7 * np.log(1e-7 / q_clipped), 0).sum(axis=-1)
+    result = tf_compare.compare("kl_divergence", p, q, dtype=dtype, reduction="none")
+    lossbook_row, keras_class, keras_function = result.rows
+    assert lossbook_row.ok
+    for row in (keras_class, keras_function):
+        atol = 2e-6 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(row.value - lossbook_row.value, expected_gap, rtol=0, atol=atol)
+    # and the gap is small: below 2e-5 nats per sample for 10 classes
+    assert np.abs(expected_gap).max() < 2e-5
+
+
+# --------------------------------------------------------------------------
+# Reductions, checked against Keras directly (not through compare)
+# --------------------------------------------------------------------------
+
+_KERAS_LOSSES = sorted(n for n, s in tf_compare.LOSSES.items() if s.keras_class)
+
+
+def _one_input(name, rng):
+    case = next(_cases(name, rng, (6,), 4))
+    return case[1], case[2], case[3]
+
+
+@pytest.mark.parametrize("name", _KERAS_LOSSES)
+def test_reduction_none_matches_keras_functional_form(name, rng, tfk):
+    tf, keras = tfk
+    spec = tf_compare.LOSSES[name]
+    y_true, y_pred, options = _one_input(name, rng)
+    ours = spec.lossbook(y_true, y_pred, reduction="none", **options)
+    t = tf.constant(y_true) if spec.labels else tf.constant(y_true, tf.float64)
+    theirs = getattr(keras.losses, spec.keras_function)(t, tf.constant(y_pred, tf.float64), **options).numpy()
+    assert ours.shape == theirs.shape == (6,)
+    np.testing.assert_allclose(ours, theirs, **_tol(name, "float64"))
+
+
+@pytest.mark.parametrize("name", _KERAS_LOSSES)
+def test_reduction_sum_matches_keras_class_with_sum(name, rng, tfk):
+    tf, keras = tfk
+    spec = tf_compare.LOSSES[name]
+    y_true, y_pred, options = _one_input(name, rng)
+    ours = spec.lossbook(y_true, y_pred, reduction="sum", **options)
+    loss = getattr(keras.losses, spec.keras_class)(reduction="sum", dtype="float64", **options)
+    theirs = loss(y_true, y_pred).numpy()
+    assert ours.shape == theirs.shape == ()
+    np.testing.assert_allclose(ours, theirs, **_tol(name, "float64", 6))
+    # and "sum" really is the sum of the per-sample values, not their mean
+    np.testing.assert_allclose(ours, spec.lossbook(y_true, y_pred, reduction="none", **options).sum(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", _KERAS_LOSSES)
+def test_reduction_mean_matches_keras_default(name, rng, tfk):
+    tf, keras = tfk
+    spec = tf_compare.LOSSES[name]
+    y_true, y_pred, options = _one_input(name, rng)
+    ours = spec.lossbook(y_true, y_pred, **options)
+    theirs = getattr(keras.losses, spec.keras_class)(dtype="float64", **options)(y_true, y_pred).numpy()
+    np.testing.assert_allclose(ours, theirs, **_tol(name, "float64"))
+
+
+def test_every_shared_loss_is_registered():
+    # Every loss lossbook exports under the name of a Keras loss function is in the registry.
+    _, keras = tf_compare.tensorflow_modules()
+    shared = {n for n in lb.__all__ if callable(getattr(lb, n)) and hasattr(keras.losses, n)}
+    assert shared <= set(tf_compare.LOSSES), shared - set(tf_compare.LOSSES)
+    assert "sum_squared_error" in tf_compare.LOSSES  # paired with tf.nn.l2_loss
+
+
+# --------------------------------------------------------------------------
+# Worked examples with their sources
+# --------------------------------------------------------------------------
+
+WORKED = [
+    # https://keras.io/api/losses/probabilistic_losses/ (CategoricalCrossentropy, standalone usage)
+    ("categorical_crossentropy", [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], {}, 1.176939, 1e-6),
+    # https://keras.io/api/losses/probabilistic_losses/ (BinaryCrossentropy, standalone usage)
+    ("binary_crossentropy", [[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], {}, 0.815, 5e-4),
+    # https://keras.io/api/losses/regression_losses/ (MeanSquaredError)
+    ("mean_squared_error", [[0.0], [1.0]], [[1.0], [1.0]], {}, 0.5, 1e-7),
+    # https://keras.io/api/losses/regression_losses/ (MeanAbsoluteError)
+    ("mean_absolute_error", [[0.0], [0.0]], [[1.0], [1.0]], {}, 1.0, 1e-7),
+    # https://keras.io/api/losses/regression_losses/ (Huber): 0.5 * (0.6^2 + 0.6^2) / 2 = 0.18
+    ("huber", [[0], [1]], [[0.6], [0.4]], {}, 0.18, 1e-7),
+    # log_softmax([1000, -1000, 0])[1] = -1000 - 1000 - log(1 + e^-1000 + e^-2000) = -2000 exactly in floating point
+    ("categorical_crossentropy", [[0, 1, 0]], [[1000.0, -1000.0, 0.0]], {"from_logits": True}, 2000.0, 0.0),
+    ("sparse_categorical_crossentropy", [1], [[1000.0, -1000.0, 0.0]], {"from_logits": True}, 2000.0, 0.0),
+    # zero probability on the true class: both clip to epsilon = 1e-7 (keras/src/backend/config.py), -ln(1e-7) = 16.118
+    ("categorical_crossentropy", [[1, 0]], [[0.0, 1.0]], {}, -math.log(1e-7), 1e-6),
+    ("sparse_categorical_crossentropy", [0], [[0.0, 1.0]], {}, -math.log(1e-7), 1e-6),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "y_true", "y_pred", "options", "expected", "rtol"), WORKED)
+def test_worked_example(name, y_true, y_pred, options, expected, rtol, dtype):
+    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, **options)
+    assert len(result.rows) >= 3
+    for row in result.rows:
+        assert row.ok, f"{row.implementation}: {row.error}"
+        # float32 inputs are rounded (0.95 is not a float32), hence the float32 floor on rtol
+        rtol = max(rtol, 3e-7) if dtype == "float32" else rtol
+        np.testing.assert_allclose(row.value, expected, rtol=rtol, err_msg=row.implementation)
+
+
+def test_zero_probability_costs_16_118_in_both(tfk):
+    # -ln(1e-7) = 16.11809565095832; Keras clips at backend.epsilon() = 1e-7
+    tf, keras = tfk
+    ours = float(lb.categorical_crossentropy([[0, 0, 1]], [[0.5, 0.5, 0.0]]))
+    theirs = float(keras.losses.CategoricalCrossentropy(dtype="float64")([[0, 0, 1]], [[0.5, 0.5, 0.0]]))
+    assert ours == pytest.approx(16.118, abs=5e-4)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Activations against tf.nn
+# --------------------------------------------------------------------------
+
+ACTIVATIONS = [
+    ("softmax", lambda tf, x: tf.nn.softmax(x, axis=-1)),
+    ("log_softmax", lambda tf, x: tf.nn.log_softmax(x, axis=-1)),
+    ("logsumexp", lambda tf, x: tf.reduce_logsumexp(x, axis=-1)),
+    ("sigmoid", lambda tf, x: tf.sigmoid(x)),
+    ("log_sigmoid", lambda tf, x: tf.math.log_sigmoid(x)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "tf_fn"), ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_matches_tensorflow(name, tf_fn, dtype, rng, tfk):
+    tf, _ = tfk
+    inputs = [
+        rng.normal(0, 3, size=(5, 7)),
+        rng.normal(0, 3, size=(2, 3, 4)),
+        rng.choice([-1e4, -1.0, 0.0, 1.0, 1e4], size=(6, 5)),  # extreme logits
+        np.array([[1000.0, 1000.0], [-1000.0, -1000.0]]),  # exp overflows / underflows naively
+    ]
+    for x in inputs:
+        x = x.astype(dtype)
+        ours = getattr(lb, name)(x)
+        theirs = tf_fn(tf, tf.constant(x)).numpy()
+        assert ours.dtype == theirs.dtype == np.dtype(dtype)
+        assert np.isfinite(ours).all() or name.startswith("log")
+        np.testing.assert_allclose(ours, theirs, **TOL[dtype])
+
+
+# --------------------------------------------------------------------------
+# The table, the refused row and the argument checks
+# --------------------------------------------------------------------------
+
+
+def test_rows_in_order_with_tf_nn_op_only_for_logits():
+    y_true, logits = [[0, 1, 0]], [[2.0, 1.0, -1.0]]
+    probs = lb.softmax(logits)
+    with_logits = tf_compare.compare("categorical_crossentropy", y_true, logits, from_logits=True)
+    with_probs = tf_compare.compare("categorical_crossentropy", y_true, probs)
+    assert [r.implementation for r in with_logits.rows] == [
+        "lossbook.categorical_crossentropy",
+        "keras.losses.CategoricalCrossentropy",
+        "keras.losses.categorical_crossentropy (mean over batch)",
+        "tf.nn.softmax_cross_entropy_with_logits (mean over batch)",
+    ]
+    assert len(with_probs.rows) == 3
+    # logits and the probabilities they give: the same loss
+    np.testing.assert_allclose(with_logits.reference.value, with_probs.reference.value, rtol=1e-6)
+
+
+def test_sum_squared_error_is_tf_l2_loss():
+    # Deep Learning from Scratch 4.2.1: t = class 2, y peaked on class 2 gives 0.0975
+    t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+    result = tf_compare.compare("sum_squared_error", t, y, dtype="float64")
+    assert [r.implementation for r in result.rows] == ["lossbook.sum_squared_error", "tf.nn.l2_loss(y_pred - y_true)"]
+    for row in result.rows:
+        assert float(row.value) == pytest.approx(0.0975, rel=1e-12)
+    with pytest.raises(ValueError, match="reduction"):
+        tf_compare.compare("sum_squared_error", t, y, reduction="mean")
+
+
+def test_text_table_lists_every_row():
+    result = tf_compare.compare("binary_crossentropy", [[0, 1], [1, 0]], [[-1.0, 2.0], [0.5, 0.0]], from_logits=True)
+    text = str(result)
+    assert repr(result) == text
+    lines = text.splitlines()
+    assert "binary_crossentropy" in lines[0] and "from_logits=True" in lines[0]
+    assert lines[1].split()[0] == "Implementation" and set(lines[2]) <= {"-", " "}
+    assert len(lines) == 3 + len(result.rows)
+    for row, line in zip(result.rows, lines[3:]):
+        assert line.startswith(row.implementation)
+        assert line.rstrip().endswith(row.dtype)
+    # columns are aligned: every row's dtype starts in the same column
+    assert len({line.rindex("float32") for line in lines[3:]}) == 1
+
+
+def test_html_table_is_accessible():
+    result = tf_compare.compare("mean_squared_error", [[0.0, 1.0]], [[1.0, 1.0]], reduction="none")
+    page = result._repr_html_()
+    assert page.startswith("<table") and page.endswith("</table>")
+    assert page.count("<caption>") == 1
+    assert page.count('<th scope="col">') == 5
+    assert page.count('<th scope="row">') == len(result.rows)
+    for row in result.rows:
+        assert row.implementation.replace("'", "&#x27;") in page
+    assert "<script" not in page
+
+
+def test_records():
+    result = tf_compare.compare("hinge", [[1, -1]], [[0.3, -2.0]])
+    records = result.to_records()
+    assert [r["implementation"] for r in records] == [r.implementation for r in result.rows]
+    assert set(records[0]) == {"implementation", "value", "abs_diff", "rel_diff", "dtype", "error"}
+    assert records[0]["value"] == pytest.approx(0.35)  # lossbook.hinge docstring example
+    assert records[0]["abs_diff"] is None and records[1]["abs_diff"] == pytest.approx(0.0, abs=1e-7)
+    assert result.max_abs_diff == max(r["abs_diff"] for r in records[1:])
+
+
+def test_refused_row_shows_keras_renormalizing():
+    # The study-note example: "probabilities" that sum to 1.1, true class 2.
+    # lossbook refuses; Keras divides by the sum (keras/src/backend/tensorflow/nn.py,
+    # categorical_crossentropy), so it reports -ln(0.2 / 1.1) = 1.7047.
+    y_true, y_pred = [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1]
+    result = tf_compare.compare("categorical_crossentropy", y_true, y_pred)
+    lossbook_row = result.reference
+    assert not lossbook_row.ok and lossbook_row.value is None
+    assert lossbook_row.error.startswith("refused: y_pred must sum to 1")
+    assert "1.1" in lossbook_row.error
+    for row in result.rows[1:]:
+        assert row.ok
+        assert float(row.value) == pytest.approx(-math.log(0.2 / 1.1), rel=1e-6)
+        assert row.abs_diff is None and row.rel_diff is None
+    assert result.max_abs_diff is None and result.max_rel_diff is None
+    assert "refused: y_pred must sum to 1" in str(result)
+    assert "refused: y_pred must sum to 1" in result._repr_html_()
+    with pytest.raises(ValueError, match="sum to 1"):
+        tf_compare.compare("categorical_crossentropy", y_true, y_pred, errors="raise")
+
+
+def test_tensorflow_errors_are_shown_not_raised():
+    result = tf_compare.compare("sparse_categorical_crossentropy", [3], [[0.5, 0.5]])
+    assert result.reference.error.startswith("refused: labels must be class indices")
+    assert all(r.error.startswith("error: InvalidArgumentError") for r in result.rows[1:])
+    assert "function_node" not in str(result)
+
+
+def test_shape_mismatch_refused_while_keras_squeezes():
+    # lossbook refuses (3,) against (3, 1); Keras' class squeezes the trailing axis and returns 0.
+    result = tf_compare.compare("mean_squared_error", [1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
+    assert result.reference.error.startswith("refused: y_true and y_pred must have the same shape")
+    assert float(result.rows[1].value) == 0.0
+
+
+def test_unknown_name_lists_known_names():
+    with pytest.raises(ValueError, match="name must be one of") as info:
+        tf_compare.compare("cross_entropy_loss", [1.0], [1.0])
+    for name in tf_compare.LOSSES:
+        assert name in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dtype": "float16"}, ValueError, "dtype must be 'float32' or 'float64'"),
+        ({"reduction": "average"}, ValueError, "reduction must be one of"),
+        ({"errors": "ignore"}, ValueError, "errors must be"),
+        ({"delta": 2.0}, TypeError, "options must be options of categorical_crossentropy"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        tf_compare.compare("categorical_crossentropy", [[0, 1]], [[0.2, 0.8]], **kwargs)
+
+
+def test_inputs_that_are_not_numbers():
+    with pytest.raises(TypeError, match="y_pred must be convertible to an array of float32"):
+        tf_compare.compare("mean_squared_error", [1.0], ["a"])
+
+
+def test_float64_rows_stay_float64():
+    result = tf_compare.compare("huber", [[0.0, 1.0]], [[0.3, 3.0]], dtype="float64", delta=0.5)
+    assert [r.dtype for r in result.rows] == ["float64"] * 3
+    assert result.options == {"delta": 0.5}
+
+
+# --------------------------------------------------------------------------
+# Importing stays light and TensorFlow starts quietly
+# --------------------------------------------------------------------------
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_import_does_not_load_tensorflow():
+    done = _run(
+        "import sys, lossbook; from lossbook import tf_compare\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_first_comparison_writes_nothing_to_stderr():
+    # Without the silencing, importing TensorFlow 2.21 writes absl's "All log
+    # messages before absl::InitializeLog() ..." and a oneDNN notice to file
+    # descriptor 2, which ipykernel forwards into notebook output.
+    done = _run(
+        "import os; os.environ.pop('TF_CPP_MIN_LOG_LEVEL', None)\n"
+        "from lossbook import tf_compare\n"
+        "print(tf_compare.compare('categorical_crossentropy', [0, 1], [0.3, 0.7]).max_abs_diff)\n"
+        "print(tf_compare.compare('sparse_categorical_crossentropy', [3], [[0.5, 0.5]]).rows[1].error[:6])\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.split()[-1] == "error:"
+
+
+def test_categorical_hinge_follows_keras_when_every_wrong_score_is_negative():
+    # Keras computes neg = max((1 - y_true) * y_pred), in which the true class
+    # contributes 0 (keras/src/losses/losses.py, categorical_hinge); lossbook does
+    # the same. Scores [-2, 0.5, -3], true class 1: max(0, 1 + 0 - 0.5) = 0.5
+    # (Crammer-Singer's max over c != t would give max(0, 1 - 2 - 0.5) = 0).
+    result = tf_compare.compare("categorical_hinge", [[0, 1, 0]], [[-2.0, 0.5, -3.0]], dtype="float64")
+    for row in result.rows:
+        assert float(row.value) == 0.5, row.implementation
