@@ -68,6 +68,10 @@ BUILD_FIRST = (
 # Built pages that are not pages of the book: Sphinx's index and search
 # pages, and index.html, which Jupyter Book writes as a redirect to the root.
 NOT_BOOK_PAGES = {"genindex.html", "search.html", "py-modindex.html", "index.html"}
+# Alt texts that describe nothing: docutils falls back to the image's URI
+# (myst-nb cell outputs without an alt), and a Python repr such as
+# "<Figure size 640x480 with 1 Axes>".
+GENERIC_ALT = re.compile(r"^<.*>$|\.(png|jpe?g|gif|svg|webp)$", re.S | re.I)
 NOT_BOOK_DIRS = {"_static", "_sources", "_images", "mathjax", "_downloads"}
 
 
@@ -197,6 +201,7 @@ CHECK_IMAGES = """async () => {
   }
   return imgs.map(img => ({
     src: (img.getAttribute('src') || '').slice(0, 80),
+    src_full: img.getAttribute('src') || '',
     loaded: img.complete && img.naturalWidth > 0,
     alt: img.getAttribute('alt'),
     content: !!img.closest('.bd-article'),
@@ -283,8 +288,13 @@ def test_page(page_path, site_url, browser, report):
         for img in images:
             if not img["loaded"]:
                 problems.append(f"image not loaded: {img['src']}")
-            if not (img["alt"] or "").strip():
+            alt = (img["alt"] or "").strip()
+            if not alt:
                 problems.append(f"image without alt text: {img['src']}")
+            elif GENERIC_ALT.match(alt) or alt == img["src_full"]:
+                problems.append(f"image whose alt text is a file name or a repr, not a "
+                                f"description: {alt[:80]!r} (for a cell output, set it in the "
+                                'cell\'s metadata: "mystnb": {"image": {"alt": "..."}})')
         figures = sum(img["content"] for img in images)
 
         # Page weight: every response of the first load, headers included.
@@ -343,8 +353,9 @@ def test_page(page_path, site_url, browser, report):
                 "other": [{"id": v["id"], "impact": v["impact"]} for v in violations
                           if v not in serious]},
         "screenshot": shot.relative_to(ROOT).as_posix(),
-        "problems": problems,
+        "problems": list(dict.fromkeys(problems)),  # each problem once
     }
+    problems = list(dict.fromkeys(problems))
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
 
 
