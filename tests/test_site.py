@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -245,6 +246,35 @@ RUN_AXE = """async () => {
 def test_site_is_built():
     assert HTML.is_dir(), BUILD_FIRST
     assert PAGES, f"no book pages found under {HTML.relative_to(ROOT)}"
+
+
+def test_every_toc_entry_is_a_page():
+    """Each file in the table of contents was built (so test_page covers it)."""
+    if not HTML.is_dir():
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    # LOSSBOOK_TOC: the toc of a book built with `jupyter-book build --toc`.
+    site_map = parse_toc_yaml(Path(os.environ.get("LOSSBOOK_TOC", ROOT / "_toc.yml")))
+    missing = [doc for doc in site_map if not (HTML / f"{doc}.html").exists()]
+    assert not missing, f"in _toc.yml but not built (stale build?): {missing}"
+
+
+def test_binder_pins_match_ci():
+    """Binder runs the chapters with the versions CI built the book with."""
+    def pins(path):
+        out = {}
+        for line in (ROOT / path).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if "==" in line:
+                name, version = line.split("==")
+                out[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
+        return out
+
+    binder, ci = pins("binder/requirements.txt"), pins("requirements.txt")
+    assert binder, "binder/requirements.txt pins nothing"
+    differ = {n: (v, ci.get(n)) for n, v in binder.items() if ci.get(n) != v}
+    assert not differ, f"binder/requirements.txt vs requirements.txt: {differ}"
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["(no build: run jupyter-book build first)"])
