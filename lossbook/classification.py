@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from ._reductions import last_axis_mean, last_axis_sum
+from .activations import stable_log_softmax
 from ._validation import (
     EPSILON,
     as_float_array,
@@ -112,7 +114,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
         p = _clip(y_pred)
         log_p, log_1mp = np.log(p), np.log(1 - p)
     per_element = -(y_true * log_p + (1 - y_true) * log_1mp)
-    return reduce(per_element.mean(axis=-1), reduction)
+    return reduce(last_axis_mean(per_element), reduction)
 
 
 def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
@@ -172,11 +174,11 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="me
     y_true, y_pred = as_pair(y_true, y_pred)
     check_distributions(y_true, "y_true", "Targets are one-hot rows or soft labels that sum to 1.")
     if from_logits:
-        log_p = special.log_softmax(y_pred, axis=-1)
+        log_p = stable_log_softmax(y_pred)
     else:
         check_distributions(y_pred, "y_pred", _LOGITS_HINT)
-        log_p = np.log(_clip(y_pred / y_pred.sum(axis=-1, keepdims=True)))
-    return reduce(-(y_true * log_p).sum(axis=-1), reduction)
+        log_p = np.log(_clip(y_pred / last_axis_sum(y_pred)[..., None]))
+    return reduce(-last_axis_sum(y_true * log_p), reduction)
 
 
 def _as_labels(labels, y_pred):
@@ -250,10 +252,10 @@ def sparse_categorical_crossentropy(labels, y_pred, *, from_logits=False, reduct
     y_pred = as_float_array(y_pred, "y_pred")
     labels = _as_labels(labels, y_pred)
     if from_logits:
-        log_p = special.log_softmax(y_pred, axis=-1)
+        log_p = stable_log_softmax(y_pred)
     else:
         check_distributions(y_pred, "y_pred", _LOGITS_HINT)
-        log_p = np.log(_clip(y_pred / y_pred.sum(axis=-1, keepdims=True)))
+        log_p = np.log(_clip(y_pred / last_axis_sum(y_pred)[..., None]))
     picked = np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
     return reduce(-picked, reduction)
 
@@ -300,7 +302,7 @@ def hinge(y_true, y_pred, *, reduction="mean"):
     """
     y_true, y_pred = as_pair(y_true, y_pred)
     margin = _signed_labels(y_true) * y_pred
-    return reduce(np.maximum(1 - margin, 0).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.maximum(1 - margin, 0)), reduction)
 
 
 def squared_hinge(y_true, y_pred, *, reduction="mean"):
@@ -332,7 +334,7 @@ def squared_hinge(y_true, y_pred, *, reduction="mean"):
     """
     y_true, y_pred = as_pair(y_true, y_pred)
     margin = _signed_labels(y_true) * y_pred
-    return reduce(np.square(np.maximum(1 - margin, 0)).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.square(np.maximum(1 - margin, 0))), reduction)
 
 
 def categorical_hinge(y_true, y_pred, *, reduction="mean"):
@@ -372,7 +374,7 @@ def categorical_hinge(y_true, y_pred, *, reduction="mean"):
     y_true, y_pred = as_pair(y_true, y_pred)
     if not np.isin(y_true, (0.0, 1.0)).all() or (y_true.sum(axis=-1) != 1).any():
         fail("y_true", "contain one-hot rows (a single 1, zeros elsewhere)", f"y_true={_short(y_true)}")
-    positive = (y_true * y_pred).sum(axis=-1)
+    positive = last_axis_sum(y_true * y_pred)
     negative = ((1 - y_true) * y_pred).max(axis=-1)
     return reduce(np.maximum(negative - positive + 1, 0), reduction)
 
@@ -420,4 +422,4 @@ def exponential_loss(y_true, y_pred, *, reduction="mean"):
     """
     y_true, y_pred = as_pair(y_true, y_pred)
     margin = _signed_labels(y_true) * y_pred
-    return reduce(np.exp(-margin).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.exp(-margin)), reduction)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._reductions import last_axis_mean
 from ._validation import as_pair, check_nonnegative, check_positive, reduce
 
 __all__ = [
@@ -59,7 +60,7 @@ def mean_squared_error(y_true, y_pred, *, reduction="mean"):
     [0.5 0.5]
     """
     y_true, y_pred = as_pair(y_true, y_pred)
-    return reduce(np.square(y_true - y_pred).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.square(y_true - y_pred)), reduction)
 
 
 def mean_absolute_error(y_true, y_pred, *, reduction="mean"):
@@ -94,7 +95,7 @@ def mean_absolute_error(y_true, y_pred, *, reduction="mean"):
     0.5
     """
     y_true, y_pred = as_pair(y_true, y_pred)
-    return reduce(np.abs(y_true - y_pred).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.abs(y_true - y_pred)), reduction)
 
 
 def huber(y_true, y_pred, *, delta=1.0, reduction="mean"):
@@ -146,7 +147,7 @@ def huber(y_true, y_pred, *, delta=1.0, reduction="mean"):
     d = y_pred.dtype.type(delta)
     half = y_pred.dtype.type(0.5)
     per_element = np.where(error <= d, half * np.square(error), d * error - half * d * d)
-    return reduce(per_element.mean(axis=-1), reduction)
+    return reduce(last_axis_mean(per_element), reduction)
 
 
 def log_cosh(y_true, y_pred, *, reduction="mean"):
@@ -192,7 +193,7 @@ def log_cosh(y_true, y_pred, *, reduction="mean"):
     y_true, y_pred = as_pair(y_true, y_pred)
     error = np.abs(y_pred - y_true)
     per_element = error + np.log1p(np.exp(-2 * error)) - y_pred.dtype.type(np.log(2.0))
-    return reduce(per_element.mean(axis=-1), reduction)
+    return reduce(last_axis_mean(per_element), reduction)
 
 
 def epsilon_insensitive(y_true, y_pred, *, epsilon=0.1, reduction="mean"):
@@ -234,7 +235,7 @@ def epsilon_insensitive(y_true, y_pred, *, epsilon=0.1, reduction="mean"):
     check_nonnegative(epsilon, "epsilon")
     y_true, y_pred = as_pair(y_true, y_pred)
     excess = np.abs(y_true - y_pred) - y_pred.dtype.type(epsilon)
-    return reduce(np.maximum(excess, 0).mean(axis=-1), reduction)
+    return reduce(last_axis_mean(np.maximum(excess, 0)), reduction)
 
 
 def sum_squared_error(y_true, y_pred):
