@@ -565,14 +565,16 @@ class Explorer:
         note = f"Static version: the slider steps through {n} pre-computed frames; run the notebook for the live explorer."
         esc = functools.partial(html.escape, quote=True)
         return (
-            f'<figure class="lossbook-twin" id="{uid}">\n'
+            f'<figure class="lossbook-twin" id="{uid}" style="margin: 1em 0">\n'
             f'<img class="lossbook-twin-frame" src="{data["frames"][k]}" alt="{esc(self.alt)}" '
-            f'width="{width}" height="{height}" style="max-width: 100%; height: auto">\n'
-            f"<label>{esc(p.label)} "
+            f'width="{width}" height="{height}" style="display: block; max-width: 100%; height: auto">\n'
+            '<label style="display: flex; flex-wrap: wrap; align-items: center; gap: 0.25em 0.75em; margin: 0.5em 0">'
+            f"{esc(p.label)} "
             f'<input type="range" class="lossbook-twin-slider" min="0" max="{n - 1}" step="1" value="{k}" '
-            f'aria-valuetext="{esc(data["values"][k])}"></label>\n'
-            f'<output class="lossbook-twin-readout">{esc(data["readouts"][k])}</output>\n'
-            f"<figcaption>{caption} {esc(note)}</figcaption>\n"
+            f'aria-valuetext="{esc(data["values"][k])}" style="flex: 1 1 12em; max-width: 28em"></label>\n'
+            '<output class="lossbook-twin-readout" style="display: block; font-variant-numeric: tabular-nums">'
+            f'{esc(data["readouts"][k])}</output>\n'
+            f'<figcaption style="margin-top: 0.5em">{caption} {esc(note)}</figcaption>\n'
             f'<script type="application/json" class="lossbook-twin-data">{payload}</script>\n'
             f"<script>{_TWIN_SCRIPT % json.dumps(uid)}</script>\n"
             "</figure>"
@@ -624,7 +626,7 @@ class AccuracyExplorer(Explorer):
     seed : int, default 1
         Seed of :func:`numpy.random.default_rng`.
     **values : float
-        Initial ``w`` in [-4, 4] (default 0.5).
+        Initial ``w`` in [-4, 4] (default 0.4).
 
     Attributes
     ----------
@@ -641,7 +643,7 @@ class AccuracyExplorer(Explorer):
     'w = 2.00 · accuracy = 0.875 · loss = 0.340 · accuracy slope = 0.000 · loss slope = −0.025'
     """
 
-    parameters = (Parameter("w", "Weight w of the model σ(w·x + b)", -4.0, 4.0, 0.05, 0.5, symbol="w"),)
+    parameters = (Parameter("w", "Weight w of the model σ(w·x + b)", -4.0, 4.0, 0.05, 0.4, symbol="w"),)
     twin_values = tuple(np.round(np.linspace(-4.0, 4.0, 21), 10))
     alt = (
         "Two panels. Left: accuracy (a staircase, left axis from 0 to 1) and mean binary "
