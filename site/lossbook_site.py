@@ -6,6 +6,9 @@ What it does, each for a reason given in issue #5:
   checks ``html_extra_path`` (vendoring it from ``node_modules`` if needed);
 * removes the duplicate inline ``const THEBE_JS_URL = ...`` script that
   sphinx-thebe adds twice (a ``SyntaxError`` on every page otherwise);
+* theme template overrides (``templates/``) and small fixes of the rendered
+  pages for axe-core (accessible names of the theme's buttons, bibliography
+  list roles), no ``fontawesome.js`` (1.5 MB), a default colour mode;
 * adds ``static/lossbook-site.css`` and ``static/lossbook-site.js`` (white
   backgrounds for figures in dark mode; accessible names of the theme's
   buttons);
@@ -83,7 +86,22 @@ def _add_filters(app: Sphinx) -> None:
 
 # --- sphinx-thebe's duplicate inline script ---------------------------------
 
-def _dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree):
+def _fix_page(app: Sphinx, pagename, templatename, context, doctree):
+    _dedupe_scripts(context)
+    _bibliography_roles(context)
+
+
+def _bibliography_roles(context) -> None:
+    """docutils writes each bibliography entry as ``role="doc-biblioentry"``
+    inside ``role="list"``; DPUB-ARIA 1.1 deprecates that role in favour of
+    ``listitem``, and axe-core reports the list as lacking list items
+    (aria-required-children, critical)."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _dedupe_scripts(context) -> None:
     scripts = context.get("script_files")
     if not scripts:
         return
@@ -228,7 +246,7 @@ def setup(app: Sphinx):
     app.connect("config-inited", _ensure_vendor, priority=100)
     app.connect("config-inited", _theme_setup, priority=100)
     app.connect("builder-inited", _add_filters)
-    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _fix_page, priority=900)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)
     app.add_directive("lossbook-api", LossbookAPI)
