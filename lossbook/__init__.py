@@ -23,6 +23,14 @@ from .classification import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from .gradients import (
+    huber_grad,
+    mae_grad,
+    mse_grad,
+    sigmoid_bce_grad,
+    sigmoid_mse_grad,
+    softmax_ce_grad,
+)
 from .information import binary_entropy, cross_entropy, entropy, kl_divergence
 from .regression import (
     epsilon_insensitive,
@@ -63,4 +71,11 @@ __all__ = [
     "log_cosh",
     "epsilon_insensitive",
     "sum_squared_error",
+    # gradients
+    "sigmoid_mse_grad",
+    "sigmoid_bce_grad",
+    "softmax_ce_grad",
+    "mse_grad",
+    "mae_grad",
+    "huber_grad",
 ]
