@@ -1,0 +1,387 @@
+"""Tests of lossbook.exercises: self-checking function exercises and numeric questions.
+
+Every function checker must pass a correct solution (lossbook's own function
+and a plain NumPy one written here), fail at least two kinds of wrong solution
+naming the failing case, report NotImplementedError as "not solved yet" with
+score 0, and report (never propagate) exceptions and warnings. pytest turns
+warnings into errors, so a warning escaping a checker fails these tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import lossbook as lb
+from lossbook import exercises
+from lossbook.exercises import check_answer, check_function
+
+# --------------------------------------------------------------------------
+# Correct solutions: lossbook's and plain NumPy
+# --------------------------------------------------------------------------
+
+
+def _xlogy(p, q):
+    """p * log(q) with 0 log 0 = 0."""
+    return np.where(p > 0, p * np.log(np.where(p > 0, q, 1.0)), 0.0)
+
+
+NUMPY_SOLUTIONS = {
+    "entropy": lambda p: -np.sum(_xlogy(p, p), axis=-1),
+    "cross_entropy": lambda p, q: -np.sum(_xlogy(p, q), axis=-1),
+    "softmax": lambda x: (lambda e: e / e.sum(axis=-1, keepdims=True))(np.exp(x - x.max(axis=-1, keepdims=True))),
+    "log_softmax": lambda x: (lambda s: s - np.log(np.exp(s).sum(axis=-1, keepdims=True)))(
+        x - x.max(axis=-1, keepdims=True)
+    ),
+    "binary_crossentropy_from_logits": lambda y, z: np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))),
+    "mean_squared_error": lambda t, p: np.mean((p - t) ** 2),
+    "sum_squared_error": lambda t, p: 0.5 * np.sum((p - t) ** 2),
+    "mse_per_sample": lambda t, p: np.mean((p - t) ** 2, axis=-1),
+}
+
+LOSSBOOK_SOLUTIONS = {
+    "entropy": lb.entropy,
+    "cross_entropy": lb.cross_entropy,
+    "softmax": lb.softmax,
+    "log_softmax": lb.log_softmax,
+    "binary_crossentropy_from_logits": lambda y, z: lb.binary_crossentropy(y, z, from_logits=True),
+    "mean_squared_error": lb.mean_squared_error,
+    "sum_squared_error": lb.sum_squared_error,
+    "mse_per_sample": lambda t, p: lb.mean_squared_error(t, p, reduction="none"),
+}
+
+
+def test_required_exercises_exist():
+    required = {
+        "entropy",
+        "cross_entropy",
+        "softmax",
+        "log_softmax",
+        "binary_crossentropy_from_logits",
+        "mean_squared_error",
+        "sum_squared_error",
+        "mse_per_sample",
+    }
+    assert required <= set(exercises.FUNCTIONS)
+    assert set(NUMPY_SOLUTIONS) == set(exercises.FUNCTIONS), "every exercise needs a NumPy solution here"
+
+
+@pytest.mark.parametrize("name", sorted(exercises.FUNCTIONS))
+@pytest.mark.parametrize("source", ["lossbook", "numpy"])
+def test_correct_solution_passes(name, source, capsys):
+    fn = (LOSSBOOK_SOLUTIONS if source == "lossbook" else NUMPY_SOLUTIONS)[name]
+    result = check_function(name, fn)
+    n_cases = len(exercises.FUNCTIONS[name].cases)
+    assert result.passed, result.feedback
+    assert result.score == result.max_score == n_cases
+    assert "Well done" in result.feedback
+    assert "warnings" not in result.feedback
+    assert capsys.readouterr().out.strip() == result.feedback
+
+
+@pytest.mark.parametrize("name", sorted(exercises.FUNCTIONS))
+def test_registry_cases_cover_edges(name):
+    exercise = exercises.FUNCTIONS[name]
+    labels = [c.label for c in exercise.cases]
+    assert len(labels) >= 4 and len(set(labels)) == len(labels)
+    assert any(c.args[0].dtype == np.float32 for c in exercise.cases), "a float32 case"
+    assert any(np.ndim(c.args[0]) == 2 for c in exercise.cases), "a batch of rows"
+    assert len(exercise.params) == len(exercise.cases[0].args)
+    for case in exercise.cases:  # the reference itself never warns or fails
+        assert np.isfinite(exercise.reference(*case.args)).all()
+
+
+def test_edge_cases_present():
+    def inputs(name):
+        return [np.asarray(c.args[-1]) for c in exercises.FUNCTIONS[name].cases]
+
+    # 0 log 0: a one-hot distribution
+    assert any(((x == 0) | (x == 1)).all() and (x == 0).any() for x in inputs("entropy"))
+    # the logits [1000, 1000] must not give nan
+    assert any(x.tolist() == [1000.0, 1000.0] for x in inputs("softmax"))
+    # logits of +-1e3 for the stable binary cross-entropy
+    assert any(np.abs(x).max() >= 1e3 for x in inputs("binary_crossentropy_from_logits"))
+
+
+# --------------------------------------------------------------------------
+# Wrong solutions: (exercise, kind, function, a failing case label, words in the feedback)
+# --------------------------------------------------------------------------
+
+
+def _naive_softmax(x):
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _global_softmax(x):  # Deep Learning from Scratch 3.5.2: right for one row only
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e)
+
+
+def _naive_bce(y, z):
+    p = 1 / (1 + np.exp(-z))
+    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+WRONG = [
+    ("entropy", "log base 2", lambda p: -np.sum(_xlogy(p, p), axis=-1) / np.log(2), "a fair coin", "log base 2"),
+    ("entropy", "no 0 log 0", lambda p: -np.sum(p * np.log(p), axis=-1), "a one-hot distribution", "nan"),
+    ("entropy", "no axis", lambda p: -np.sum(_xlogy(p, p)), "a batch of 3 rows", "shape () received, shape (3,)"),
+    ("cross_entropy", "swapped", lambda p, q: -np.sum(_xlogy(q, p), axis=-1), "a soft target", "swapped"),
+    ("cross_entropy", "no 0 log 0", lambda p, q: -np.sum(p * np.log(q), axis=-1), "a one-hot target", "nan"),
+    (
+        "cross_entropy",
+        "epsilon inside the log",
+        lambda p, q: -np.sum(p * np.log(q + 1e-7), axis=-1),
+        "a soft target",
+        "log(x + 1e-07)",
+    ),
+    ("softmax", "overflow", _naive_softmax, "logits [1000, 1000]", "nan"),
+    ("softmax", "one global sum", _global_softmax, "a batch of 3 rows", "normalize each row"),
+    ("log_softmax", "log of softmax", lambda x: np.log(lb.softmax(x)), "logits [1000, -1000, 0]", "inf"),
+    ("log_softmax", "only shifted", lambda x: x - x.max(axis=-1, keepdims=True), "small logits", "tolerance"),
+    ("binary_crossentropy_from_logits", "naive sigmoid", _naive_bce, "logits +-1000", "nan"),
+    (
+        "binary_crossentropy_from_logits",
+        "sum instead of mean",
+        lambda y, z: np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))),
+        "hard labels, moderate logits",
+        "summed where the loss averages",
+    ),
+    ("mean_squared_error", "forgot to average", lambda t, p: np.sum((p - t) ** 2), "one sample", "summed"),
+    ("mean_squared_error", "RMSE", lambda t, p: np.sqrt(np.mean((p - t) ** 2)), "one sample", "RMSE"),
+    ("sum_squared_error", "no factor 1/2", lambda t, p: np.sum((p - t) ** 2), "Deep Learning from Scratch", "1/2"),
+    ("sum_squared_error", "averaged", lambda t, p: 0.5 * np.mean((p - t) ** 2), "a batch of 3 rows", "averaged"),
+    ("mse_per_sample", "batch mean", lambda t, p: np.mean((p - t) ** 2), "a batch of 4 rows", "shape () received"),
+    (
+        "mse_per_sample",
+        "keepdims",
+        lambda t, p: np.mean((p - t) ** 2, axis=-1, keepdims=True),
+        "Keras' example, 2 rows",
+        "shape (2, 1) received",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "fn", "case", "words"), WRONG, ids=[f"{w[0]}-{w[1]}" for w in WRONG])
+def test_wrong_solution_fails_naming_the_case(name, kind, fn, case, words):
+    result = check_function(name, fn, verbose=False)
+    assert not result.passed
+    assert result.score < result.max_score
+    failing = [line for line in result.feedback.splitlines() if line.startswith("  [FAIL]")]
+    assert any(case in line for line in failing), result.feedback
+    assert words in result.feedback, result.feedback
+    # the failure shows the inputs, the expected and the received values
+    assert "input:" in result.feedback and "expected:" in result.feedback and "received:" in result.feedback
+    assert f"{int(result.score)} of {int(result.max_score)} cases passed" in result.feedback
+
+
+def test_every_exercise_has_two_kinds_of_wrong_solution():
+    kinds = {}
+    for name, kind, *_ in WRONG:
+        kinds.setdefault(name, set()).add(kind)
+    assert all(len(kinds.get(name, ())) >= 2 for name in exercises.FUNCTIONS), kinds
+
+
+def test_warnings_are_reported_not_raised():
+    # pytest's filterwarnings = error would turn an escaping RuntimeWarning into a failure.
+    result = check_function("softmax", _naive_softmax, verbose=False)
+    assert "RuntimeWarning: overflow encountered in exp" in result.feedback
+
+
+def test_passing_solution_that_warns_is_told_so():
+    def entropy(p):  # right values, but log(0) warns
+        return -np.sum(np.nan_to_num(p * np.log(p)), axis=-1)
+
+    result = check_function("entropy", entropy, verbose=False)
+    assert result.passed, result.feedback
+    assert "raised warnings" in result.feedback
+    assert "RuntimeWarning: divide by zero encountered in log" in result.feedback
+
+
+# --------------------------------------------------------------------------
+# Unsolved stubs, exceptions, odd return values
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(exercises.FUNCTIONS))
+def test_not_implemented_is_not_solved_yet(name, capsys):
+    def stub(*args):
+        raise NotImplementedError()
+
+    result = check_function(name, stub)
+    assert result.passed is False
+    assert result.score == 0
+    assert result.max_score == len(exercises.FUNCTIONS[name].cases)
+    assert "Not solved yet" in result.feedback
+    assert "Not solved yet" in capsys.readouterr().out
+
+
+def test_exceptions_are_reported_per_case():
+    def entropy(p):
+        if p.ndim > 1:
+            raise ZeroDivisionError("only rows, please")
+        return lb.entropy(p)
+
+    result = check_function("entropy", entropy, verbose=False)
+    assert result.score == result.max_score - 1
+    assert "[FAIL] a batch of 3 rows" in result.feedback
+    assert "your function raised ZeroDivisionError: only rows, please" in result.feedback
+
+
+def test_any_exception_is_caught():
+    result = check_function("mse_per_sample", lambda t, p: t.no_such_attribute, verbose=False)
+    assert result.score == 0 and not result.passed
+    assert "AttributeError" in result.feedback
+    assert "Not solved yet" not in result.feedback
+
+
+def test_missing_return():
+    result = check_function("softmax", lambda x: None, verbose=False)
+    assert result.score == 0
+    assert "returned None" in result.feedback
+
+
+def test_non_numeric_return():
+    result = check_function("softmax", lambda x: "0.5", verbose=False)
+    assert result.score == 0
+    assert "not numbers" in result.feedback
+
+
+def test_mutating_the_input_is_noted():
+    def entropy(p):
+        p[p == 0] = 1.0  # log(1) = 0 makes the 0 log 0 terms vanish, but writes into p
+        return -np.sum(p * np.log(p), axis=-1) if p.ndim else 0.0
+
+    result = check_function("entropy", entropy, verbose=False)
+    assert "changed its argument p in place" in result.feedback
+    # the registry's inputs are untouched
+    assert (exercises.FUNCTIONS["entropy"].cases[2].args[0] == np.array([0.0, 1.0, 0.0])).all()
+
+
+def test_verbose_false_prints_nothing(capsys):
+    check_function("entropy", lb.entropy, verbose=False)
+    check_answer("entropy-uniform-8-bits", 3, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_check_result_prints_its_feedback():
+    result = check_function("entropy", lb.entropy, verbose=False)
+    assert str(result) == result.feedback
+    assert repr(result) == "CheckResult(exercise='entropy', passed=True, score=6, max_score=6)"
+
+
+# --------------------------------------------------------------------------
+# Bad arguments
+# --------------------------------------------------------------------------
+
+
+def test_unknown_exercise_lists_known_names():
+    with pytest.raises(ValueError, match="name must be the name of a function exercise") as info:
+        check_function("entropie", lb.entropy)
+    for name in exercises.FUNCTIONS:
+        assert name in str(info.value)
+    with pytest.raises(ValueError, match="check it with check_answer"):
+        check_function("entropy-peaked-bits", lb.entropy)
+    with pytest.raises(ValueError, match="name must be the name of a numeric question") as info:
+        check_answer("entropy", 1.0)
+    assert "entropy-peaked-bits" in str(info.value) and "check_function" in str(info.value)
+
+
+def test_fn_not_callable():
+    with pytest.raises(TypeError, match=r"^fn must be a function"):
+        check_function("entropy", lb.entropy([0.5, 0.5]))
+
+
+@pytest.mark.parametrize("value", ["1.0", None, [1.0, 2.0], True, 1 + 2j])
+def test_answer_must_be_a_number(value):
+    with pytest.raises(TypeError, match="value must be"):
+        check_answer("entropy-uniform-8-bits", value)
+
+
+# --------------------------------------------------------------------------
+# Numeric questions
+# --------------------------------------------------------------------------
+
+# Each expected value with its source.
+KNOWN_ANSWERS = {
+    "entropy-fair-coin-bits": 1.0,  # log2 2
+    "entropy-uniform-8-bits": 3.0,  # log2 8
+    "entropy-peaked-bits": 1.3568,  # -0.3 log2 0.1 - 0.7 log2 0.7 (lossbook.entropy docstring)
+    "entropy-fair-die-nats": math.log(6),
+    "binary-entropy-0.9-bits": 0.469,  # Cover & Thomas, H(0.1) = 0.469 bits
+    "cross-entropy-one-hot": -math.log(0.6),  # Deep Learning from Scratch 4.2.2: 0.510825457099338 (with +1e-7)
+    "dlfs-cross-entropy": -math.log(0.1),  # Deep Learning from Scratch 4.2.2: 2.302584092994546 (with +1e-7)
+    "cross-entropy-uniform-10": math.log(10),
+    "keras-categorical-crossentropy": 1.176939,  # keras.io CategoricalCrossentropy example
+    "cross-entropy-zero-probability": -math.log(1e-7),  # Keras clips at epsilon = 1e-7
+    "kl-coin-bits": 0.737,  # lossbook.kl_divergence docstring
+    "mse-keras-example": 0.5,  # keras.io MeanSquaredError example
+    "mse-outlier": 25.0,  # 10^2 / 4
+    "mae-outlier": 2.5,  # 10 / 4
+    "dlfs-sum-squared-error": 0.0975,  # Deep Learning from Scratch 4.2.1
+    "dlfs-sum-squared-error-wrong": 0.5975,  # Deep Learning from Scratch 4.2.1
+}
+
+
+def test_questions_for_chapters_1_to_3():
+    assert {"entropy-peaked-bits", "entropy-uniform-8-bits", "cross-entropy-one-hot", "dlfs-cross-entropy"} <= set(
+        exercises.QUESTIONS
+    )
+    assert set(KNOWN_ANSWERS) == set(exercises.QUESTIONS), "every question needs its known answer here"
+
+
+@pytest.mark.parametrize("name", sorted(exercises.QUESTIONS))
+def test_question_expected_values_are_computed_correctly(name):
+    question = exercises.QUESTIONS[name]
+    value = float(np.asarray(question.compute()))
+    assert value == pytest.approx(KNOWN_ANSWERS[name], rel=5e-4)
+
+
+@pytest.mark.parametrize("name", sorted(exercises.QUESTIONS))
+def test_right_answer_passes_and_shows_the_value(name, capsys):
+    expected = float(np.asarray(exercises.QUESTIONS[name].compute()))
+    result = check_answer(name, float(f"{expected:.3g}"))  # rounded to 3 significant digits
+    assert result.passed and result.score == result.max_score == 1.0
+    assert result.feedback.startswith(f"{name}: ")
+    assert "Correct" in result.feedback and f"{expected:.6g}" in result.feedback
+    assert "tolerance 0.5% relative" in result.feedback
+    assert capsys.readouterr().out.strip() == result.feedback
+
+
+@pytest.mark.parametrize("name", sorted(exercises.QUESTIONS))
+def test_wrong_answer_fails_without_revealing_the_value(name):
+    expected = float(np.asarray(exercises.QUESTIONS[name].compute()))
+    # "close" means within ten times the tolerance (5%); 2% off is close, 50% off is not
+    answers = ((expected * 1.5 + 1, "too high"), (expected * 0.5 - 1, "too low"), (expected * 1.02, "close"))
+    for answer, verdict in answers:
+        result = check_answer(name, answer, verbose=False)
+        assert not result.passed and result.score == 0 and result.max_score == 1
+        assert verdict in result.feedback, result.feedback
+        assert "(tolerance 0.5% relative)" in result.feedback
+        verdict_line = result.feedback.split("\n", 1)[1]
+        assert verdict_line.startswith(f"Not yet: {answer:.6g} is ")
+        rest = verdict_line.replace(f"{answer:.6g}", "").replace("(tolerance 0.5% relative)", "")
+        for shown in {f"{expected:.6g}", f"{expected:.4g}", f"{expected:.3g}"}:
+            assert shown not in rest, result.feedback
+
+
+def test_answer_in_the_wrong_unit():
+    bits = float(lb.entropy([0.1, 0.1, 0.1, 0.7], base=2))
+    result = check_answer("entropy-peaked-bits", bits * math.log(2), verbose=False)
+    assert "looks like it is in nats; this question asks for bits" in result.feedback
+    result = check_answer("entropy-fair-die-nats", math.log2(6), verbose=False)
+    assert "looks like it is in bits" in result.feedback
+
+
+def test_answer_accepts_numpy_values():
+    assert check_answer("entropy-uniform-8-bits", np.float32(3.0), verbose=False).passed
+    assert check_answer("entropy-uniform-8-bits", np.array([3.0]), verbose=False).passed
+    assert check_answer("entropy-uniform-8-bits", lb.entropy(np.full(8, 0.125), base=2), verbose=False).passed
+
+
+def test_nan_answer_fails_politely():
+    result = check_answer("entropy-uniform-8-bits", float("nan"), verbose=False)
+    assert not result.passed and "not a finite number" in result.feedback
