@@ -186,7 +186,15 @@ def _encode(rgba, size, *, fmt="png", colors=None):
     if fmt == "jpeg":
         image.save(out, "JPEG", quality=90, subsampling=0)
     elif colors:
-        image.quantize(colors, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
+        # Fast octree quantization, zlib level 6 and no optimize pass: about 8
+        # times faster than median cut with optimize, for frames 10% larger.
+        image = image.quantize(colors, method=Image.Quantize.FASTOCTREE)
+        palette = image.getpalette()
+        for i in range(0, len(palette), 3):  # octree's near-white (254, 254, 254) back to white
+            if min(palette[i : i + 3]) >= 250:
+                palette[i : i + 3] = [255, 255, 255]
+        image.putpalette(palette)
+        image.save(out, "PNG", compress_level=6)
     else:
         image.save(out, "PNG", compress_level=1)
     return out.getvalue()
@@ -790,9 +798,9 @@ class EntropyExplorer(Explorer):
     figsize = (8.4, 3.3)
     alt = (
         "Two panels. Left: a bar chart of the probabilities of outcomes 1 to 4, on a vertical "
-        "axis from 0 to 1, each bar labelled with its value. Right: a single bar showing the "
-        "entropy H(p) in bits, on a vertical axis from 0 to 2.2 bits, with a dashed reference "
-        "line at the maximum of 2 bits."
+        "axis from 0 to 1. Right: a single bar showing the "
+        "entropy H(p) in bits, labelled with its value, on a vertical axis from 0 to 2.45 bits, "
+        "with a dashed reference line at the maximum of 2 bits."
     )
     caption = (
         "Entropy of a distribution over four outcomes: 2 bits when all four are equally likely, "
@@ -805,8 +813,6 @@ class EntropyExplorer(Explorer):
         bars = left.bar(outcomes, np.zeros(4), width=0.6, color=plots.PALETTE["blue"])
         self.bars = list(bars.patches)
         self.animate(*self.bars)
-        self.labels = [left.text(i, 0, "", ha="center", va="bottom", fontsize=10) for i in outcomes]
-        self.animate(*self.labels)
         left.set_xticks(outcomes, [f"outcome {i}" for i in outcomes])
         left.grid(axis="x", visible=False)
         plots.style_axes(left, xlabel="outcome", ylabel="probability p", xlim=(0.4, 4.6), ylim=(0, 1.12))
@@ -826,9 +832,8 @@ class EntropyExplorer(Explorer):
         w = np.array([weights[p.name] for p in self.parameters])
         total = w.sum()
         if total == 0:
-            for bar, label in zip(self.bars, self.labels):
+            for bar in self.bars:
                 bar.set_height(0)
-                label.set_text("")
             self.h_bar.set_height(0)
             self.h_label.set_text("")
             self.note.set_text("All weights are 0:\nraise one to define p.")
@@ -836,10 +841,8 @@ class EntropyExplorer(Explorer):
         p = w / total
         bits = float(lossbook.entropy(p, base=2))
         nats = float(lossbook.entropy(p))
-        for bar, label, value in zip(self.bars, self.labels, p):
+        for bar, value in zip(self.bars, p):  # no value labels: each text costs 2-3 ms a change
             bar.set_height(value)
-            label.set_y(value + 0.01)
-            label.set_text(f"{value:.2f}")
         self.h_bar.set_height(bits)
         inside = bits >= 0.3  # the value inside the top of the bar, clear of the 2-bit line
         self.h_label.set_y(bits - 0.05 if inside else bits + 0.02)

@@ -1,0 +1,137 @@
+"""Response time of the explorers' live widgets, measured inside a Jupyter kernel.
+
+For each explorer of :mod:`lossbook.widgets`, and for a naive explorer built
+with ``ipywidgets.interactive_output`` that draws a new pyplot figure on every
+change (shown by the inline backend, as most notebooks do), this sets
+``slider.value = v`` for a sweep of values and times each assignment: the
+update of the artists, the render, the encoding and the comm messages to the
+(absent) front end. It prints the median and 95th percentile side by side.
+
+Run it with the project's Python::
+
+    python benchmarks/widget_response.py            # in a fresh ipykernel
+    python benchmarks/widget_response.py --in-process  # without a kernel (no comm traffic)
+
+The numbers depend on the machine and its load; compare the rows of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+BENCHMARK = textwrap.dedent(
+    """
+    import json, time
+    import numpy as np
+    import ipywidgets
+    from IPython.display import display
+    from lossbook import widgets
+
+    def sweep(slider, values):
+        times = []
+        for v in values:
+            t0 = time.perf_counter()
+            slider.value = float(v)
+            times.append(time.perf_counter() - t0)
+        return times[2:]  # the first changes warm caches
+
+    def naive():
+        import matplotlib.pyplot as plt
+        import lossbook
+
+        slider = ipywidgets.FloatSlider(value=0.5, min=0.02, max=1.0, step=0.01, description="q")
+        qs = np.linspace(0.02, 1.0, 393)
+        curve = -np.log(qs)
+
+        def draw(q):
+            fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.3))
+            left.plot(qs, curve)
+            loss = float(lossbook.categorical_crossentropy([0, 1, 0], [(1 - q) / 2, q, (1 - q) / 2]))
+            left.scatter([q], [loss])
+            right.plot(qs, -1 / qs)
+            right.scatter([q], [-1 / q])
+            left.set_xlabel("q"); left.set_ylabel("loss"); right.set_xlabel("q"); right.set_ylabel("gradient")
+            plt.show()
+
+        out = ipywidgets.interactive_output(draw, {"q": slider})
+        display(ipywidgets.VBox([slider, out]))
+        return slider
+
+    N = __N__
+    results = {}
+    for cls, name in ((widgets.AccuracyExplorer, "w"), (widgets.EntropyExplorer, "w1"), (widgets.CrossEntropyExplorer, "q")):
+        explorer = cls()
+        display(explorer)  # the live widget and the static twin, as a notebook cell shows them
+        slider = explorer.sliders[name]
+        values = np.linspace(slider.min, slider.max, N)
+        results[cls.__name__] = sweep(slider, values)
+    slider = naive()
+    results["naive interactive_output (new figure per change)"] = sweep(slider, np.linspace(0.02, 1.0, N))
+    print("RESULTS " + json.dumps(results))
+    """
+)
+
+
+def run_in_kernel(code: str, timeout: float) -> str:
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        kc.execute("%matplotlib inline")
+        chunks = []
+
+        def collect(msg):
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                chunks.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                chunks.append("\n".join(msg["content"]["traceback"]))
+
+        reply = kc.execute_interactive(code, timeout=timeout, output_hook=collect)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("".join(chunks))
+        return "".join(chunks)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def run_in_process(code: str) -> str:
+    import contextlib
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {"__name__": "__benchmark__"})
+    return out.getvalue()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--in-process", action="store_true", help="run without a kernel")
+    parser.add_argument("-n", type=int, default=60, help="slider values per explorer (default 60)")
+    args = parser.parse_args(argv)
+    code = BENCHMARK.replace("__N__", str(args.n))
+    text = run_in_process(code) if args.in_process else run_in_kernel(code, timeout=600)
+    line = next(line for line in text.splitlines() if line.startswith("RESULTS "))
+    results = json.loads(line[len("RESULTS "):])
+
+    import numpy as np
+
+    where = "in-process, no kernel" if args.in_process else "in a Jupyter kernel (ipykernel), no front end attached"
+    print(f"slider.value = v response time, {args.n} values per explorer, {where}")
+    width = max(map(len, results))
+    print(f"{'explorer':<{width}}  median (ms)  p95 (ms)")
+    for name, times in results.items():
+        ms = np.array(times) * 1e3
+        print(f"{name:<{width}}  {np.median(ms):11.1f}  {np.percentile(ms, 95):8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,463 @@
+"""lossbook.widgets: explorers driven headlessly through their sliders, their static twins and mime bundles."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot is imported anywhere in this module
+
+import base64  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import lossbook as lb  # noqa: E402
+from lossbook import plots, widgets  # noqa: E402
+from lossbook.widgets import Explorer, Parameter, format_readout  # noqa: E402
+
+EXPLORERS = [widgets.AccuracyExplorer, widgets.EntropyExplorer, widgets.CrossEntropyExplorer]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+class TwinParser(HTMLParser):
+    """Collect the tags of a twin, the text of its label and readout, and its JSON data."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags = []  # (tag, attrs, depth inside <label>)
+        self.open = []
+        self.label_text = ""
+        self.output_text = ""
+        self.json_text = ""
+        self.script_text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs), "label" in self.open))
+        if tag not in ("img", "input"):
+            self.open.append(tag)
+            self._attrs = dict(attrs)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"unbalanced </{tag}> in {self.open}"
+        self.open.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] == "label":
+            self.label_text += data
+        elif self.open and self.open[-1] == "output":
+            self.output_text += data
+        elif self.open and self.open[-1] == "script":
+            if self._attrs.get("type") == "application/json":
+                self.json_text += data
+            else:
+                self.script_text += data
+
+    def find(self, tag, cls=None):
+        return [(a, in_label) for t, a, in_label in self.tags if t == tag and (cls is None or cls in a.get("class", "").split())]
+
+
+def parse_twin(page):
+    parser = TwinParser()
+    parser.feed(page)
+    parser.close()
+    assert parser.open == []
+    return parser
+
+
+def decode_frame(uri):
+    prefix = "data:image/png;base64,"
+    assert uri.startswith(prefix)
+    return Image.open(io.BytesIO(base64.b64decode(uri[len(prefix):])))
+
+
+def offsets(collection):
+    return np.asarray(collection.get_offsets()).tolist()
+
+
+# -- chapter 3: cross-entropy --------------------------------------------------------------
+
+
+class TestCrossEntropyExplorer:
+    def test_slider_moves_markers_and_readout(self):
+        explorer = widgets.CrossEntropyExplorer()
+        explorer.sliders["q"].value = 0.3
+        # lossbook's value, and -ln 0.3 = 1.2039728043259361 (by hand, math.log)
+        loss = float(lb.categorical_crossentropy([0, 1, 0], [0.35, 0.3, 0.35]))
+        assert loss == pytest.approx(1.2039728043259361, rel=1e-12)
+        assert offsets(explorer.loss_point) == [[0.3, loss]]
+        assert offsets(explorer.grad_point) == [[0.3, -1 / 0.3]]  # d(-log q)/dq = -1/q
+        assert explorer.readout == "q = 0.30 · loss = 1.204 · gradient = −3.33"
+        assert explorer.values == {"q": 0.3}
+        assert "q = 0.30 · loss = 1.204 · gradient = −3.33" in explorer.widget.children[-1].value
+
+    def test_tangent_has_the_gradient_as_slope(self):
+        explorer = widgets.CrossEntropyExplorer(q=0.2)
+        (x0, x1), (y0, y1) = explorer.tangent.get_data()
+        assert (y1 - y0) / (x1 - x0) == pytest.approx(-5.0)  # -1/0.2
+        assert (x0 + x1) / 2 == pytest.approx(0.2)
+
+    def test_curves_are_lossbook_values(self):
+        explorer = widgets.CrossEntropyExplorer()
+        loss_ax, grad_ax = explorer.figure.axes
+        q, loss = loss_ax.lines[0].get_data()
+        rows = np.stack([(1 - q) / 2, q, (1 - q) / 2], axis=-1)
+        onehot = np.tile([0.0, 1.0, 0.0], (q.size, 1))
+        np.testing.assert_array_equal(loss, lb.categorical_crossentropy(onehot, rows, reduction="none"))
+        np.testing.assert_allclose(loss, -np.log(q), rtol=1e-12, atol=2e-7)  # clipped at 1 - 1e-7 near q = 1
+        np.testing.assert_array_equal(grad_ax.lines[0].get_ydata(), -1 / grad_ax.lines[0].get_xdata())
+
+    def test_q_one_costs_the_clipped_minimum(self):
+        explorer = widgets.CrossEntropyExplorer(q=1.0)
+        # Keras clips to 1 - 1e-7: -ln(1 - 1e-7) = 1.00000005e-7.
+        assert offsets(explorer.loss_point)[0][1] == pytest.approx(1.00000005e-7, rel=1e-6)
+        assert explorer.readout == "q = 1.00 · loss = 0.000 · gradient = −1.00"
+
+
+# -- chapter 2: entropy ------------------------------------------------------------------------
+
+
+class TestEntropyExplorer:
+    def test_sliders_set_bars_and_entropy(self):
+        explorer = widgets.EntropyExplorer()
+        for name, value in zip(["w1", "w2", "w3", "w4"], [0.2, 0.2, 0.2, 1.0]):
+            explorer.sliders[name].value = value
+        p = np.array([0.1, 0.1, 0.1, 0.5]) / 0.8
+        np.testing.assert_allclose([bar.get_height() for bar in explorer.bars], p, rtol=1e-15)
+        bits = float(lb.entropy(p, base=2))
+        assert explorer.h_bar.get_height() == bits
+        assert explorer.h_label.get_text() == f"{bits:.2f}"
+        nats = float(lb.entropy(p))
+        assert explorer.readout == f"p = (0.12, 0.12, 0.12, 0.62) · H(p) = {bits:.3f} bits = {nats:.3f} nats"
+
+    def test_known_values(self):
+        # H(0.1, 0.1, 0.1, 0.7) = 1.35678 bits (mpmath, see test_information.py); ln 2 times that in nats.
+        explorer = widgets.EntropyExplorer(w1=0.1, w2=0.1, w3=0.1, w4=0.7)
+        assert explorer.h_bar.get_height() == pytest.approx(1.356779649447039, rel=1e-14)
+        assert explorer.readout == "p = (0.10, 0.10, 0.10, 0.70) · H(p) = 1.357 bits = 0.940 nats"
+
+    def test_all_weights_zero(self):
+        explorer = widgets.EntropyExplorer()
+        explorer.set(w1=0, w2=0, w3=0, w4=0)
+        assert [bar.get_height() for bar in explorer.bars] == [0, 0, 0, 0]
+        assert explorer.h_bar.get_height() == 0
+        assert explorer.readout == "All weights are 0: raise one to define a distribution."
+        explorer.set(w3=0.5)
+        assert [bar.get_height() for bar in explorer.bars] == [0, 0, 1, 0]
+        assert explorer.note.get_text() == ""
+
+    def test_twin_path_from_uniform_to_one_hot(self):
+        explorer = widgets.EntropyExplorer()
+        assert explorer.twin_state(0.0) == {"w1": 0.25, "w2": 0.25, "w3": 0.25, "w4": 0.25}
+        assert explorer.twin_state(1.0) == {"w1": 0.0, "w2": 0.0, "w3": 0.0, "w4": 1.0}
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        # 2 bits for the uniform distribution over 4 outcomes; ln 4 = 1.386 nats.
+        assert data["readouts"][0] == "t = 0.00 · p = (0.25, 0.25, 0.25, 0.25) · H(p) = 2.000 bits = 1.386 nats"
+        assert data["readouts"][-1] == "t = 1.00 · p = (0.00, 0.00, 0.00, 1.00) · H(p) = 0.000 bits = 0.000 nats"
+        assert data["values"][10] == "t = 0.50"
+        assert explorer.values == {"w1": 0.4, "w2": 0.3, "w3": 0.2, "w4": 0.1}  # the live state is untouched
+
+
+# -- chapter 1: accuracy ---------------------------------------------------------------------
+
+
+class TestAccuracyExplorer:
+    def test_dataset(self):
+        explorer = widgets.AccuracyExplorer()
+        assert explorer.x.shape == explorer.y.shape == (40,)
+        assert explorer.y.sum() == 20
+        again = widgets.AccuracyExplorer()
+        np.testing.assert_array_equal(explorer.x, again.x)  # seeded
+
+    def test_slider_moves_markers_and_readout(self):
+        explorer = widgets.AccuracyExplorer()
+        explorer.sliders["w"].value = 1.0
+        x, y, b = explorer.x, explorer.y, explorer.bias
+        # independent of the explorer's helpers: predict class 1 where w x + b > 0 (p > 0.5)
+        accuracy = np.mean((1.0 * x + b > 0) == (y == 1))
+        loss = float(lb.binary_crossentropy(y, 1.0 * x + b, from_logits=True))
+        assert offsets(explorer.acc_point) == [[1.0, accuracy]]
+        assert offsets(explorer.loss_point) == [[1.0, loss]]
+        np.testing.assert_array_equal(explorer.w_line.get_xdata(), [1.0, 1.0])
+        np.testing.assert_array_equal(explorer.curve.get_ydata(), lb.sigmoid(1.0 * explorer._xs + b))
+        np.testing.assert_array_equal(explorer.boundary.get_xdata(), [-b, -b])
+        wrong = (1.0 * x + b > 0) != (y == 1)
+        assert len(offsets(explorer.wrong)) == wrong.sum() > 0
+        slope = np.mean((lb.sigmoid(1.0 * x + b) - y) * x)  # d/dw mean BCE = mean((sigma(wx+b) - y) x)
+        assert explorer.readout == format_readout(
+            ("w", 1.0, ".2f"), ("accuracy", accuracy, ".3f"), ("loss", loss, ".3f"),
+            ("accuracy slope", 0.0, ".3f"), ("loss slope", slope, ".3f"),
+        )
+
+    def test_loss_slope_is_the_analytic_derivative(self):
+        explorer = widgets.AccuracyExplorer()
+        for w in (-3.0, 0.4, 2.5):
+            x, y = explorer.x, explorer.y
+            analytic = np.mean((lb.sigmoid(w * x + explorer.bias) - y) * x)
+            assert plots.central_difference(explorer.loss, w, h=1e-3) == pytest.approx(analytic, rel=1e-5)
+
+    def test_accuracy_is_flat_almost_everywhere(self):
+        explorer = widgets.AccuracyExplorer()
+        grid = np.linspace(-4, 4, 161)
+        slopes = np.array([plots.central_difference(explorer.accuracy, w, h=1e-3) for w in grid])
+        assert np.mean(slopes == 0) > 0.9
+        acc_ax = explorer.figure.axes[0]
+        curve = acc_ax.lines[0].get_ydata()
+        assert np.all(np.isin(np.round(curve * 40), np.arange(41)))  # multiples of 1/40: a step function
+
+    def test_zero_weight_hides_the_boundary(self):
+        explorer = widgets.AccuracyExplorer(w=0.0)
+        assert not explorer.boundary.get_visible()
+        explorer.set(w=2.0)
+        assert explorer.boundary.get_visible()
+
+    def test_bad_options(self):
+        with pytest.raises(TypeError, match="bias must be a finite real number"):
+            widgets.AccuracyExplorer(bias="1")
+        with pytest.raises(ValueError, match="n_points must be an integer of at least 4"):
+            widgets.AccuracyExplorer(n_points=2)
+
+
+# -- what every explorer does -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", EXPLORERS)
+class TestEveryExplorer:
+    def test_updates_reuse_one_figure_and_draw_it_once(self, cls, monkeypatch):
+        explorer = cls()
+        figure = explorer.figure
+        draws = []
+        monkeypatch.setattr(figure.canvas, "draw", lambda: draws.append(1))
+        fignums = plt.get_fignums()
+        slider = explorer.sliders[explorer.parameters[0].name]
+        images = set()
+        for value in np.linspace(slider.min, slider.max, 7):
+            slider.value = value
+            assert explorer.figure is figure
+            images.add(explorer.widget.children[-2].value)
+        assert plt.get_fignums() == fignums
+        assert len(draws) <= 1  # the background is drawn once; later changes are blitted
+        assert len(images) == 7
+
+    def test_live_image_and_readout(self, cls):
+        explorer = cls()
+        image, readout = explorer.widget.children[-2:]
+        assert image.format == "jpeg" and image.value[:2] == b"\xff\xd8"
+        width, height = explorer.figure.canvas.get_width_height()
+        assert Image.open(io.BytesIO(image.value)).size == (width, height)
+        assert explorer.readout.replace("·", "&middot;").split()[0] in readout.value
+
+    def test_set_moves_the_sliders(self, cls):
+        explorer = cls()
+        name = explorer.parameters[-1].name
+        slider = explorer.sliders[name]
+        explorer.set(**{name: slider.max})
+        assert slider.value == slider.max == explorer.values[name]
+
+    def test_bad_values(self, cls):
+        explorer = cls()
+        with pytest.raises(TypeError, match="parameter name must be one of"):
+            explorer.set(nope=1.0)
+        p = explorer.parameters[0]
+        with pytest.raises(ValueError, match=f"{p.name} must lie in"):
+            explorer.set(**{p.name: p.max + 1})
+        with pytest.raises(TypeError, match=f"{p.name} must be a real number"):
+            cls(**{p.name: "0.5"})
+
+    def test_figure_style(self, cls):
+        explorer = cls()
+        fig = explorer.figure
+        assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
+        for text in fig.findobj(Text):
+            if text.get_text() and text.get_visible():
+                assert text.get_fontsize() >= 10, text.get_text()
+        for ax in fig.axes:
+            assert ax.get_ylabel()
+            if ax.xaxis.get_visible():
+                assert ax.get_xlabel()
+
+    def test_twin_contract(self, cls):
+        explorer = cls()
+        page = explorer.twin_html()
+        n = len(explorer.twin_values)
+        assert 20 <= n <= 30
+        assert "http" not in page.lower()
+        assert len(page.encode()) <= 700_000
+        twin = parse_twin(page)
+        (figure, _), = twin.find("figure", "lossbook-twin")
+        assert figure["id"].startswith("lossbook-twin-")
+        (img, _), = twin.find("img", "lossbook-twin-frame")
+        assert len(img["alt"]) > 40
+        (slider, in_label), = twin.find("input", "lossbook-twin-slider")
+        assert in_label
+        assert (slider["type"], slider["min"], slider["max"], slider["step"]) == ("range", "0", str(n - 1), "1")
+        k = int(slider["value"])
+        assert twin.label_text.strip() == explorer._twin_parameter().label
+        assert len(twin.find("output", "lossbook-twin-readout")) == 1
+        assert len(twin.find("figcaption")) == 1
+        data = json.loads(twin.json_text)
+        assert len(data["frames"]) == len(data["readouts"]) == len(data["values"]) == n
+        assert len(set(data["frames"])) == n
+        assert img["src"] == data["frames"][k]
+        assert twin.output_text == data["readouts"][k]
+        assert slider["aria-valuetext"] == data["values"][k]
+        assert figure["id"] in twin.script_text and '"input"' in twin.script_text
+        width, height = explorer.figure.canvas.get_width_height()
+        frame = decode_frame(data["frames"][0])
+        assert frame.size == (width, height) and frame.mode == "P"
+        assert frame.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # white: readable in dark mode
+
+    def test_twin_starts_at_the_default(self, cls):
+        explorer = cls()
+        p = explorer._twin_parameter()
+        (slider, _), = parse_twin(explorer.twin_html()).find("input", "lossbook-twin-slider")
+        assert explorer.twin_values[int(slider["value"])] == pytest.approx(p.default)
+
+    def test_twin_is_lazy_and_leaves_the_live_state(self, cls, monkeypatch):
+        encoded = []
+        real = widgets._data_uri
+        monkeypatch.setattr(widgets, "_data_uri", lambda png: encoded.append(1) or real(png))
+        explorer = cls()
+        explorer.set(**{explorer.parameters[0].name: explorer.parameters[0].max})
+        assert encoded == []
+        before = (explorer.readout, explorer.png())
+        first = explorer.twin_html()
+        assert len(encoded) == len(explorer.twin_values)
+        assert (explorer.readout, explorer.png()) == before
+        second = explorer.twin_html()
+        assert len(encoded) == len(explorer.twin_values)  # frames are rendered once
+        assert parse_twin(first).find("figure")[0][0]["id"] != parse_twin(second).find("figure")[0][0]["id"]
+
+    def test_mimebundle(self, cls):
+        explorer = cls()
+        bundle = explorer._repr_mimebundle_()
+        assert set(bundle) == {WIDGET_VIEW, "text/html", "text/plain"}
+        assert bundle[WIDGET_VIEW]["model_id"] == explorer.widget.model_id
+        assert bundle["text/html"].startswith('<figure class="lossbook-twin"')
+        assert bundle["text/plain"] == repr(explorer)
+        assert repr(explorer).startswith(f"{cls.__name__}({explorer.parameters[0].name}=")
+        assert set(explorer._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
+        assert set(explorer._repr_mimebundle_(exclude={"text/html"})) == {WIDGET_VIEW, "text/plain"}
+
+
+# -- the base class ----------------------------------------------------------------------------
+
+
+class Square(Explorer):
+    """A two-parameter explorer with the default twin grid."""
+
+    parameters = (
+        Parameter("a", "Slope a", 0.0, 2.0, 0.1, 1.0),
+        Parameter("c", "Offset c", -1.0, 1.0, 0.1, 0.5),
+    )
+    alt = "A line c + a x for x from 0 to 1, with a marker at x = 1."
+
+    def setup(self, fig):
+        ax = fig.add_subplot()
+        plots.style_axes(ax, xlabel="x", ylabel="y", xlim=(0, 1), ylim=(-1, 3))
+        self.line = self.animate(ax.plot([0, 1], [0, 0])[0])
+        self.point = self.animate(plots.marker(ax, 1, 0))
+        self.calls = []
+
+    def update(self, *, a, c):
+        self.calls.append((a, c))
+        self.line.set_ydata([c, c + a])
+        self.point.set_offsets([[1, c + a]])
+        return format_readout(("a", a, ".1f"), ("c", c, ".1f"))
+
+
+class TestBase:
+    def test_default_twin_grid_varies_the_first_parameter(self):
+        explorer = Square()
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert len(data["frames"]) == 25
+        assert data["readouts"][0] == "a = 0.0 · c = 0.5" and data["readouts"][-1] == "a = 2.0 · c = 0.5"
+        assert data["values"][12] == "a = 1.00"
+        assert explorer.calls[-1] == (1.0, 0.5)  # restored to the live state
+
+    def test_initial_values(self):
+        explorer = Square(c=-0.5)
+        assert explorer.values == {"a": 1.0, "c": -0.5}
+        assert explorer.readout == "a = 1.0 · c = −0.5"
+        assert repr(explorer) == "Square(a=1, c=-0.5)"
+
+    def test_invalidate_redraws_the_background(self):
+        explorer = Square()
+        before = explorer.png()
+        explorer.figure.axes[0].set_xlabel("another label")  # not animated
+        assert explorer.png() == before  # still the cached background
+        explorer.invalidate()
+        assert explorer.png() != before
+
+    def test_subclass_must_draw_and_update(self):
+        class Empty(Explorer):
+            pass
+
+        with pytest.raises(TypeError, match="Empty.parameters must list at least one Parameter"):
+            Empty()
+
+        class NoSetup(Explorer):
+            parameters = (Parameter("a", "a", 0.0, 1.0, 0.1, 0.5),)
+
+        with pytest.raises(NotImplementedError, match="must define setup"):
+            NoSetup()
+
+    @pytest.mark.parametrize(
+        ("kwargs", "error", "match"),
+        [
+            ({"name": "not an identifier"}, TypeError, "name must be a Python identifier"),
+            ({"label": " "}, TypeError, "label must be a non-empty string"),
+            ({"min": 1.0}, ValueError, "min must be less than max"),
+            ({"step": 0.0}, ValueError, "step must be positive"),
+            ({"default": "0.5"}, TypeError, "default must be a real number"),
+            ({"max": float("inf")}, ValueError, "max must be finite"),
+        ],
+    )
+    def test_parameter_validation(self, kwargs, error, match):
+        args = {"name": "q", "label": "q", "min": 0.0, "max": 1.0, "step": 0.1, "default": 0.5, **kwargs}
+        with pytest.raises(error, match=match):
+            Parameter(**args)
+
+    def test_readout_uses_a_true_minus(self):
+        assert format_readout(("g", -2, ".2f"), "note") == "g = \u22122.00 · note"
+
+
+class TestDataUri:
+    def test_base64_never_spells_http(self):
+        png = widgets.CrossEntropyExplorer().png()
+        # 33 bytes of header encode to 44 base64 characters exactly, so these bytes encode to "http":
+        poisoned = png[:33] + base64.b64decode("httpHTTP") + png[33:]
+        assert "http" in base64.b64encode(poisoned).decode()
+        uri = widgets._data_uri(poisoned)
+        assert "http" not in uri.lower()
+        assert base64.b64decode(uri.split(",", 1)[1]).endswith(poisoned[33:])
+
+    def test_comment_chunk_keeps_a_valid_png(self):
+        png = widgets.CrossEntropyExplorer().png()
+        image = Image.open(io.BytesIO(widgets._png_with_comment(png, "lossbook...")))
+        image.load()  # checks the chunk CRCs
+        assert image.info["Comment"] == "lossbook..."
+
+
+def test_no_pyplot_and_a_light_core():
+    # In a fresh interpreter: `import lossbook` imports no matplotlib, and explorers
+    # (live widget and twin) never import pyplot, so the inline backend shows nothing twice.
+    code = (
+        "import sys, lossbook\n"
+        "assert 'matplotlib' not in sys.modules, 'import lossbook imported matplotlib'\n"
+        "from lossbook import widgets\n"
+        "e = widgets.CrossEntropyExplorer()\n"
+        "e._repr_mimebundle_()\n"
+        "e.sliders['q'].value = 0.3\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'widgets imported pyplot'\n"
+    )
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
