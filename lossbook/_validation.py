@@ -84,7 +84,7 @@ def as_float_array(x, name, *, dtype=None, min_ndim=1):
         fail(
             name,
             "contain only finite numbers",
-            f"{arr[bad]!r} at index {bad}",
+            f"{float(arr[bad])!r} at index {bad}",
         )
     # This may be the caller's own array: lossbook never writes into its inputs.
     return arr
@@ -130,7 +130,7 @@ def check_in_unit_interval(x, name, hint=None):
     outside = (x < 0) | (x > 1)
     if outside.any():
         bad = tuple(int(i) for i in np.argwhere(outside)[0])
-        fail(name, "contain probabilities in [0, 1]", f"{x[bad]!r} at index {bad}", hint)
+        fail(name, "contain probabilities in [0, 1]", f"{float(x[bad])!r} at index {bad}", hint)
 
 
 def check_distributions(x, name, hint=None):

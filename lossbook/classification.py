@@ -187,7 +187,7 @@ def _as_labels(labels, y_pred):
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
             bad = arr[~np.isfinite(arr) | (arr != np.round(arr))].flat[0]
-            fail("labels", "contain integer class indices", f"{bad!r}", error=ValueError)
+            fail("labels", "contain integer class indices", f"labels containing {float(bad)!r}", error=ValueError)
     elif arr.dtype.kind not in "iu":
         fail("labels", "be an array of integer class indices", f"an array of dtype {arr.dtype}", error=TypeError)
     expected = y_pred.shape[:-1]
@@ -203,7 +203,7 @@ def _as_labels(labels, y_pred):
     outside = (arr < 0) | (arr >= n_classes)
     if outside.any():
         bad = arr[outside].flat[0]
-        fail("labels", f"be class indices in [0, {n_classes - 1}] for y_pred with {n_classes} classes", f"{bad!r}")
+        fail("labels", f"be class indices in [0, {n_classes - 1}] for y_pred with {n_classes} classes", f"label {int(bad)}")
     return arr.astype(np.intp)
 
 

@@ -163,7 +163,7 @@ def test_base_is_checked_for_two_argument_functions(fn):
     [
         ([0.5, 0.6], r"^p must sum to 1 along the last axis \(within 0.001\); received p sums to 1.1"),
         ([[0.5, 0.5], [0.2, 0.2]], r"^p must sum to 1 along the last axis .*received p\[1\] sums to 0.4"),
-        ([1.5, -0.5], r"^p must contain probabilities in \[0, 1\]; received np.float64\(1.5\) at index \(0,\)"),
+        ([1.5, -0.5], r"^p must contain probabilities in \[0, 1\]; received 1.5 at index \(0,\)"),
     ],
 )
 def test_entropy_refuses_non_distributions(p, expected):
@@ -207,7 +207,7 @@ def test_probabilities_outside_unit_interval_suggest_from_logits(fn):
 
 
 def test_binary_targets_outside_unit_interval_are_refused():
-    with pytest.raises(ValueError, match=r"^y_true must contain probabilities in \[0, 1\]; received np.float64\(2.0\)"):
+    with pytest.raises(ValueError, match=r"^y_true must contain probabilities in \[0, 1\]; received 2.0"):
         lb.binary_crossentropy([[0.0, 2.0]], [[0.5, 0.5]])
     with pytest.raises(ValueError, match=r"^y_true must contain probabilities in \[0, 1\]"):
         lb.binary_crossentropy([[0.0, -1.0]], [[0.5, 0.5]], from_logits=True)
