@@ -327,8 +327,8 @@ class Explorer:
     parameters: tuple[Parameter, ...] = ()
     twin_parameter: Parameter | None = None
     twin_values = None
-    figsize = (8.4, 3.3)
-    dpi = 80
+    figsize = (7.0, 3.0)
+    dpi = 96
     twin_colors = 64
     live_format = "jpeg"
     alt = ""
@@ -348,6 +348,7 @@ class Explorer:
         self._twin_data = None
         with plots.style_context():
             self.figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
+            self.figure.get_layout_engine().set(w_pad=0.1, h_pad=0.06)  # inches; room for edge tick labels
             FigureCanvasAgg(self.figure)
             self.setup(self.figure)
         self.readout = self.update(**self._values)
@@ -437,7 +438,13 @@ class Explorer:
         self._values.update(values)
         self.readout = self.update(**self._values)
         if self._widget is not None:
-            self._image.value = self._live_image()
+            image = self._live_image()
+            if self._image.format != self.live_format:
+                with self._image.hold_sync():
+                    self._image.format = self.live_format
+                    self._image.value = image
+            else:
+                self._image.value = image
             self._html.value = self._readout_html()
 
     def _on_slider(self, name, change):
@@ -515,7 +522,11 @@ class Explorer:
             slider.observe(functools.partial(self._on_slider, p.name), names="value")
             self._sliders[p.name] = slider
         width, height = self.figure.canvas.get_width_height()
-        self._image = ipw.Image(value=self._live_image(), format=self.live_format, layout=ipw.Layout(width=f"{width}px", max_width="100%", height="auto"))
+        # The first image is a small palette PNG: executing a notebook stores
+        # every widget's initial state (this image included) in the notebook,
+        # and the book's pages embed it. Changes then send ``live_format``.
+        first = self.png(colors=self.twin_colors)
+        self._image = ipw.Image(value=first, format="png", layout=ipw.Layout(width=f"{width}px", max_width="100%", height="auto"))
         self._html = ipw.HTML(value=self._readout_html())
         self._widget = ipw.VBox([*self._sliders.values(), self._image, self._html])
 
@@ -707,7 +718,7 @@ class AccuracyExplorer(Explorer):
         (loss_line,) = twin.plot(grid, loss_curve, color=c_loss, linestyle="--", label="cross-entropy")
         twin.set_ylabel("mean binary cross-entropy", color=c_loss)
         twin.set_ylim(0, float(loss_curve.max()) * 1.05)
-        left.legend([acc_line, loss_line], ["accuracy", "cross-entropy"], loc="center right")
+        left.legend([acc_line, loss_line], ["accuracy", "cross-entropy"], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, borderaxespad=0.2)
         self.w_line = self.animate(left.axvline(p.default, color=plots.PALETTE["grey"], linewidth=1, zorder=1))
         self.acc_point = self.animate(plots.marker(left, 0, 0, color=c_acc))
         self.loss_point = self.animate(plots.marker(twin, 0, 0, color=c_loss, marker="s"))
@@ -795,7 +806,6 @@ class EntropyExplorer(Explorer):
     )
     twin_parameter = Parameter("t", "Peakedness t (0: uniform, 1: outcome 4 certain)", 0.0, 1.0, 0.05, 0.0, symbol="t")
     twin_values = tuple(np.round(np.linspace(0.0, 1.0, 21), 10))
-    figsize = (8.4, 3.3)
     alt = (
         "Two panels. Left: a bar chart of the probabilities of outcomes 1 to 4, on a vertical "
         "axis from 0 to 1. Right: a single bar showing the "
@@ -917,12 +927,12 @@ class CrossEntropyExplorer(Explorer):
         self._qs = np.linspace(p.min, p.max, 393)
         c_loss, c_grad = plots.PALETTE["vermillion"], plots.PALETTE["blue"]
         left.plot(self._qs, self.loss(self._qs), color=c_loss)
-        plots.style_axes(left, xlabel="predicted probability of the true class q", ylabel="loss −log q", xlim=(0, 1.02), ylim=(0, 4.2))
+        plots.style_axes(left, xlabel="probability q of the true class", ylabel="loss −log q", xlim=(0, 1.02), ylim=(0, 4.2))
         self.tangent = self.animate(left.plot([], [], color=plots.PALETTE["grey"], linewidth=1.5, linestyle="--")[0])
         self.loss_point = self.animate(plots.marker(left, 0, 0, color=c_loss))
         right.plot(self._qs, plots.neg_log_derivative(self._qs), color=c_grad)
         right.axhline(0, color=plots.PALETTE["black"], linewidth=0.8, zorder=1)
-        plots.style_axes(right, xlabel="predicted probability of the true class q", ylabel="gradient d(−log q)/dq", xlim=(0, 1.02), ylim=(-52, 2))
+        plots.style_axes(right, xlabel="probability q of the true class", ylabel="gradient d(−log q)/dq", xlim=(0, 1.02), ylim=(-52, 2))
         self.grad_point = self.animate(plots.marker(right, 0, 0, color=c_grad))
 
     def update(self, *, q):
