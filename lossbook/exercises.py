@@ -263,6 +263,31 @@ def _swapped(reference):
     return diagnose
 
 
+def _huber_variants(expected, received, args):
+    """Common mistakes in the Huber loss: no -delta**2/2, the smooth-L1 scaling, no 1/2."""
+    y_true, y_pred, delta = (np.asarray(a, dtype=np.float64) for a in args)
+    e, d = np.abs(y_pred - y_true), float(delta)
+    variants = (
+        (
+            np.mean(np.where(e <= d, 0.5 * e**2, d * e)),
+            "Beyond delta you used delta * |e|: subtract 0.5 * delta**2 so that the two pieces meet at |e| = delta.",
+        ),
+        (
+            np.mean(np.where(e <= d, 0.5 * e**2 / d, e - 0.5 * d)),
+            "Your value is the expected one divided by delta: that is the smooth L1 convention "
+            "(PyTorch's SmoothL1Loss with beta = delta); Keras' Huber is delta times it.",
+        ),
+        (
+            np.mean(np.where(e <= d, e**2, 2 * d * e - d**2)),
+            "Your value is twice the expected one: the quadratic part is 0.5 * e**2, not e**2.",
+        ),
+    )
+    for value, message in variants:
+        if _close(received, value) and not _close(expected, value):
+            return message
+    return None
+
+
 # --------------------------------------------------------------------------
 # The function exercises
 # --------------------------------------------------------------------------
@@ -290,6 +315,16 @@ def _bce_from_logits(y_true, logits):
 
 def _mse_per_sample(y_true, y_pred):
     return regression.mean_squared_error(y_true, y_pred, reduction="none")
+
+
+def _huber_mean(y_true, y_pred, delta):
+    return regression.huber(y_true, y_pred, delta=float(delta))
+
+
+_HUBER_LINEAR_HINT = (
+    "Beyond delta the loss is linear, delta * |e| - 0.5 * delta**2: the -0.5 * delta**2 makes it meet "
+    "the quadratic part 0.5 * e**2 at |e| = delta."
+)
 
 
 #: Function exercises: name -> :class:`FunctionExercise`.
@@ -456,12 +491,61 @@ FUNCTIONS: dict[str, FunctionExercise] = {
         ),
         diagnoses=(_summed_not_averaged, _square_root),
     ),
+    "huber": FunctionExercise(
+        "huber(y_true, y_pred, delta)",
+        "mean Huber loss: 0.5 * e**2 where |e| <= delta, delta * |e| - 0.5 * delta**2 beyond, with e = y_pred - y_true",
+        _huber_mean,
+        (
+            Case(
+                "every error inside delta (the quadratic part)",
+                (np.array([0.0, 0.0, 0.0]), np.array([0.2, -0.5, 0.9]), 1.0),
+            ),
+            Case(
+                "every error beyond delta (the linear part)",
+                (np.array([0.0, 0.0]), np.array([3.0, -5.0]), 1.0),
+                _HUBER_LINEAR_HINT,
+            ),
+            Case("an error exactly at delta", (np.array([1.0, 0.0]), np.array([2.0, 0.0]), 1.0)),
+            Case(
+                "Keras' example [[0, 1], [0, 0]] vs [[0.6, 0.4], [0.4, 0.6]], a batch of 2 rows",
+                (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]]), 1.0),
+                "Average over every element: per row over the last axis, then over the rows.",
+            ),
+            Case(
+                "float32 input",
+                (_rng.normal(size=(4, 3)).astype(_F32), (2 * _rng.normal(size=(4, 3))).astype(_F32), 1.0),
+                **_FLOAT32_TOL,
+            ),
+            Case(
+                "delta = 0.5, a batch of 3 rows",
+                (np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 1.0]]), np.array([[0.3, 0.0], [0.0, 0.25], [1.5, 3.0]]), 0.5),
+                "Use delta in both parts: the threshold |e| <= delta and the linear part delta * |e| - 0.5 * delta**2.",
+            ),
+            Case(
+                "delta = 2, errors on both sides of it",
+                (np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, -1.5, 4.0, -10.0]), 2.0),
+                "Use delta in both parts: the threshold |e| <= delta and the linear part delta * |e| - 0.5 * delta**2.",
+            ),
+        ),
+        diagnoses=(_huber_variants, _summed_not_averaged),
+    ),
 }
 
 
 # --------------------------------------------------------------------------
-# The numeric questions (chapters 1-3)
+# The numeric questions (chapters 1-4)
 # --------------------------------------------------------------------------
+
+def _mae_minimizer(targets):
+    """The constant minimizing lossbook's MAE over ``targets``.
+
+    The loss is piecewise linear in the constant with kinks at the targets, so
+    its minimum is at one of them; evaluate it there.
+    """
+    t = np.asarray(targets, dtype=np.float64).reshape(-1, 1)
+    losses = [regression.mean_absolute_error(t, np.full_like(t, c)) for c in t.ravel()]
+    return t.ravel()[int(np.argmin(losses))]
+
 
 #: Numeric questions: name -> :class:`Question`. Expected values are lossbook calls.
 QUESTIONS: dict[str, Question] = {
@@ -545,6 +629,16 @@ QUESTIONS: dict[str, Question] = {
         "KL divergence D(p || q) in bits of q = [0.9, 0.1] from a fair coin p = [0.5, 0.5]",
         lambda: information.kl_divergence([0.5, 0.5], [0.9, 0.1], base=2),
         "bits",
+    ),
+    # Chapter 4: mean squared error and its relatives
+    "huber-keras-example": Question(
+        "Mean Huber loss (delta = 1) of y_pred = [[0.6, 0.4], [0.4, 0.6]] for y_true = [[0, 1], [0, 0]] "
+        "(Keras' example)",
+        lambda: regression.huber([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]]),
+    ),
+    "median-minimizes-mae": Question(
+        "The constant prediction c that minimizes the mean absolute error over the targets [1, 2, 3, 4, 15]",
+        lambda: _mae_minimizer([1.0, 2.0, 3.0, 4.0, 15.0]),
     ),
 }
 
@@ -635,7 +729,8 @@ def check_function(name, fn, *, verbose=True):
     name : str
         A key of :data:`FUNCTIONS`: ``"entropy"``, ``"cross_entropy"``,
         ``"softmax"``, ``"log_softmax"``, ``"binary_crossentropy_from_logits"``,
-        ``"mean_squared_error"``, ``"sum_squared_error"``, ``"mse_per_sample"``.
+        ``"mean_squared_error"``, ``"sum_squared_error"``, ``"mse_per_sample"``,
+        ``"huber"``.
     fn : callable
         The reader's function, called as in the exercise's signature.
     verbose : bool, default True

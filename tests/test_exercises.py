@@ -39,6 +39,9 @@ NUMPY_SOLUTIONS = {
     "mean_squared_error": lambda t, p: np.mean((p - t) ** 2),
     "sum_squared_error": lambda t, p: 0.5 * np.sum((p - t) ** 2),
     "mse_per_sample": lambda t, p: np.mean((p - t) ** 2, axis=-1),
+    "huber": lambda t, p, d: np.mean(
+        np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)
+    ),
 }
 
 LOSSBOOK_SOLUTIONS = {
@@ -50,6 +53,7 @@ LOSSBOOK_SOLUTIONS = {
     "mean_squared_error": lb.mean_squared_error,
     "sum_squared_error": lb.sum_squared_error,
     "mse_per_sample": lambda t, p: lb.mean_squared_error(t, p, reduction="none"),
+    "huber": lambda t, p, d: lb.huber(t, p, delta=float(d)),
 }
 
 
@@ -63,6 +67,7 @@ def test_required_exercises_exist():
         "mean_squared_error",
         "sum_squared_error",
         "mse_per_sample",
+        "huber",
     }
     assert required <= set(exercises.FUNCTIONS)
     assert set(NUMPY_SOLUTIONS) == set(exercises.FUNCTIONS), "every exercise needs a NumPy solution here"
@@ -103,6 +108,13 @@ def test_edge_cases_present():
     assert any(x.tolist() == [1000.0, 1000.0] for x in inputs("softmax"))
     # logits of +-1e3 for the stable binary cross-entropy
     assert any(np.abs(x).max() >= 1e3 for x in inputs("binary_crossentropy_from_logits"))
+    # Huber: errors inside, beyond and exactly at delta, and a delta other than 1
+    huber_cases = [c.args for c in exercises.FUNCTIONS["huber"].cases]
+    errors = [(np.abs(np.asarray(p, dtype=float) - t), d) for t, p, d in huber_cases]
+    assert any((e <= d).all() for e, d in errors)
+    assert any((e > d).all() for e, d in errors)
+    assert any((e == d).any() for e, d in errors)
+    assert any(d != 1 for _, d in errors)
 
 
 # --------------------------------------------------------------------------
@@ -123,6 +135,21 @@ def _global_softmax(x):  # Deep Learning from Scratch 3.5.2: right for one row o
 def _naive_bce(y, z):
     p = 1 / (1 + np.exp(-z))
     return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _huber_no_offset(t, p, d):  # delta * |e| beyond delta: the two pieces do not meet
+    e = np.abs(p - t)
+    return np.mean(np.where(e <= d, 0.5 * e**2, d * e))
+
+
+def _smooth_l1(t, p, d):  # PyTorch's SmoothL1Loss(beta=d): Huber / d
+    e = np.abs(p - t)
+    return np.mean(np.where(e <= d, 0.5 * e**2 / d, e - 0.5 * d))
+
+
+def _huber_no_half(t, p, d):
+    e = np.abs(p - t)
+    return np.mean(np.where(e <= d, e**2, 2 * d * e - d**2))
 
 
 WRONG = [
@@ -162,6 +189,9 @@ WRONG = [
         "Keras' example, 2 rows",
         "shape (2, 1) received",
     ),
+    ("huber", "no -delta**2/2", _huber_no_offset, "every error beyond delta", "subtract 0.5 * delta**2"),
+    ("huber", "smooth L1", _smooth_l1, "delta = 0.5", "smooth L1 convention"),
+    ("huber", "no 1/2", _huber_no_half, "every error inside delta", "0.5 * e**2, not e**2"),
 ]
 
 
@@ -323,6 +353,8 @@ KNOWN_ANSWERS = {
     "mae-outlier": 2.5,  # 10 / 4
     "dlfs-sum-squared-error": 0.0975,  # Deep Learning from Scratch 4.2.1
     "dlfs-sum-squared-error-wrong": 0.5975,  # Deep Learning from Scratch 4.2.1
+    "huber-keras-example": 0.155,  # keras.losses.huber docstring (Keras 3) and tf.keras.losses.Huber docs
+    "median-minimizes-mae": 3.0,  # the median of [1, 2, 3, 4, 15]
 }
 
 
