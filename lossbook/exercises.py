@@ -915,8 +915,10 @@ def check_answer(name, value, *, verbose=True):
     ----------
     name : str
         A key of :data:`QUESTIONS`, e.g. ``"entropy-peaked-bits"``.
-    value : float
-        The reader's answer (a number, or a 0-d / one-element array).
+    value : float or None
+        The reader's answer (a number, or a 0-d / one-element array). ``None``,
+        the value an exercise cell starts from (``answer = None``), is reported
+        as "not solved yet" with score 0.
     verbose : bool, default True
         Print the feedback.
 
@@ -932,7 +934,7 @@ def check_answer(name, value, *, verbose=True):
     ValueError
         If ``name`` is not a question (the message lists them).
     TypeError
-        If ``value`` is not a single number.
+        If ``value`` is not a single number (nor ``None``).
 
     Examples
     --------
@@ -945,8 +947,20 @@ def check_answer(name, value, *, verbose=True):
     entropy-peaked-bits: Entropy of [0.1, 0.1, 0.1, 0.7], in bits
     Not yet: 2 is too high (tolerance 0.5% relative).
     False
+
+    A question not attempted yet (a student version of a chapter starts from
+    ``answer = None``):
+
+    >>> exercises.check_answer("entropy-peaked-bits", None).score
+    entropy-peaked-bits: Entropy of [0.1, 0.1, 0.1, 0.7], in bits
+    Not solved yet: replace `None` with your answer (a number), then run this cell again.
+    0.0
     """
     question = _lookup(name, QUESTIONS, "a numeric question", FUNCTIONS, "a function exercise", "check_function")
+    header = f"{name}: {question.prompt}"
+    if value is None:
+        text = "Not solved yet: replace `None` with your answer (a number), then run this cell again."
+        return _finish(CheckResult(name, False, 0.0, 1.0, f"{header}\n{text}"), verbose)
     answer = _as_number(value)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -955,7 +969,6 @@ def check_answer(name, value, *, verbose=True):
     tolerance = f"{question.rtol * 100:g}% relative"
     if question.atol >= 1e-6:
         tolerance += f" or {question.atol:g} absolute"
-    header = f"{name}: {question.prompt}"
     margin = question.atol + question.rtol * abs(expected)
     if math.isfinite(answer) and abs(answer - expected) <= margin:
         text = (

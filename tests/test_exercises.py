@@ -325,10 +325,17 @@ def test_fn_not_callable():
         check_function("entropy", lb.entropy([0.5, 0.5]))
 
 
-@pytest.mark.parametrize("value", ["1.0", None, [1.0, 2.0], True, 1 + 2j])
+@pytest.mark.parametrize("value", ["1.0", [1.0, 2.0], True, 1 + 2j])
 def test_answer_must_be_a_number(value):
     with pytest.raises(TypeError, match="value must be"):
         check_answer("entropy-uniform-8-bits", value)
+
+
+def test_answer_none_is_not_solved_yet():
+    # `answer = None` is the stub of a student version (lossbook.coursework): score 0, no exception
+    result = check_answer("entropy-uniform-8-bits", None, verbose=False)
+    assert (result.passed, result.score, result.max_score) == (False, 0.0, 1.0)
+    assert "Not solved yet" in result.feedback
 
 
 # --------------------------------------------------------------------------
