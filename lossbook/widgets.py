@@ -517,7 +517,7 @@ class Explorer:
                 readout_format=p.fmt,
                 continuous_update=True,
                 style={"description_width": "initial"},
-                layout=ipw.Layout(width="36em", max_width="100%"),
+                layout=ipw.Layout(width="100%", max_width="44em"),
             )
             slider.observe(functools.partial(self._on_slider, p.name), names="value")
             self._sliders[p.name] = slider
