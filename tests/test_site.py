@@ -211,9 +211,18 @@ CHECK_IMAGES = """async () => {
   }));
 }"""
 
-SET_THEME = """mode => {
+# Switch the theme's colour mode, with CSS transitions off so that axe does
+# not measure colours half-way through one.
+SET_THEME = """async mode => {
+  if (!document.getElementById('test-no-transitions')) {
+    const style = document.createElement('style');
+    style.id = 'test-no-transitions';
+    style.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+    document.head.appendChild(style);
+  }
   document.documentElement.dataset.theme = mode;
   document.documentElement.dataset.mode = mode;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 }"""
 
 CHECK_DARK_IMAGES = """() => {
