@@ -327,6 +327,38 @@ _HUBER_LINEAR_HINT = (
 )
 
 
+def _hinge_signed(y):
+    """Labels in {0, 1} mapped to {-1, 1} as Keras does; labels in {-1, 1} unchanged."""
+    y = np.asarray(y, dtype=np.float64)
+    return 2 * y - 1 if np.isin(y, (0.0, 1.0)).all() else y
+
+
+def _hinge_labels_not_mapped(expected, received, args):
+    y, f = (np.asarray(a, dtype=np.float64) for a in args)
+    if np.isin(y, (0.0, 1.0)).all() and (y == 0).any():
+        unmapped = np.mean(np.maximum(1 - y * f, 0))
+        if _close(received, unmapped) and not _close(expected, unmapped):
+            return (
+                "Your value uses the labels 0 as they are (a margin of 0 whatever the score): "
+                "map labels 0/1 to -1/1 first, y = 2 * y - 1."
+            )
+    return None
+
+
+def _hinge_without_max(expected, received, args):
+    y, f = (np.asarray(a, dtype=np.float64) for a in args)
+    raw = np.mean(1 - _hinge_signed(y) * f)
+    if _close(received, raw) and not _close(expected, raw):
+        return "Your value is the mean of 1 - y * f without the hinge: a margin above 1 costs 0 (np.maximum(..., 0))."
+    return None
+
+
+_HINGE_LABELS_HINT = (
+    "Keras maps labels 0/1 to -1/1 (y = 2 * y - 1) when every label is 0 or 1; "
+    "a label 0 used as it is gives a margin of 0 whatever the score."
+)
+
+
 #: Function exercises: name -> :class:`FunctionExercise`.
 FUNCTIONS: dict[str, FunctionExercise] = {
     "entropy": FunctionExercise(
@@ -529,6 +561,40 @@ FUNCTIONS: dict[str, FunctionExercise] = {
         ),
         diagnoses=(_huber_variants, _summed_not_averaged),
     ),
+    "hinge": FunctionExercise(
+        "hinge(y_true, y_pred)",
+        "mean hinge loss max(0, 1 - y * f) of labels y in {-1, 1} (or {0, 1}, mapped to -1, 1) and scores f",
+        classification.hinge,
+        (
+            Case("labels in {-1, 1}", (np.array([1.0, 1.0, -1.0, -1.0]), np.array([2.0, 0.4, 0.3, -1.5]))),
+            Case(
+                "the same labels written as 0/1",
+                (np.array([1.0, 1.0, 0.0, 0.0]), np.array([2.0, 0.4, 0.3, -1.5])),
+                _HINGE_LABELS_HINT,
+            ),
+            Case(
+                "margins of 1 and beyond (no loss)",
+                (np.array([1.0, -1.0, 1.0]), np.array([1.5, -3.0, 1.0])),
+                "The hinge is max(0, 1 - y * f): a margin above 1 costs 0, never a negative amount (np.maximum).",
+            ),
+            Case(
+                "float32 input",
+                (_rng.choice([-1.0, 1.0], size=6).astype(_F32), _rng.normal(0, 2, size=6).astype(_F32)),
+                **_FLOAT32_TOL,
+            ),
+            Case(
+                "a batch of 3 rows of 2 outputs",
+                (np.array([[1.0, -1.0], [-1.0, -1.0], [1.0, 1.0]]), np.array([[0.5, 0.2], [-2.0, 1.2], [3.0, -0.7]])),
+                "Average over every element: per row over the last axis, then over the rows.",
+            ),
+            Case(
+                "a batch of 0/1 labels",
+                (np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[-0.2, 0.9], [1.4, -0.5]])),
+                _HINGE_LABELS_HINT,
+            ),
+        ),
+        diagnoses=(_hinge_labels_not_mapped, _hinge_without_max, _summed_not_averaged),
+    ),
 }
 
 
@@ -545,6 +611,13 @@ def _mae_minimizer(targets):
     t = np.asarray(targets, dtype=np.float64).reshape(-1, 1)
     losses = [regression.mean_absolute_error(t, np.full_like(t, c)) for c in t.ravel()]
     return t.ravel()[int(np.argmin(losses))]
+
+
+def _exponential_share(margins):
+    """Share of the total exponential loss carried by the last of ``margins`` (labels +1, scores = margins)."""
+    scores = np.asarray(margins, dtype=np.float64).reshape(-1, 1)
+    per_sample = classification.exponential_loss(np.ones_like(scores), scores, reduction="none")
+    return per_sample[-1] / per_sample.sum()
 
 
 #: Numeric questions: name -> :class:`Question`. Expected values are lossbook calls.
@@ -639,6 +712,19 @@ QUESTIONS: dict[str, Question] = {
     "median-minimizes-mae": Question(
         "The constant prediction c that minimizes the mean absolute error over the targets [1, 2, 3, 4, 15]",
         lambda: _mae_minimizer([1.0, 2.0, 3.0, 4.0, 15.0]),
+    ),
+    # Chapter 6: the loss zoo
+    "hinge-margin-example": Question(
+        "Mean hinge loss of the scores f = [0.8, -0.2, 1.7] for the labels y = [1, 1, -1]",
+        lambda: classification.hinge([1.0, 1.0, -1.0], [0.8, -0.2, 1.7]),
+    ),
+    "categorical-hinge-negative-scores": Question(
+        "Keras' categorical hinge of the scores [-1.5, 0.3, -0.2] for true class 1",
+        lambda: classification.categorical_hinge([0.0, 1.0, 0.0], [-1.5, 0.3, -0.2]),
+    ),
+    "exponential-loss-example": Question(
+        "Share of the total exponential loss carried by the mislabeled sample among the margins [2, 1, 0.5, -3]",
+        lambda: _exponential_share([2.0, 1.0, 0.5, -3.0]),
     ),
 }
 

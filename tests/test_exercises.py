@@ -42,6 +42,7 @@ NUMPY_SOLUTIONS = {
     "huber": lambda t, p, d: np.mean(
         np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)
     ),
+    "hinge": lambda y, f: np.mean(np.maximum(1 - (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * f, 0)),
 }
 
 LOSSBOOK_SOLUTIONS = {
@@ -54,6 +55,7 @@ LOSSBOOK_SOLUTIONS = {
     "sum_squared_error": lb.sum_squared_error,
     "mse_per_sample": lambda t, p: lb.mean_squared_error(t, p, reduction="none"),
     "huber": lambda t, p, d: lb.huber(t, p, delta=float(d)),
+    "hinge": lb.hinge,
 }
 
 
@@ -152,6 +154,15 @@ def _huber_no_half(t, p, d):
     return np.mean(np.where(e <= d, e**2, 2 * d * e - d**2))
 
 
+def _hinge_labels_as_given(y, f):  # 0/1 labels not mapped to -1/1
+    return np.mean(np.maximum(1 - y * f, 0))
+
+
+def _hinge_no_max(y, f):  # 1 - m without the hinge: margins beyond 1 give negative losses
+    y = 2 * y - 1 if np.isin(y, (0, 1)).all() else y
+    return np.mean(1 - y * f)
+
+
 WRONG = [
     ("entropy", "log base 2", lambda p: -np.sum(_xlogy(p, p), axis=-1) / np.log(2), "a fair coin", "log base 2"),
     ("entropy", "no 0 log 0", lambda p: -np.sum(p * np.log(p), axis=-1), "a one-hot distribution", "nan"),
@@ -192,6 +203,15 @@ WRONG = [
     ("huber", "no -delta**2/2", _huber_no_offset, "every error beyond delta", "subtract 0.5 * delta**2"),
     ("huber", "smooth L1", _smooth_l1, "delta = 0.5", "smooth L1 convention"),
     ("huber", "no 1/2", _huber_no_half, "every error inside delta", "0.5 * e**2, not e**2"),
+    ("hinge", "0/1 labels as given", _hinge_labels_as_given, "the same labels written as 0/1", "y = 2 * y - 1"),
+    ("hinge", "no max", _hinge_no_max, "margins of 1 and beyond", "without the hinge"),
+    (
+        "hinge",
+        "summed",
+        lambda y, f: np.sum(np.maximum(1 - (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * f, 0)),
+        "labels in {-1, 1}",
+        "summed where the loss averages",
+    ),
 ]
 
 
@@ -362,6 +382,9 @@ KNOWN_ANSWERS = {
     "dlfs-sum-squared-error-wrong": 0.5975,  # Deep Learning from Scratch 4.2.1
     "huber-keras-example": 0.155,  # keras.losses.huber docstring (Keras 3) and tf.keras.losses.Huber docs
     "median-minimizes-mae": 3.0,  # the median of [1, 2, 3, 4, 15]
+    "hinge-margin-example": (0.2 + 1.2 + 2.7) / 3,  # margins 0.8, -0.2, -1.7
+    "categorical-hinge-negative-scores": 0.7,  # Keras' formula: max(0, 1 + max(-1.5, 0, -0.2) - 0.3)
+    "exponential-loss-example": math.exp(3) / (math.exp(-2) + math.exp(-1) + math.exp(-0.5) + math.exp(3)),
 }
 
 
@@ -424,3 +447,15 @@ def test_answer_accepts_numpy_values():
 def test_nan_answer_fails_politely():
     result = check_answer("entropy-uniform-8-bits", float("nan"), verbose=False)
     assert not result.passed and "not a finite number" in result.feedback
+
+
+def test_hinge_cases_cover_both_label_conventions():
+    # lossbook and Keras accept labels in {-1, 1} or {0, 1}; the checker must exercise both, and margins beyond 1
+    labels = [np.asarray(c.args[0]) for c in exercises.FUNCTIONS["hinge"].cases]
+    assert any((y == -1).any() for y in labels)
+    assert any(np.isin(y, (0, 1)).all() and (y == 0).any() for y in labels)
+    margins = [
+        (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * np.asarray(c.args[1])
+        for y, c in zip(labels, exercises.FUNCTIONS["hinge"].cases)
+    ]
+    assert any((m > 1).any() for m in margins) and any((m < 0).any() for m in margins)
