@@ -73,6 +73,12 @@ def _theme_setup(app: Sphinx, config) -> None:
     # The theme's templates use ours first (templates/: accessible names of the
     # search and colour-mode buttons, no fontawesome.js).
     config.templates_path = [str(TEMPLATES), *config.templates_path]
+    # The book theme's sidebar, plus a link to the whole-book PDF that
+    # site/make_pdf.py writes into the site (CI builds it; see site/build.sh).
+    if not config.html_sidebars:
+        config.html_sidebars = {"**": [
+            "navbar-logo.html", "icon-links.html", "search-button-field.html",
+            "sbt-sidebar-nav.html", "lossbook-pdf.html"]}
     # Without a default mode, pydata-sphinx-theme logs "Got invalid theme
     # mode" as a console error on a reader's first visit.
     config.html_context.setdefault("default_mode", "auto")

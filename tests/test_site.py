@@ -24,9 +24,10 @@ A screenshot of each page goes to ``_build/screenshots/``, and a per-page
 report (weight, figures, twins, axe) to ``_build/site-report.json`` and
 ``_build/site-report.md``.
 
-Build the book first; the test fails (it does not skip) without it::
+Build the book first, as CI does; the test fails (it does not skip) without
+it::
 
-    npm ci && jupyter-book build . -W -n --keep-going
+    site/build.sh            # npm ci, HTML build -W -n, single page, PDF
     python -m pytest tests/test_site.py -m site
 
 The tests are marked ``site`` and the default ``pytest`` run deselects them
@@ -65,7 +66,8 @@ CHROMIUM_ARGS = [
 PAGE_BUDGET = 4_000_000  # bytes, everything a first load fetches
 BUILD_FIRST = (
     f"{HTML} does not exist: build the book first, with "
-    "`npm ci && jupyter-book build . -W -n --keep-going` in the repository root."
+    "site/build.sh (npm ci, jupyter-book build . -W -n --keep-going, PDF) in the "
+    "repository root."
 )
 
 # Built pages that are not pages of the book: Sphinx's index and search
@@ -277,6 +279,17 @@ def test_every_toc_entry_is_a_page():
     site_map = parse_toc_yaml(Path(os.environ.get("LOSSBOOK_TOC", ROOT / "_toc.yml")))
     missing = [doc for doc in site_map if not (HTML / f"{doc}.html").exists()]
     assert not missing, f"in _toc.yml but not built (stale build?): {missing}"
+
+
+def test_whole_book_pdf():
+    """The PDF the sidebar links to exists (site/make_pdf.py) and has pages."""
+    pdf = HTML / "lossbook.pdf"
+    assert pdf.exists(), (f"{pdf} missing: the sidebar links to it; build it with "
+                          "site/build.sh (or site/make_pdf.py after a singlehtml build)")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-"), f"{pdf} is not a PDF"
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    assert pages >= len(PAGES), f"{pdf} has {pages} pages for {len(PAGES)} site pages"
 
 
 def test_binder_pins_match_ci():
