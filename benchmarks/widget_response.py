@@ -68,13 +68,21 @@ BENCHMARK = textwrap.dedent(
         return slider
 
     N = __N__
+    # (explorer, slider swept); an explorer listed twice is swept once per slider.
+    SWEEPS = (
+        ("AccuracyExplorer", "w"),
+        ("EntropyExplorer", "w1"),
+        ("CrossEntropyExplorer", "q"),
+        ("OutlierExplorer", "outlier"),
+        ("OutlierExplorer", "delta"),
+    )
     results = {}
-    for cls, name in ((widgets.AccuracyExplorer, "w"), (widgets.EntropyExplorer, "w1"), (widgets.CrossEntropyExplorer, "q")):
-        explorer = cls()
+    for cls_name, name in SWEEPS:
+        explorer = getattr(widgets, cls_name)()
         display(explorer)  # the live widget and the static twin, as a notebook cell shows them
         slider = explorer.sliders[name]
         values = np.linspace(slider.min, slider.max, N)
-        results[cls.__name__] = sweep(slider, values)
+        results[f"{cls_name} ({name})"] = sweep(slider, values)
     slider = naive()
     results["naive interactive_output (new figure per change)"] = sweep(slider, np.linspace(0.02, 1.0, N))
     print("RESULTS " + json.dumps(results))

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot is imported anywhere in this module
 
 import base64  # noqa: E402
+import functools  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
@@ -21,7 +22,12 @@ import lossbook as lb  # noqa: E402
 from lossbook import plots, widgets  # noqa: E402
 from lossbook.widgets import Explorer, Parameter, format_readout  # noqa: E402
 
-EXPLORERS = [widgets.AccuracyExplorer, widgets.EntropyExplorer, widgets.CrossEntropyExplorer]
+EXPLORERS = [
+    widgets.AccuracyExplorer,
+    widgets.EntropyExplorer,
+    widgets.CrossEntropyExplorer,
+    widgets.OutlierExplorer,
+]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -226,6 +232,140 @@ class TestAccuracyExplorer:
             widgets.AccuracyExplorer(n_points=2)
 
 
+# -- chapter 4: one outlier, three fitted lines ---------------------------------------------------
+
+
+def least_absolute_deviations(x, y):
+    """The minimum of mean |y - (a x + b)| over all lines, as a linear program (scipy's HiGHS).
+
+    Variables (a, b, t_1..t_n): minimize sum t_n subject to -t_n <= y_n - a x_n - b <= t_n.
+    """
+    from scipy.optimize import linprog
+
+    n = x.size
+    cost = np.concatenate([[0.0, 0.0], np.ones(n)])
+    design = np.column_stack([x, np.ones(n)])
+    upper = np.block([[-design, -np.eye(n)], [design, -np.eye(n)]])
+    bounds = [(None, None), (None, None)] + [(0, None)] * n
+    result = linprog(cost, A_ub=upper, b_ub=np.concatenate([-y, y]), bounds=bounds, method="highs")
+    assert result.status == 0
+    return result.fun / n
+
+
+class TestOutlierExplorer:
+    def line(self, explorer, name):
+        """Slope and intercept of a fitted line, read back from the artist's data."""
+        (x0, x1), (y0, y1) = explorer.lines[name].get_data()
+        slope = (y1 - y0) / (x1 - x0)
+        return slope, y0 - slope * x0
+
+    def test_dataset(self):
+        explorer = widgets.OutlierExplorer()
+        assert explorer.x.shape == explorer.y.shape == (15,)
+        np.testing.assert_array_equal(explorer.x, np.linspace(0, 10, 15))
+        assert explorer.y[-1] == 1 + 0.5 * 10  # the outlier's base: on the true line y = 1 + x/2
+        np.testing.assert_array_equal(widgets.OutlierExplorer().y, explorer.y)  # seeded
+        y = explorer.targets(7.5)
+        np.testing.assert_array_equal(y[:-1], explorer.y[:-1])
+        assert y[-1] == 6.0 + 7.5
+        assert explorer.targets(np.array([0.0, 2.0])).shape == (2, 15)
+
+    def test_mse_line_is_least_squares(self):
+        explorer = widgets.OutlierExplorer()
+        explorer.sliders["outlier"].value = 7.5
+        y = explorer.targets(7.5)
+        slope, intercept = np.polyfit(explorer.x, y, 1)
+        np.testing.assert_allclose(self.line(explorer, "MSE"), (slope, intercept), rtol=1e-12)
+        (lstsq, *_), = [np.linalg.lstsq(np.column_stack([explorer.x, np.ones(15)]), y, rcond=None)]
+        np.testing.assert_allclose((slope, intercept), lstsq, rtol=1e-10)
+
+    @pytest.mark.parametrize("outlier", [0.0, 3.5, 20.0])
+    def test_mae_line_is_the_exact_minimum(self, outlier):
+        explorer = widgets.OutlierExplorer(outlier=outlier)
+        y = explorer.targets(outlier)
+        mae = {}
+        for name in ("MSE", "MAE", "Huber"):
+            slope, intercept = explorer.fits(outlier, 1.0)[name]
+            mae[name] = float(lb.mean_absolute_error(y, slope * explorer.x + intercept))
+        assert mae["MAE"] <= mae["MSE"] and mae["MAE"] <= mae["Huber"]
+        assert mae["MAE"] == pytest.approx(least_absolute_deviations(explorer.x, y), rel=1e-9)
+
+    def test_mae_line_ignores_how_far_the_outlier_is(self):
+        explorer = widgets.OutlierExplorer()
+        lines = {explorer.fits(h, 1.0)["MAE"] for h in (2.0, 5.0, 10.0, 20.0)}
+        assert len(lines) == 1
+        mse_slopes = [explorer.fits(h, 1.0)["MSE"][0] for h in (5.0, 10.0, 20.0)]
+        assert mse_slopes[0] < mse_slopes[1] < mse_slopes[2]
+        # least squares is linear in y: the slope grows by (x_n - mean x) / sum (x - mean x)^2 per unit of height
+        x = explorer.x
+        assert mse_slopes[2] - mse_slopes[1] == pytest.approx(10 * (x[-1] - x.mean()) / np.sum((x - x.mean()) ** 2), rel=1e-9)
+
+    @pytest.mark.parametrize(("outlier", "delta"), [(0.0, 1.0), (10.0, 0.2), (12.5, 2.0), (20.0, 5.0)])
+    def test_huber_line_is_the_minimum(self, outlier, delta):
+        from scipy.optimize import minimize
+
+        explorer = widgets.OutlierExplorer()
+        x, y = explorer.x, explorer.targets(outlier)
+        fits = explorer.fits(outlier, delta)
+        slope, intercept = fits["Huber"]
+        # first-order condition of a convex loss: the gradient (from lossbook.huber_grad) vanishes
+        gradient = lb.huber_grad(y, slope * x + intercept, delta=delta)
+        np.testing.assert_allclose([gradient @ x, gradient.sum()], [0, 0], atol=1e-8)
+        huber = {name: float(lb.huber(y, a * x + b, delta=delta)) for name, (a, b) in fits.items()}
+        assert huber["Huber"] <= min(huber["MSE"], huber["MAE"])
+        best = minimize(lambda t: float(lb.huber(y, t[0] * x + t[1], delta=delta)), fits["MSE"], method="Nelder-Mead",
+                        options={"xatol": 1e-12, "fatol": 1e-15, "maxiter": 5000})
+        assert huber["Huber"] <= best.fun + 1e-12
+
+    def test_huber_with_a_large_delta_is_least_squares(self):
+        explorer = widgets.OutlierExplorer()
+        fits = explorer.fits(1.0, 5.0)  # every residual is below 5: the Huber loss is half the squared error
+        np.testing.assert_allclose(fits["Huber"], fits["MSE"], rtol=1e-9)
+
+    def test_huber_curve_is_cached_and_matches_single_fits(self):
+        explorer = widgets.OutlierExplorer()
+        slopes, intercepts = explorer.huber_curve(0.5)
+        assert explorer.huber_curve(0.5)[0] is slopes
+        for k in (0, 17, 40):
+            y = explorer.targets(explorer.curve_grid[k])
+            cold = explorer.fit_huber(y, 0.5)  # from the least-squares line
+            np.testing.assert_allclose((slopes[k], intercepts[k]), cold, rtol=1e-8)
+
+    def test_sliders_move_lines_markers_and_readout(self):
+        explorer = widgets.OutlierExplorer()
+        figure = explorer.figure
+        explorer.sliders["outlier"].value = 12.5
+        explorer.sliders["delta"].value = 2.0
+        assert explorer.figure is figure
+        x, y = explorer.x, explorer.targets(12.5)
+        assert offsets(explorer.outlier_point) == [[10.0, 6.0 + 12.5]]
+        np.testing.assert_array_equal(explorer.huber_slopes.get_ydata(), explorer.huber_curve(2.0)[0])
+        items = [("outlier", 12.5, ".1f"), ("δ", 2.0, ".1f")]
+        losses = {"MSE": lb.mean_squared_error, "MAE": lb.mean_absolute_error, "Huber": functools.partial(lb.huber, delta=2.0)}
+        for name, loss in losses.items():
+            slope, intercept = explorer.fits(12.5, 2.0)[name]
+            np.testing.assert_allclose(self.line(explorer, name), (slope, intercept), rtol=1e-12, atol=1e-12)
+            assert offsets(explorer.slope_points[name]) == [[12.5, slope]]
+            value = float(loss(y, slope * x + intercept))
+            sign = "−" if intercept < 0 else "+"
+            items.append(f"{name} fit: y = {slope:.2f}x {sign} {abs(intercept):.2f}, {name} = {value:.3f}".replace("-", "−"))
+        assert explorer.readout == format_readout(*items)
+
+    def test_twin_steps_the_outlier_at_the_default_delta(self):
+        explorer = widgets.OutlierExplorer(delta=3.0)
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert len(data["frames"]) == 21
+        assert data["values"][0] == "outlier = 0.0" and data["values"][-1] == "outlier = 20.0"
+        assert data["readouts"][20] == widgets.OutlierExplorer(outlier=20.0).readout
+        assert explorer.values == {"outlier": 10.0, "delta": 3.0}
+
+    def test_bad_options(self):
+        with pytest.raises(ValueError, match="n_points must be an integer of at least 4"):
+            widgets.OutlierExplorer(n_points=3)
+        with pytest.raises(ValueError, match="noise must be"):
+            widgets.OutlierExplorer(noise=0.0)
+
+
 # -- what every explorer does -------------------------------------------------------------------
 
 
@@ -294,7 +434,7 @@ class TestEveryExplorer:
         n = len(explorer.twin_values)
         assert 20 <= n <= 30
         assert "http" not in page.lower()
-        assert len(page.encode()) <= 700_000
+        assert len(page.encode()) <= 500_000  # the book's budget per explorer
         twin = parse_twin(page)
         (figure, _), = twin.find("figure", "lossbook-twin")
         assert figure["id"].startswith("lossbook-twin-")
