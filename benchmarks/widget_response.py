@@ -75,13 +75,18 @@ BENCHMARK = textwrap.dedent(
         ("CrossEntropyExplorer", "q"),
         ("OutlierExplorer", "outlier"),
         ("OutlierExplorer", "delta"),
+        ("SigmoidGradientExplorer", "z"),
+        ("SigmoidGradientExplorer", "y"),
     )
     results = {}
     for cls_name, name in SWEEPS:
         explorer = getattr(widgets, cls_name)()
         display(explorer)  # the live widget and the static twin, as a notebook cell shows them
         slider = explorer.sliders[name]
-        values = np.linspace(slider.min, slider.max, N)
+        if slider.step >= slider.max - slider.min:  # a two-valued slider (a label): alternate
+            values = np.resize([slider.min, slider.max], N)
+        else:
+            values = np.linspace(slider.min, slider.max, N)
         results[f"{cls_name} ({name})"] = sweep(slider, values)
     slider = naive()
     results["naive interactive_output (new figure per change)"] = sweep(slider, np.linspace(0.02, 1.0, N))

@@ -27,6 +27,7 @@ EXPLORERS = [
     widgets.EntropyExplorer,
     widgets.CrossEntropyExplorer,
     widgets.OutlierExplorer,
+    widgets.SigmoidGradientExplorer,
 ]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -364,6 +365,70 @@ class TestOutlierExplorer:
             widgets.OutlierExplorer(n_points=3)
         with pytest.raises(ValueError, match="noise must be"):
             widgets.OutlierExplorer(noise=0.0)
+
+
+# -- chapter 5: squared error and cross-entropy of a sigmoid output ---------------------------------
+
+
+class TestSigmoidGradientExplorer:
+    @pytest.mark.parametrize("y", [1.0, 0.0])
+    def test_curves_are_lossbook_values(self, y):
+        explorer = widgets.SigmoidGradientExplorer(y=y)
+        z = explorer.loss_lines[0].get_xdata()
+        labels = np.full((z.size, 1), y)
+        squared = lb.mean_squared_error(labels, lb.sigmoid(z)[:, None], reduction="none")
+        cross = lb.binary_crossentropy(labels, z[:, None], from_logits=True, reduction="none")
+        np.testing.assert_array_equal(explorer.loss_lines[0].get_ydata(), squared)
+        np.testing.assert_array_equal(explorer.loss_lines[1].get_ydata(), cross)
+        np.testing.assert_array_equal(explorer.grad_lines[0].get_ydata(), lb.sigmoid_mse_grad(labels[:, 0], z))
+        np.testing.assert_array_equal(explorer.grad_lines[1].get_ydata(), lb.sigmoid_bce_grad(labels[:, 0], z))
+        # by hand: (sigma(z) - y)^2 and log(1 + e^-z) (y = 1) or log(1 + e^z) (y = 0)
+        sigma = 1 / (1 + np.exp(-z))
+        np.testing.assert_allclose(squared, (sigma - y) ** 2, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(cross, np.log1p(np.exp(-z if y == 1 else z)), rtol=1e-12)
+
+    def test_label_slider_redraws_the_curves(self):
+        explorer = widgets.SigmoidGradientExplorer()
+        figure = explorer.figure
+        before = explorer.grad_lines[0].get_ydata().copy()
+        explorer.sliders["y"].value = 0
+        assert explorer.figure is figure
+        np.testing.assert_allclose(explorer.grad_lines[0].get_ydata(), -before[::-1], atol=1e-15)  # g_0(z) = -g_1(-z)
+        assert explorer.readout.startswith("z = −4.0 · y = 0 · ")
+
+    def test_slider_moves_markers_and_readout(self):
+        explorer = widgets.SigmoidGradientExplorer()
+        explorer.sliders["z"].value = -6.0
+        squared = float(lb.mean_squared_error([1.0], [lb.sigmoid(-6.0)]))
+        cross = float(lb.binary_crossentropy([1.0], [-6.0], from_logits=True))
+        g_mse, g_bce = float(lb.sigmoid_mse_grad(1.0, -6.0)), float(lb.sigmoid_bce_grad(1.0, -6.0))
+        assert [offsets(p) for p in explorer.loss_points] == [[[-6.0, squared]], [[-6.0, cross]]]
+        assert [offsets(p) for p in explorer.grad_points] == [[[-6.0, g_mse]], [[-6.0, g_bce]]]
+        np.testing.assert_array_equal(explorer.z_lines[0].get_xdata(), [-6.0, -6.0])
+        sigma = 1 / (1 + np.exp(6.0))
+        assert g_bce / g_mse == pytest.approx(1 / (2 * sigma * (1 - sigma)), rel=1e-12)  # the ratio, by hand
+        assert explorer.readout == format_readout(
+            ("z", -6.0, ".1f"), ("y", 1, ".0f"), ("σ(z)", float(lb.sigmoid(-6.0)), "#.4g"),
+            ("squared error", squared, "#.4g"), ("cross-entropy", cross, "#.4g"),
+            ("d(squared error)/dz", g_mse, "#.4g"), ("d(cross-entropy)/dz", g_bce, "#.4g"),
+            f"gradient ratio = {g_bce / g_mse:,.1f}",
+        )
+
+    def test_confidently_wrong(self):
+        # lossbook.sigmoid_mse_grad's docstring: -9.079e-05 at y = 1, z = -10; sigma(-10) - 1 = -0.9999546
+        explorer = widgets.SigmoidGradientExplorer(z=-10.0)
+        assert "d(squared error)/dz = −9.079e−05" in explorer.readout
+        assert "d(cross-entropy)/dz = −1.000" in explorer.readout
+        assert "gradient ratio = 11,014.2" in explorer.readout  # 1 / (2 sigma(-10) sigma(10)) = 11014.23
+
+    def test_twin_steps_z_with_label_one(self):
+        explorer = widgets.SigmoidGradientExplorer(y=0.0)
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert len(data["frames"]) == 21
+        assert data["values"][0] == "z = −10.0" and data["values"][20] == "z = 10.0"
+        assert data["readouts"][3] == widgets.SigmoidGradientExplorer(z=-7.0).readout
+        assert explorer.values == {"z": -4.0, "y": 0.0}
+        assert explorer.readout.startswith("z = −4.0 · y = 0")
 
 
 # -- what every explorer does -------------------------------------------------------------------
