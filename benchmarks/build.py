@@ -1,0 +1,230 @@
+"""How long the book takes to build: from scratch, again with nothing changed, and per chapter.
+
+Runs, with the project's ``jupyter-book`` (next to this Python)::
+
+    jupyter-book build SOURCE --all --path-output OUT     # after removing OUT/_build
+    jupyter-book build SOURCE --path-output OUT           # again, nothing changed
+
+and records, for each, the elapsed time and the CPU time of every process it
+started (Sphinx, the notebook kernels; ``getrusage(RUSAGE_CHILDREN)``), then
+each chapter's execution time as jupyter-cache recorded it
+(``OUT/_build/.jupyter_cache``; the log's "Executed notebook in X seconds"
+lines if the cache has none).
+
+Run with the project's Python (never into the repository's own ``_build``)::
+
+    python benchmarks/build.py --path-output /tmp/bench_build    # about two minutes
+    python benchmarks/build.py --smoke --out /tmp/x              # a one-page book, seconds
+
+``--smoke`` builds a tiny book made in a temporary directory (one page, one
+notebook of one cell) instead of the book, once (no rebuild), so that the
+machinery is exercised without the full build's cost; its html stays in
+``--path-output`` when one is given (``run_all.py --smoke`` loads it in the
+page benchmark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import ROOT, environment, write_results  # noqa: E402
+
+TARGETS = {"full_s": 120.0, "rebuild_s": 15.0, "chapter_s": 30.0}
+EXECUTED = re.compile(r"^(?P<path>\S+\.(?:ipynb|md)): Executed notebook in (?P<s>[0-9.]+) seconds", re.M)
+
+
+def jupyter_book() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    return str(exe) if exe.exists() else "jupyter-book"
+
+
+def timed_run(cmd, log_path, cwd):
+    """Run ``cmd``; return (elapsed s, CPU s of all its processes, return code)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
+    with open(log_path, "w") as log:
+        rc = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, rc
+
+
+def chapter_times(build_dir: Path, log_text: str, source: Path) -> dict:
+    """Execution seconds per notebook (path relative to ``source``), from jupyter-cache or the log."""
+    times = {}
+    cache = build_dir / ".jupyter_cache"
+    if cache.is_dir():
+        from jupyter_cache import get_cache
+
+        for record in get_cache(str(cache)).list_cache_records():
+            seconds = (record.data or {}).get("execution_seconds")
+            if seconds is not None:
+                times[_relative(record.uri, source)] = float(seconds)
+    if not times:
+        for m in EXECUTED.finditer(log_text):
+            times[_relative(m["path"], source)] = float(m["s"])
+    return dict(sorted(times.items()))
+
+
+def _relative(path, source):
+    try:
+        return Path(path).resolve().relative_to(source.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def make_tiny_book(directory: Path) -> Path:
+    """A one-page book with one one-cell notebook, for --smoke."""
+    import nbformat
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "_config.yml").write_text(
+        "title: benchmark smoke book\nonly_build_toc_files: true\n"
+        "execute:\n  execute_notebooks: cache\n  timeout: 120\n")
+    (directory / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: tiny\n")
+    (directory / "intro.md").write_text("# Smoke\n\nA page.\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"),
+                nbformat.v4.new_code_cell("import lossbook\nprint(lossbook.__version__)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, directory / "tiny.ipynb")
+    return directory
+
+
+def run(source: Path, path_output: Path, *, rebuild=True, log=print) -> dict:
+    source, path_output = source.resolve(), path_output.resolve()
+    if path_output == ROOT.resolve():
+        raise SystemExit("refusing to build into the repository's own _build: pass --path-output /tmp/...")
+    build_dir = path_output / "_build"
+    if build_dir.exists():
+        shutil.rmtree(build_dir)  # "from scratch": no cache, no doctrees, no html
+    path_output.mkdir(parents=True, exist_ok=True)
+    jb = jupyter_book()
+    full_cmd = [jb, "build", str(source), "--all", "--path-output", str(path_output)]
+    again_cmd = [jb, "build", str(source), "--path-output", str(path_output)]
+
+    log(f"full build: {' '.join(full_cmd)}")
+    full_log = path_output / "bench-full-build.log"
+    wall, cpu, rc = timed_run(full_cmd, full_log, source)
+    full_text = full_log.read_text(errors="replace")
+    if rc != 0:
+        tail = "\n".join(full_text.splitlines()[-30:])
+        raise RuntimeError(f"full build failed (exit {rc}); log {full_log}:\n{tail}")
+    full = {"wall_s": wall, "cpu_s": cpu, "target_met": wall <= TARGETS["full_s"]}
+    log(f"  {wall:.1f} s elapsed, {cpu:.1f} s CPU")
+
+    if rebuild:
+        log(f"rebuild, nothing changed: {' '.join(again_cmd)}")
+        again_log = path_output / "bench-rebuild.log"
+        wall2, cpu2, rc2 = timed_run(again_cmd, again_log, source)
+        if rc2 != 0:
+            raise RuntimeError(f"rebuild failed (exit {rc2}); log {again_log}")
+        again_text = again_log.read_text(errors="replace")
+        rebuild = {"wall_s": wall2, "cpu_s": cpu2, "target_met": wall2 <= TARGETS["rebuild_s"],
+                   "notebooks_executed": len(EXECUTED.findall(again_text))}
+        log(f"  {wall2:.1f} s elapsed, {cpu2:.1f} s CPU")
+    else:
+        rebuild = None
+
+    chapters = [
+        {"chapter": name, "execution_s": seconds, "target_met": seconds <= TARGETS["chapter_s"]}
+        for name, seconds in chapter_times(build_dir, full_text, source).items()
+    ]
+    for ch in chapters:
+        log(f"  executed {ch['chapter']} in {ch['execution_s']:.1f} s")
+    return {
+        "commands": {"full": _shown(full_cmd, source, path_output),
+                     "rebuild": _shown(again_cmd, source, path_output)},
+        "html": str(build_dir / "html"),
+        "full": full,
+        "rebuild": rebuild,
+        "chapters": chapters,
+    }
+
+
+def _shown(cmd, source, path_output):
+    out = ["jupyter-book"] + [
+        "." if part == str(source) else "<tmp>" if part == str(path_output) else part for part in cmd[1:]]
+    return " ".join(out)
+
+
+def notes(result):
+    out = []
+    full, rebuild = result["full"], result["rebuild"]
+    slow = [c for c in result["chapters"] if not c["target_met"]]
+    execution = sum(c["execution_s"] for c in result["chapters"])
+    out.append(
+        f"Executing the {len(result['chapters'])} notebooks took {execution:.0f} s of the full "
+        f"build's {full['wall_s']:.0f} s; the rest is Sphinx reading and writing the pages.")
+    if not full["target_met"]:
+        out.append(
+            f"Full build missed its {TARGETS['full_s']:g} s target. Most of it is executing the "
+            "chapters one after another in fresh kernels (each imports TensorFlow and matplotlib); "
+            "executing them in parallel (jupyter-cache's `jcache project execute --executor "
+            "local-parallel`, or `nb_execution_mode: cache` with a warm cache) would take it "
+            "below target on two cores.")
+    if rebuild and not rebuild["target_met"]:
+        out.append(
+            f"The rebuild with nothing changed missed its {TARGETS['rebuild_s']:g} s target; "
+            "Sphinx's start-up (extensions, bibliography) is most of it.")
+    for c in slow:
+        out.append(f"{c['chapter']} took {c['execution_s']:.0f} s to execute, over the "
+                   f"{TARGETS['chapter_s']:g} s target: its slowest cells are where to look.")
+    if full["target_met"] and (rebuild is None or rebuild["target_met"]) and not slow:
+        out.append("Every target met.")
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Time the book's full build, an unchanged rebuild, and each chapter.")
+    parser.add_argument("--source", type=Path, default=ROOT, help="book source (default: the repository)")
+    parser.add_argument("--path-output", type=Path, default=None,
+                        help="jupyter-book --path-output; OUT/_build is removed first (default "
+                             "/tmp/lossbook_bench_build; with --smoke, a temporary directory)")
+    parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book")
+    parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
+    args = parser.parse_args(argv)
+
+    env = environment()
+    if args.smoke:
+        work = Path(tempfile.mkdtemp(prefix="lossbook_bench_smoke_"))
+        source, path_output = make_tiny_book(work / "book"), args.path_output or work / "out"
+    else:
+        source = args.source
+        path_output = args.path_output or Path(tempfile.gettempdir()) / "lossbook_bench_build"
+    result = run(source, path_output, rebuild=not args.smoke)
+    data = {
+        "benchmark": "build",
+        "smoke": args.smoke,
+        "environment": env,
+        "method": (
+            f"`{result['commands']['full']}` after removing `<tmp>/_build` (every chapter executed "
+            f"in a fresh kernel, `execute_notebooks: cache` with an empty cache), then "
+            f"`{result['commands']['rebuild']}` with nothing changed. CPU time is that of every "
+            "process the build started (Sphinx and the kernels). Per-chapter times are the "
+            "notebooks' execution times as jupyter-cache recorded them."),
+        "targets": TARGETS,
+        **{k: result[k] for k in ("commands", "full", "rebuild", "chapters")},
+    }
+    data["notes"] = notes(data)
+    if args.smoke:
+        shutil.rmtree(work, ignore_errors=True)
+    path = write_results("build", data, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

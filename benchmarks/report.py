@@ -1,0 +1,353 @@
+"""Benchmark results: what every benchmark records with its numbers, and the book's page.
+
+Every benchmark script writes one JSON file, ``benchmarks/results/<name>.json``
+(or ``--out DIR``), through :func:`write_results`. Each file holds its own
+``environment`` (date, machine, load average before and after, versions, git
+commit), because the benchmarks run at different times on a shared machine.
+
+Run as a script, this renders the book's appendix page ``benchmarks.md`` from
+the committed JSON files::
+
+    python benchmarks/report.py             # writes benchmarks.md
+    python benchmarks/report.py --check     # exits 1 if benchmarks.md is stale
+
+The page is a pure function of the JSON files (no clock, no machine look-up),
+so ``tests/test_benchmarks.py`` can check that the committed page is what
+``render()`` makes of the committed results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS_DIR = HERE / "results"
+PAGE = ROOT / "benchmarks.md"
+
+# The result files the page shows, in page order.
+SECTIONS = ("losses", "build", "widgets", "pages")
+
+
+# --- recording -----------------------------------------------------------------
+
+def _version(*distributions):
+    for name in distributions:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git(*args):
+    try:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def environment() -> dict:
+    """The machine, the versions and the load, recorded when a benchmark starts.
+
+    TensorFlow's version is read from the installed distribution's metadata,
+    without importing TensorFlow.
+    """
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "platform": platform.platform(terse=True),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": _version("numpy"),
+            "scipy": _version("scipy"),
+            "tensorflow": _version("tensorflow-cpu", "tensorflow"),
+            "keras": _version("keras"),
+            "lossbook": _version("lossbook"),
+            "jupyter-book": _version("jupyter-book"),
+            "myst-nb": _version("myst-nb"),
+            "playwright": _version("playwright"),
+        },
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(dirty) if dirty is not None else None,
+    }
+
+
+def _memory_gib():
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def write_results(name: str, data: dict, out_dir=None) -> Path:
+    """Write ``data`` (with ``environment`` from the start of the run) to ``<out_dir>/<name>.json``.
+
+    Adds the load average at the end of the run. ``out_dir`` defaults to
+    ``benchmarks/results``; smoke runs pass a temporary directory.
+    """
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    data = dict(data)
+    data.setdefault("environment", environment())
+    data["environment"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    path = out / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def load_results(results_dir=None) -> dict:
+    """The result files present in ``results_dir``, by name."""
+    d = Path(results_dir) if results_dir is not None else RESULTS_DIR
+    found = {}
+    for name in SECTIONS:
+        path = d / f"{name}.json"
+        if path.exists():
+            found[name] = json.loads(path.read_text())
+    return found
+
+
+# --- formatting ------------------------------------------------------------------
+
+def _ms(seconds, digits=1):
+    return "–" if seconds is None else f"{seconds * 1e3:.{digits}f}"
+
+
+def _us(seconds):
+    return "–" if seconds is None else f"{seconds * 1e6:.0f}"
+
+
+def _x(ratio):
+    return "–" if ratio is None else f"{ratio:.2f}×"
+
+
+def _met(flag):
+    return {True: "met", False: "**missed**", None: "–"}[flag]
+
+
+def _num(value):
+    """A loss value as printed in the stability table."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):  # "inf", "nan" (JSON has no non-finite numbers)
+        return f"**{value}**"
+    return f"{value:.6g}"
+
+
+def _load(env):
+    start = ", ".join(f"{x:.2f}" for x in env["load_average_start"])
+    end = env.get("load_average_end")
+    end = ", ".join(f"{x:.2f}" for x in end) if end else "?"
+    return f"{start} → {end}"
+
+
+def _run_line(env):
+    dirty = " (with uncommitted changes)" if env.get("git_dirty") else ""
+    return (f"Run {env['date']} at commit `{env.get('git_commit') or '?'}`{dirty}; load average "
+            f"(1, 5, 15 min) {_load(env)} on {env['cores']} cores.")
+
+
+def _notes(notes):
+    return [f"- {n}" for n in notes] + ([""] if notes else [])
+
+
+# --- sections ----------------------------------------------------------------------
+
+def _losses(r):
+    lines = ["## Losses: lossbook, TensorFlow and naive NumPy", "", _run_line(r["environment"]), ""]
+    lines += [r["method"], ""]
+    for size in r["sizes"]:
+        label = "x".join(str(s) for s in size["shape"])
+        lines += [f"### Arrays of shape ({', '.join(str(s) for s in size['shape'])}), float32", ""]
+        unit, fmt = ("µs", _us) if size["unit"] == "us" else ("ms", _ms)
+        lines += [
+            f"| loss | lossbook CPU ({unit}) | Keras class ({unit}) | tf.nn ({unit}) | naive NumPy ({unit}) "
+            "| lossbook ÷ fastest TF | lossbook ÷ naive | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for case in size["cases"]:
+            t = case["cpu_per_call_s"]
+            lines.append(
+                f"| {case['label']} | {fmt(t['lossbook'])} | {fmt(t['keras'])} | {fmt(t.get('tf.nn'))} "
+                f"| {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
+                f"| {_x(case['ratio_lossbook_to_naive'])} | {_met(case['target_met'])} |"
+            )
+        lines += ["", f"Target: {size['target']}. Wall-clock times (min of repeats) are in "
+                  f"`benchmarks/results/losses.json` ({label}).", ""]
+    lines += ["### Speed against stability", "", r["stability"]["method"], ""]
+    lines += [
+        "| loss | logits × | exact (float64) | lossbook | Keras | naive NumPy | naive rel. error |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in r["stability"]["rows"]:
+        err = row["naive_relative_error"]
+        err = "–" if err is None else (f"**{err}**" if isinstance(err, str) else f"{err:.1e}")
+        lines.append(
+            f"| {row['label']} | {row['scale']:g} | {_num(row['exact'])} | {_num(row['lossbook'])} "
+            f"| {_num(row['keras'])} | {_num(row['naive'])} | {err} |"
+        )
+    lines += [""]
+    lines += _notes(r.get("notes", []))
+    return lines
+
+
+def _build(r):
+    lines = ["## Building the book", "", _run_line(r["environment"]), "", r["method"], ""]
+    if r.get("full") is None:
+        lines += ["No full build recorded.", ""]
+        return lines
+    f, re_ = r["full"], r.get("rebuild")
+    lines += [
+        "| build | wall (s) | CPU, all processes (s) | target | |",
+        "| --- | ---: | ---: | --- | --- |",
+        f"| full, every chapter executed from scratch | {f['wall_s']:.1f} | {f['cpu_s']:.1f} "
+        f"| ≤ {r['targets']['full_s']:g} s | {_met(f['target_met'])} |",
+    ]
+    if re_:
+        lines.append(
+            f"| again, nothing changed | {re_['wall_s']:.1f} | {re_['cpu_s']:.1f} "
+            f"| ≤ {r['targets']['rebuild_s']:g} s | {_met(re_['target_met'])} |")
+        lines.append(f"| ratio, full ÷ unchanged | {f['wall_s'] / re_['wall_s']:.1f}× | "
+                     f"{f['cpu_s'] / re_['cpu_s']:.1f}× | | |")
+    lines += ["", f"Per chapter, execution time as recorded by jupyter-cache "
+              f"(target ≤ {r['targets']['chapter_s']:g} s each):", "",
+              "| chapter | execution (s) | target |", "| --- | ---: | --- |"]
+    for ch in r["chapters"]:
+        lines.append(f"| {ch['chapter']} | {ch['execution_s']:.1f} | {_met(ch['target_met'])} |")
+    lines += [""]
+    lines += _notes(r.get("notes", []))
+    return lines
+
+
+def _widgets(r):
+    lines = ["## Explorer response", "", _run_line(r["environment"]), "", r["method"], ""]
+    lines += [
+        "| explorer | median wall (ms) | p95 wall (ms) | median CPU (ms) | p95 CPU (ms) "
+        "| naive ÷ explorer (median wall) | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in r["explorers"]:
+        lines.append(
+            f"| {row['name']} | {_ms(row['wall_median_s'])} | {_ms(row['wall_p95_s'])} "
+            f"| {_ms(row['cpu_median_s'])} | {_ms(row['cpu_p95_s'])} "
+            f"| {_x(row.get('speedup_vs_naive'))} | {_met(row.get('target_met'))} |")
+    lines += ["", f"Target: {r['target']}.", ""]
+    lines += _notes(r.get("notes", []))
+    return lines
+
+
+def _pages(r):
+    lines = ["## Page weight and load time", "", _run_line(r["environment"]), "", r["method"], ""]
+    lines += [
+        "| page | first load (KB) | requests | DOM ready (ms) | load event (ms) | math typeset (ms) "
+        "| load ÷ lightest page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for p in r["pages"]:
+        lines.append(
+            f"| {p['page']} | {p['weight_bytes'] / 1000:.0f} | {p['requests']} "
+            f"| {_ms(p['dom_content_loaded_s'], 0)} | {_ms(p['load_s'], 0)} | {_ms(p['ready_s'], 0)} "
+            f"| {_x(p.get('ready_ratio_to_lightest'))} |")
+    lines += [""]
+    lines += _notes(r.get("notes", []))
+    return lines
+
+
+RENDERERS = {"losses": _losses, "build": _build, "widgets": _widgets, "pages": _pages}
+
+
+def _machine(results):
+    envs = [r["environment"] for r in results.values()]
+    if not envs:
+        return []
+    latest = max(envs, key=lambda e: e["date"])
+    v = latest["versions"]
+    versions = ", ".join(
+        f"{name} {v[key]}" for name, key in (
+            ("Python", "python"), ("NumPy", "numpy"), ("SciPy", "scipy"), ("TensorFlow", "tensorflow"),
+            ("Keras", "keras"), ("lossbook", "lossbook"), ("jupyter-book", "jupyter-book"))
+        if v.get(key))
+    return [
+        "| | |",
+        "| --- | --- |",
+        f"| latest run | {latest['date']} |",
+        f"| machine | {latest['cpu']}, {latest['cores']} cores, {latest['memory_gib']} GiB, "
+        f"{latest['platform']} |",
+        f"| versions | {versions} |",
+        "",
+    ]
+
+
+INTRO = """\
+# Benchmarks
+
+How long readers, authors and teachers wait, measured on the machine that
+builds this book and put side by side with the alternative measured in the same
+run. The machine is shared (other builds and tests run on its cores while these
+numbers are taken, see each section's load average), so absolute times drift
+from run to run; the ratios, and CPU time rather than elapsed time, are what to
+compare. The scripts are in `benchmarks/` (see its `README.md`); this page is
+generated by `benchmarks/report.py` from the JSON files in `benchmarks/results/`.
+"""
+
+
+def render(results: dict) -> str:
+    """The Markdown of the appendix page, from results loaded by :func:`load_results`."""
+    lines = INTRO.splitlines() + [""] + _machine(results)
+    for name in SECTIONS:
+        if name in results:
+            lines += RENDERERS[name](results[name])
+        else:
+            lines += [f"## {name.capitalize()}", "", "Not measured yet.", ""]
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Render benchmarks.md from benchmarks/results/*.json.")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="directory of result JSON files")
+    parser.add_argument("--page", type=Path, default=PAGE, help="page to write (default: benchmarks.md)")
+    parser.add_argument("--check", action="store_true", help="only check that the page is up to date")
+    args = parser.parse_args(argv)
+    text = render(load_results(args.results))
+    if args.check:
+        current = args.page.read_text() if args.page.exists() else ""
+        if current != text:
+            print(f"{args.page} is stale: run python benchmarks/report.py", file=sys.stderr)
+            return 1
+        print(f"{args.page} is up to date")
+        return 0
+    args.page.write_text(text)
+    print(f"wrote {args.page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
