@@ -66,13 +66,14 @@ def _git(*args):
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def environment() -> dict:
+def environment(measured=("lossbook", "benchmarks")) -> dict:
     """The machine, the versions and the load, recorded when a benchmark starts.
 
-    TensorFlow's version is read from the installed distribution's metadata,
-    without importing TensorFlow.
+    ``git_dirty`` says whether the files under ``measured`` (paths in the
+    repository) differ from the commit. TensorFlow's version is read from the
+    installed distribution's metadata, without importing TensorFlow.
     """
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", *measured)
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu_model(),
@@ -187,19 +188,32 @@ def _losses(r):
         lines += [f"### Arrays of shape ({', '.join(str(s) for s in size['shape'])}), float32", ""]
         unit, fmt = ("µs", _us) if size["unit"] == "us" else ("ms", _ms)
         lines += [
-            f"| loss | lossbook CPU ({unit}) | Keras class ({unit}) | tf.nn ({unit}) | naive NumPy ({unit}) "
-            "| lossbook ÷ fastest TF | lossbook ÷ naive | target |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            f"| loss | lossbook ({unit}) | Keras class ({unit}) | tf.nn ({unit}) | naive NumPy ({unit}) "
+            "| lossbook ÷ fastest TF | same, elapsed | lossbook ÷ naive | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for case in size["cases"]:
-            t = case["cpu_per_call_s"]
+            t, w = case["cpu_per_call_s"], case["wall_per_call_s"]
+            wall_ratio = w["lossbook"] / min(w[i] for i in ("keras", "tf.nn") if i in w)
             lines.append(
                 f"| {case['label']} | {fmt(t['lossbook'])} | {fmt(t['keras'])} | {fmt(t.get('tf.nn'))} "
-                f"| {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
+                f"| {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} | {_x(wall_ratio)} "
                 f"| {_x(case['ratio_lossbook_to_naive'])} | {_met(case['target_met'])} |"
             )
-        lines += ["", f"Target: {size['target']}. Wall-clock times (min of repeats) are in "
-                  f"`benchmarks/results/losses.json` ({label}).", ""]
+        lines += ["", f"CPU time per call. Target: {size['target']}. Elapsed times (min of repeats) "
+                  f"are in `benchmarks/results/losses.json` ({label}).", ""]
+    diag = r.get("diagnosis_cpu_s")
+    if diag:
+        shapes = list(diag)
+        lines += ["### Where lossbook's time goes", "",
+                  "CPU time per call of the parts that TensorFlow does differently (min of repeats).", "",
+                  "| part | " + " | ".join(f"{s.replace('x', ' × ')}" for s in shapes) + " |",
+                  "| --- | " + " | ".join("---:" for _ in shapes) + " |"]
+        for part in diag[shapes[0]]:
+            cells = [(_us(diag[s][part]) + " µs") if diag[s][part] < 1e-3 else (_ms(diag[s][part]) + " ms")
+                     for s in shapes]
+            lines.append(f"| {part} | " + " | ".join(cells) + " |")
+        lines += [""]
     lines += ["### Speed against stability", "", r["stability"]["method"], ""]
     lines += [
         "| loss | logits × | exact (float64) | lossbook | Keras | naive NumPy | naive rel. error |",

@@ -118,13 +118,15 @@ def grading_available() -> bool:
     return script.exists() and "--smoke" in script.read_text()
 
 
-def command(name: str, *, smoke: bool, out: Path, html: Path | None, path_output: Path) -> list[str]:
+def command(name: str, *, smoke: bool, out: Path, html: Path | None, path_output: Path,
+            working_tree: bool = False) -> list[str]:
     py = sys.executable
     flags = ["--smoke"] if smoke else []
     if name == "losses":
         return [py, str(HERE / "losses.py"), *flags, "--out", str(out)]
     if name == "build":
-        return [py, str(HERE / "build.py"), *flags, "--path-output", str(path_output), "--out", str(out)]
+        source = [] if smoke or working_tree else ["--snapshot"]
+        return [py, str(HERE / "build.py"), *flags, *source, "--path-output", str(path_output), "--out", str(out)]
     if name == "pages":
         return [py, str(HERE / "pages.py"), str(html), *flags, "--out", str(out)]
     if name == "widgets":
@@ -146,6 +148,8 @@ def main(argv=None) -> int:
     parser.add_argument("--path-output", type=Path, default=None,
                         help="where the build benchmark builds (default /tmp/lossbook_bench_build; "
                              "with --smoke, OUT/smoke_build)")
+    parser.add_argument("--working-tree", action="store_true",
+                        help="build the working tree instead of the committed HEAD (build.py --snapshot)")
     args = parser.parse_args(argv)
 
     out = args.out
@@ -172,7 +176,8 @@ def main(argv=None) -> int:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
     failed, t_start = [], time.perf_counter()
     for name in names:
-        cmd = command(name, smoke=args.smoke, out=out, html=html, path_output=path_output)
+        cmd = command(name, smoke=args.smoke, out=out, html=html, path_output=path_output,
+                      working_tree=args.working_tree)
         print(f"\n== {name}: {' '.join(cmd[1:])}", flush=True)
         t0 = time.perf_counter()
         rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
