@@ -77,6 +77,7 @@ BENCHMARK = textwrap.dedent(
         ("OutlierExplorer", "delta"),
         ("SigmoidGradientExplorer", "z"),
         ("SigmoidGradientExplorer", "y"),
+        ("MarginLossExplorer", "m"),
     )
     results = {}
     for cls_name, name in SWEEPS:

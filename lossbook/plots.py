@@ -18,8 +18,10 @@ helpers::
 
 The module also holds the few analytic derivatives and metrics that figures
 show but that are not losses (:func:`neg_log_derivative`,
-:func:`central_difference`, :func:`binary_accuracy`); the losses themselves
-always come from :mod:`lossbook`.
+:func:`central_difference`, :func:`binary_accuracy`, and the derivatives of
+margin losses with respect to the margin, :func:`hinge_margin_grad`,
+:func:`squared_hinge_margin_grad`, :func:`exponential_margin_grad`); the
+losses themselves always come from :mod:`lossbook`.
 
 pyplot is imported only by :func:`new_figure` with ``pyplot=True`` (the
 default); the explorers create their figures with
@@ -50,6 +52,9 @@ __all__ = [
     "neg_log_derivative",
     "central_difference",
     "binary_accuracy",
+    "hinge_margin_grad",
+    "squared_hinge_margin_grad",
+    "exponential_margin_grad",
 ]
 
 #: The Okabe-Ito palette, distinguishable with the common colour-vision
@@ -376,3 +381,124 @@ def binary_accuracy(y_true, p, *, threshold=0.5):
     if not np.isin(y_true, (0.0, 1.0)).all():
         fail("y_true", "contain labels 0 or 1", f"values {np.unique(y_true)[:5]}")
     return ((p > threshold) == (y_true == 1)).mean(axis=-1)
+
+
+# -- derivatives of margin losses (chapter 6) ---------------------------------------------
+#
+# lossbook.gradients differentiates the losses a network is trained with, with
+# respect to its outputs; the loss zoo's figure also needs the slopes of the
+# margin losses with respect to the margin m = y f(x), y in {-1, 1}. The
+# logistic loss's is in lossbook.gradients (sigmoid_bce_grad(1, m)); these are
+# the others.
+
+
+def _margin_array(margin):
+    return as_float_array(margin, "margin", min_ndim=0)
+
+
+def hinge_margin_grad(margin):
+    r"""Derivative of the hinge loss with respect to the margin.
+
+    For the margin :math:`m = y f(x)` (label :math:`y \in \{-1, 1\}`, score
+    :math:`f(x)`), the hinge loss of :func:`lossbook.hinge` is
+    :math:`\max(0, 1 - m)`, and
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m) = \begin{cases}
+            -1 & m \le 1 \\
+            0 & m > 1
+        \end{cases}
+
+    At the kink :math:`m = 1` any value in :math:`[-1, 0]` is a subgradient;
+    this function returns :math:`-1`, what TensorFlow's autodiff gives for
+    ``keras.losses.hinge`` (its ``maximum(1 - m, 0)`` passes the gradient to
+    the first argument on a tie).
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        -1 or 0, float64 (or the floating dtype of ``margin``).
+
+    Examples
+    --------
+    >>> from lossbook import plots
+    >>> print(plots.hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-1. -1. -1.  0.]
+    """
+    m = _margin_array(margin)
+    return np.where(m <= 1, -1.0, 0.0).astype(m.dtype)
+
+
+def squared_hinge_margin_grad(margin):
+    r"""Derivative of the squared hinge loss with respect to the margin.
+
+    The squared hinge loss of :func:`lossbook.squared_hinge`,
+    :math:`\max(0, 1 - m)^2` for the margin :math:`m = y f(x)`, is
+    differentiable everywhere:
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m)^2 = -2 \max(0, 1 - m)
+
+    It grows linearly with a wrong margin, where the hinge's stays at
+    :math:`-1`.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`\le 0`, in the floating dtype of ``margin`` (float64
+        for integers).
+
+    Examples
+    --------
+    >>> from lossbook import plots
+    >>> print(plots.squared_hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-6. -1.  0.  0.]
+    """
+    m = _margin_array(margin)
+    return 2 * np.minimum(m - 1, 0)  # -2 max(0, 1 - m), without a negative zero
+
+
+def exponential_margin_grad(margin):
+    r"""Derivative of the exponential loss with respect to the margin.
+
+    The exponential loss of AdaBoost, :func:`lossbook.exponential_loss`, is
+    :math:`e^{-m}` for the margin :math:`m = y f(x)`, and
+
+    .. math::
+
+        \frac{d}{dm} e^{-m} = -e^{-m}
+
+    Its magnitude equals the loss itself: a badly wrong example pulls
+    exponentially hard.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite. Below about -709 the result overflows to
+        ``-inf`` in float64 (NumPy warns), as the loss does.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`< 0`, in the floating dtype of ``margin``.
+
+    Examples
+    --------
+    >>> from lossbook import plots
+    >>> print(plots.exponential_margin_grad([0.0, 1.0]).round(6))
+    [-1.       -0.367879]
+    """
+    m = _margin_array(margin)
+    return -np.exp(-m)

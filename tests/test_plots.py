@@ -181,3 +181,57 @@ class TestBinaryAccuracy:
             plots.binary_accuracy([0, 2], [0.2, 0.8])
         with pytest.raises(ValueError, match=r"p must contain probabilities in \[0, 1\]"):
             plots.binary_accuracy([0, 1], [0.2, 1.8])
+
+
+def _margin_loss(loss, m):
+    """A lossbook margin loss of the label 1 and score m, per sample (so its margin is m)."""
+    m = np.asarray(m, dtype=float)
+    return loss(np.ones((m.size, 1)), m.reshape(-1, 1), reduction="none")
+
+
+MARGIN_GRADS = [
+    (plots.hinge_margin_grad, lb.hinge, "hinge"),
+    (plots.squared_hinge_margin_grad, lb.squared_hinge, "squared_hinge"),
+    (plots.exponential_margin_grad, lb.exponential_loss, None),
+]
+
+
+class TestMarginGradients:
+    # margins away from the hinge's kink at m = 1, where the central difference is exact up to h^2
+    MARGINS = np.array([-3.0, -1.7, -0.4, 0.0, 0.6, 0.95, 1.05, 2.2, 3.0])
+
+    @pytest.mark.parametrize(("grad", "loss", "_"), MARGIN_GRADS)
+    def test_matches_finite_differences_of_lossbook(self, grad, loss, _):
+        h = 1e-6
+        numeric = (_margin_loss(loss, self.MARGINS + h) - _margin_loss(loss, self.MARGINS - h)) / (2 * h)
+        np.testing.assert_allclose(grad(self.MARGINS), numeric, rtol=1e-7, atol=1e-8)
+
+    def test_values_by_hand(self):
+        np.testing.assert_array_equal(plots.hinge_margin_grad([-1.0, 1.0, 1.5]), [-1.0, -1.0, 0.0])
+        np.testing.assert_array_equal(plots.squared_hinge_margin_grad([-1.0, 0.0, 1.0, 2.0]), [-4.0, -2.0, 0.0, 0.0])
+        np.testing.assert_allclose(plots.exponential_margin_grad([-1.0, 0.0]), [-np.e, -1.0], rtol=1e-15)
+        assert not np.signbit(plots.squared_hinge_margin_grad(2.0))  # 0, not -0
+        assert plots.hinge_margin_grad(0.5).shape == ()
+
+    @pytest.mark.parametrize(("grad", "_", "keras_name"), MARGIN_GRADS)
+    def test_matches_tensorflow_autodiff(self, grad, _, keras_name, tf):
+        # Keras' hinge and squared hinge (labels 1, scores m) and tf.exp(-m); ties at the kink m = 1 included.
+        import keras
+
+        m = tf.Variable(np.array([-3.0, -0.5, 0.0, 1.0, 1.5, 2.5]))
+        with tf.GradientTape() as tape:
+            if keras_name is None:
+                total = tf.reduce_sum(tf.exp(-m))
+            else:
+                scores = tf.reshape(m, (-1, 1))
+                total = tf.reduce_sum(getattr(keras.losses, keras_name)(tf.ones_like(scores), scores))
+        np.testing.assert_allclose(grad(m.numpy()), tape.gradient(total, m).numpy(), rtol=1e-12)
+
+    def test_dtype_and_bad_input(self):
+        assert plots.exponential_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert plots.hinge_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert plots.squared_hinge_margin_grad([1, 2]).dtype == np.float64
+        with pytest.raises(ValueError, match="margin must contain only finite numbers"):
+            plots.hinge_margin_grad([0.0, np.nan])
+        with pytest.raises(TypeError, match="margin must be an array of real numbers"):
+            plots.exponential_margin_grad("1")

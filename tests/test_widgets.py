@@ -28,6 +28,7 @@ EXPLORERS = [
     widgets.CrossEntropyExplorer,
     widgets.OutlierExplorer,
     widgets.SigmoidGradientExplorer,
+    widgets.MarginLossExplorer,
 ]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -429,6 +430,87 @@ class TestSigmoidGradientExplorer:
         assert data["readouts"][3] == widgets.SigmoidGradientExplorer(z=-7.0).readout
         assert explorer.values == {"z": -4.0, "y": 0.0}
         assert explorer.readout.startswith("z = −4.0 · y = 0")
+
+
+# -- chapter 6: the loss zoo over the margin ---------------------------------------------------------
+
+
+class TestMarginLossExplorer:
+    NAMES = ["0-1", "hinge", "squared hinge", "logistic / ln 2", "exponential"]
+
+    def test_curves_are_lossbook_values(self):
+        explorer = widgets.MarginLossExplorer()
+        loss_ax, grad_ax = explorer.figure.axes
+        m = loss_ax.lines[0].get_xdata()
+        ones, scores = np.ones((m.size, 1)), m[:, None]
+        expected = [
+            1 - plots.binary_accuracy(ones, lb.sigmoid(scores)),
+            lb.hinge(ones, scores, reduction="none"),
+            lb.squared_hinge(ones, scores, reduction="none"),
+            lb.binary_crossentropy(ones, scores, from_logits=True, reduction="none") / np.log(2),
+            lb.exponential_loss(ones, scores, reduction="none"),
+        ]
+        for line, values in zip(loss_ax.lines[:5], expected):
+            np.testing.assert_array_equal(line.get_ydata(), values)
+        # by hand: [m <= 0], max(0, 1 - m), its square, log2(1 + e^-m), e^-m
+        np.testing.assert_array_equal(expected[0], (m <= 0).astype(float))
+        np.testing.assert_allclose(expected[1], np.maximum(0, 1 - m), atol=1e-15)
+        np.testing.assert_allclose(expected[3], np.log1p(np.exp(-m)) / np.log(2), rtol=1e-12)
+        np.testing.assert_allclose(expected[4], np.exp(-m), rtol=1e-12)
+        gradients = [np.zeros_like(m), plots.hinge_margin_grad(m), plots.squared_hinge_margin_grad(m),
+                     lb.sigmoid_bce_grad(np.ones_like(m), m) / np.log(2), plots.exponential_margin_grad(m)]
+        for line, values in zip(grad_ax.lines[:5], gradients):
+            np.testing.assert_array_equal(line.get_ydata(), values)
+        assert [line.get_label() for line in loss_ax.lines[:5]] == self.NAMES
+
+    def test_gradients_are_slopes_of_the_plotted_losses(self):
+        explorer = widgets.MarginLossExplorer()
+        m = np.array([-2.5, -1.0, -0.3, 0.4, 0.9, 1.3, 2.7])  # away from the kinks at 0 (0-1) and 1 (hinge)
+        h = 1e-6
+        numeric = (np.array(explorer.losses(m + h)) - np.array(explorer.losses(m - h))) / (2 * h)
+        np.testing.assert_allclose(np.array(explorer.gradients(m)), numeric, rtol=1e-6, atol=1e-8)
+
+    def test_surrogates_bound_the_zero_one_loss(self):
+        m = np.linspace(-3, 3, 601)
+        zero_one, *surrogates = widgets.MarginLossExplorer.losses(m)
+        for values in surrogates:
+            assert np.all(values >= zero_one - 1e-12)
+        for values in widgets.MarginLossExplorer.losses(0.0)[1:]:
+            assert values[0] == pytest.approx(1.0, rel=1e-12)  # all pass through 1 at m = 0 (logistic: in bits)
+
+    def test_slider_moves_markers_and_readout(self):
+        explorer = widgets.MarginLossExplorer()
+        explorer.sliders["m"].value = -1.5
+        losses = [float(v[0]) for v in explorer.losses(-1.5)]
+        grads = [float(g[0]) for g in explorer.gradients(-1.5)]
+        assert offsets(explorer.loss_points) == [[-1.5, v] for v in losses]
+        assert offsets(explorer.grad_points) == [[-1.5, g] for g in grads]
+        np.testing.assert_array_equal(explorer.m_lines[1].get_xdata(), [-1.5, -1.5])
+        # by hand at m = -1.5: hinge 2.5, squared hinge 6.25 (slope -5), exponential e^1.5 = 4.4817
+        assert explorer.readout == (
+            "m = −1.50 · 0-1: 1, slope 0 · hinge: 2.500, slope −1.000 · squared hinge: 6.250, slope −5.000 · "
+            f"logistic / ln 2: {losses[3]:.3f}, slope −{-grads[3]:.3f} · exponential: 4.482, slope −4.482"
+        )
+        assert losses[3] == pytest.approx(np.log2(1 + np.exp(1.5)), rel=1e-12)
+
+    def test_markers_beyond_the_axes_are_clipped(self):
+        explorer = widgets.MarginLossExplorer(m=-3.0)
+        assert explorer.loss_points.get_clip_on() and explorer.grad_points.get_clip_on()
+        assert "squared hinge: 16.000, slope −8.000" in explorer.readout
+        assert "exponential: 20.086, slope −20.086" in explorer.readout  # e^3 = 20.0855
+
+    def test_kinks_and_jumps_in_the_readout(self):
+        assert "0-1: 1, slope undefined (a jump)" in widgets.MarginLossExplorer(m=0.0).readout
+        readout = widgets.MarginLossExplorer(m=1.0).readout
+        assert "hinge: 0.000, slope −1.000 (at the kink)" in readout
+        assert "squared hinge: 0.000, slope 0.000 ·" in readout
+
+    def test_twin_steps_the_margin(self):
+        explorer = widgets.MarginLossExplorer()
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert len(data["frames"]) == 25
+        assert data["values"][0] == "m = −3.00" and data["values"][14] == "m = 0.50"
+        assert data["readouts"][14] == explorer.readout
 
 
 # -- what every explorer does -------------------------------------------------------------------
