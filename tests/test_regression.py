@@ -9,17 +9,26 @@ REGRESSION = [lb.mean_squared_error, lb.mean_absolute_error, lb.huber, lb.log_co
 
 
 class TestWorkedExamples:
-    def test_keras_docs_mse(self):
-        # keras.io/api/losses/regression_losses: MeanSquaredError()([[0.], [1.]], [[1.], [1.]]) = 0.5
+    def test_keras_mse_column_example(self):
+        # keras.losses.MeanSquaredError()([[0.], [1.]], [[1.], [1.]]) = 0.5 with Keras 3.15
+        # (run in tests/test_tf_compare.py); by hand: (1 + 0) / 2
         assert lb.mean_squared_error([[0.0], [1.0]], [[1.0], [1.0]]) == 0.5
 
-    def test_keras_docs_mae(self):
-        # keras.io: MeanAbsoluteError()([[0.], [0.]], [[1.], [1.]]) = 1.0
+    def test_keras_mae_column_example(self):
+        # keras.losses.MeanAbsoluteError()([[0.], [0.]], [[1.], [1.]]) = 1.0 with Keras 3.15
         assert lb.mean_absolute_error([[0.0], [0.0]], [[1.0], [1.0]]) == 1.0
 
-    def test_keras_docs_huber(self):
-        # keras.io: Huber()([[0], [1]], [[0.6], [0.4]]) = 0.18 (0.5*0.36 and 0.5*0.36, averaged)
+    def test_keras_huber_column_example(self):
+        # keras.losses.Huber()([[0], [1]], [[0.6], [0.4]]) = 0.18 with Keras 3.15 (0.5*0.36 twice,
+        # averaged); the documented Keras example is test_keras_docs_huber_example below.
         assert lb.huber([[0.0], [1.0]], [[0.6], [0.4]]) == pytest.approx(0.18, rel=1e-15)
+
+    def test_keras_docs_huber_example(self):
+        # keras.io/api/losses/regression_losses, Huber: [[0, 1], [0, 0]] vs [[0.6, 0.4], [0.4, 0.6]]
+        # = 0.155; per sample (TF 2.x docs, reduction="none") [0.18, 0.13]
+        y_true, y_pred = [[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]
+        assert lb.huber(y_true, y_pred) == pytest.approx(0.155, rel=1e-12)
+        np.testing.assert_allclose(lb.huber(y_true, y_pred, reduction="none"), [0.18, 0.13], rtol=1e-12)
 
     def test_deep_learning_from_scratch_sum_squared_error(self):
         # Saito (2016), section 4.2.1: 0.097500000000000031 and 0.59750000000000003
