@@ -31,6 +31,7 @@ timeout) and no core dumps. A ``SIGALRM`` timer interrupts a cell or a call
 of the student's function that runs longer than its limit.
 """
 
+import gc
 import json
 import os
 import resource
@@ -217,6 +218,8 @@ def main():
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
     shell.display_formatter.active_types = ["text/plain"]
+    shell.InteractiveTB.set_mode(mode="Plain")  # cheap tracebacks, also when memory is short
+    shell.colors = "nocolor"  # the log is a text file
     cell_timeout, case_timeout = task["cell_timeout"], task["case_timeout"]
     checks = task["checks"]
 
@@ -231,10 +234,20 @@ def main():
             error = result.error_before_exec or result.error_in_exec
         except _TimeLimit as exc:  # the alarm rang outside the cell's own code
             error = exc
+        if error is not None:  # drop the traceback, and with it the frames (and memory) of the failed cell
+            sys.last_type = sys.last_value = sys.last_traceback = None
+            if hasattr(sys, "last_exc"):
+                sys.last_exc = None
+            result = shell.last_execution_result = None
+            if hasattr(shell.InteractiveTB, "tb"):
+                shell.InteractiveTB.tb = None
         if isinstance(error, _TimeLimit):
             emit({"event": "cell", "cell": step["cell"], "error": f"TimeoutError: the cell ran longer than {cell_timeout:g} s"})
         elif error is not None:
             emit({"event": "cell", "cell": step["cell"], "error": _short(error)})
+        if error is not None:
+            error = None
+            gc.collect()
         if "matplotlib.pyplot" in sys.modules:  # as Jupyter's inline backend does after each cell
             try:
                 sys.modules["matplotlib.pyplot"].close("all")

@@ -539,7 +539,7 @@ def grade_submission(job):
             if record.get("event") == "check" and isinstance(record.get("index"), int):
                 records.setdefault(record["index"], record)
             elif record.get("event") == "cell":
-                result["cell_errors"].append(f"cell {record.get('cell')}: {record.get('error')}")
+                result["cell_errors"].append(f"cell {_one_based(record.get('cell'))}: {record.get('error')}")
             elif record.get("event") == "done":
                 done = True
         if timed_out:
@@ -614,7 +614,7 @@ class DaskExecutor:
 
         with Client(self.address, set_as_default=False) as client:
             futures = [client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}") for i, job in enumerate(jobs)]
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 yield future.result()
 
 
@@ -804,7 +804,7 @@ def write_csv(batch, path):
     for names in batch.checks.values():
         columns += [n for n in names if n not in columns]
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["student", "chapter", "status", *columns, "total", "max_total"])
         for r in batch.results:
             maxima = {n: m for n, (_, m) in r["scores"].items()}
@@ -857,3 +857,8 @@ def write_feedback(batch, folder):
             parts += ["", f"== {name}: {score:g} / {top:g}", text]
         safe = re.sub(r"[^\w.-]+", "_", r["student"])
         (folder / f"{safe}.txt").write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _one_based(index):
+    """Cells as a reader counts them (the first cell is cell 1)."""
+    return index + 1 if isinstance(index, int) else index
