@@ -1,12 +1,15 @@
 """Response time of the explorers' live widgets, measured inside a Jupyter kernel.
 
-For each explorer of :mod:`lossbook.widgets`, and for a naive explorer built
+For each explorer of :mod:`lossbook.widgets` (each slider of an explorer
+with several sliders is swept on its own), and for a naive explorer built
 with ``ipywidgets.interactive_output`` that draws a new pyplot figure on every
 change (shown by the inline backend, as most notebooks do), this sets
 ``slider.value = v`` for a sweep of values and times each assignment: the
 update of the artists, the render, the encoding and the comm messages to the
 (absent) front end. It prints the median and 95th percentile side by side, of
-the elapsed time and of the kernel's CPU time.
+the elapsed time and of the kernel's CPU time. It also reports, for the first
+explorer of each class, the time to construct it (including precomputation
+such as the training race's 26 runs) and to display it (the twin's frames).
 
 Run it with the project's Python::
 
@@ -77,21 +80,31 @@ BENCHMARK = textwrap.dedent(
         ("OutlierExplorer", "delta"),
         ("SigmoidGradientExplorer", "z"),
         ("SigmoidGradientExplorer", "y"),
+        ("TrainingRaceExplorer", "learning_rate"),
         ("MarginLossExplorer", "m"),
     )
-    results = {}
+    results, setup = {}, {}
     for cls_name, name in SWEEPS:
+        t0, c0 = time.perf_counter(), time.process_time()
         explorer = getattr(widgets, cls_name)()
+        t1, c1 = time.perf_counter(), time.process_time()
         display(explorer)  # the live widget and the static twin, as a notebook cell shows them
+        if cls_name not in setup:  # the first of its class: precomputation, then the twin's frames
+            setup[cls_name] = {"construct_wall": t1 - t0, "construct_cpu": c1 - c0,
+                               "display_wall": time.perf_counter() - t1, "display_cpu": time.process_time() - c1}
         slider = explorer.sliders[name]
-        if slider.step >= slider.max - slider.min:  # a two-valued slider (a label): alternate
-            values = np.resize([slider.min, slider.max], N)
+        p = next(p for p in explorer.parameters if p.name == name)
+        if p.values is not None:  # a discrete set (a selection slider): cycle through it
+            values = np.resize(p.values, N)
+        elif p.step >= p.max - p.min:  # a two-valued slider (a label): alternate
+            values = np.resize([p.min, p.max], N)
         else:
-            values = np.linspace(slider.min, slider.max, N)
+            values = np.linspace(p.min, p.max, N)
         results[f"{cls_name} ({name})"] = sweep(slider, values)
     slider = naive()
     results["naive interactive_output (new figure per change)"] = sweep(slider, np.linspace(0.02, 1.0, N))
     print("RESULTS " + json.dumps(results))
+    print("SETUP " + json.dumps(setup))
     """
 )
 
@@ -155,6 +168,15 @@ def main(argv=None) -> int:
             f"{name:<{width}}  {np.median(wall):11.1f}  {np.percentile(wall, 95):8.1f}"
             f"  {np.median(cpu):10.1f}  {np.percentile(cpu, 95):7.1f}"
         )
+    setup_line = next((line for line in text.splitlines() if line.startswith("SETUP ")), None)
+    if setup_line:
+        setup = json.loads(setup_line[len("SETUP "):])
+        print()
+        print("first explorer of each class: construction (with any precomputation) and display (the twin's frames)")
+        print(f"{'explorer':<{width}}  construct wall  construct cpu  display wall  display cpu   (s)")
+        for name, t in setup.items():
+            print(f"{name:<{width}}  {t['construct_wall']:14.2f}  {t['construct_cpu']:13.2f}"
+                  f"  {t['display_wall']:12.2f}  {t['display_cpu']:11.2f}")
     return 0
 
 

@@ -35,13 +35,15 @@ The explorers, by chapter:
 3. :class:`CrossEntropyExplorer` (:math:`-\\log q` and its gradient);
 4. :class:`OutlierExplorer` (one outlier against the MSE, MAE and Huber lines);
 5. :class:`SigmoidGradientExplorer` (squared error and cross-entropy of a
-   sigmoid output, and their gradients);
+   sigmoid output, and their gradients) and :class:`TrainingRaceExplorer`
+   (the training race of the two losses, at a chosen learning rate);
 6. :class:`MarginLossExplorer` (the margin losses and their gradients).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import html
 import io
@@ -58,7 +60,7 @@ from matplotlib.figure import Figure
 
 import lossbook
 
-from . import plots
+from . import plots, training
 from ._validation import _describe, check_positive, fail
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "CrossEntropyExplorer",
     "OutlierExplorer",
     "SigmoidGradientExplorer",
+    "TrainingRaceExplorer",
     "MarginLossExplorer",
 ]
 
@@ -100,16 +103,25 @@ class Parameter:
     symbol : str, optional
         Short name of the value in the twin's readout (``"q"``); ``name`` by
         default.
+    values : tuple of float, optional
+        A discrete set of allowed values, increasing, from ``min`` to ``max``
+        (a slider over unevenly spaced values, such as learning rates); the
+        live widget is then a selection slider over exactly these values,
+        and the twin's grid defaults to them. Build such a parameter with
+        :meth:`choice`.
 
     Examples
     --------
     >>> from lossbook.widgets import Parameter
     >>> Parameter("q", "Predicted probability of the true class", 0.01, 1.0, 0.01, 0.5)
-    Parameter(name='q', label='Predicted probability of the true class', min=0.01, max=1.0, step=0.01, default=0.5, fmt='.2f', symbol=None)
+    Parameter(name='q', label='Predicted probability of the true class', min=0.01, max=1.0, step=0.01, default=0.5, fmt='.2f', symbol=None, values=None)
     >>> Parameter("q", "q", 0.0, 1.0, 0.1, 2.0)
     Traceback (most recent call last):
         ...
     ValueError: default must lie in [min, max] = [0, 1]; received default=2.0.
+    >>> rate = Parameter.choice("eta", "Learning rate", (0.1, 0.2, 0.5, 1.0), 0.5, fmt="g", symbol="η")
+    >>> rate.min, rate.max, rate.values, rate.text(0.5)
+    (0.1, 1.0, (0.1, 0.2, 0.5, 1.0), 'η = 0.5')
     """
 
     name: str
@@ -120,6 +132,23 @@ class Parameter:
     default: float
     fmt: str = ".2f"
     symbol: str | None = None
+    values: tuple | None = None
+
+    @classmethod
+    def choice(cls, name, label, values, default, *, fmt="g", symbol=None):
+        """A parameter that takes one of ``values`` (increasing), shown as a selection slider.
+
+        ``min`` and ``max`` are the first and last value and ``step`` the
+        smallest gap between neighbours.
+        """
+        try:
+            values = tuple(float(v) for v in values)
+        except (TypeError, ValueError):
+            fail("values", "be a sequence of real numbers", _describe(values), error=TypeError)
+        if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])):
+            fail("values", "list at least two numbers in increasing order", repr(values))
+        step = min(b - a for a, b in zip(values, values[1:]))
+        return cls(name, label, values[0], values[-1], step, default, fmt=fmt, symbol=symbol, values=values)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -138,6 +167,17 @@ class Parameter:
             fail("step", "be positive", f"step={self.step!r}")
         if not self.min <= self.default <= self.max:
             fail("default", f"lie in [min, max] = [{self.min:g}, {self.max:g}]", f"default={self.default!r}")
+        if self.values is not None:
+            if not isinstance(self.values, tuple) or (self.values[0], self.values[-1]) != (self.min, self.max):
+                fail("values", "be a tuple from min to max (use Parameter.choice)", _describe(self.values), error=TypeError)
+            if self.default not in self.values:
+                fail("default", "be one of values", f"default={self.default!r}")
+
+    def snap(self, value):
+        """``value`` itself, or for a parameter with :attr:`values`, the nearest of them."""
+        if self.values is None:
+            return float(value)
+        return self.values[int(np.argmin(np.abs(np.subtract(self.values, value))))]
 
     def text(self, value):
         """The value as the twin shows it, ``"q = 0.50"``."""
@@ -266,8 +306,9 @@ class Explorer:
         set. It may be a parameter of its own (one path through several
         sliders), given meaning by :meth:`twin_state`.
     twin_values : sequence of float, optional
-        The twin's grid (20 to 30 values keep it under 700 KB);
-        25 values over the range of ``twin_parameter`` if not set.
+        The twin's grid (20 to 30 values keep it under 500 KB); the
+        parameter's ``values`` if it has a discrete set, otherwise 25 values
+        over the range of ``twin_parameter``, if not set.
     figsize : (float, float)
         Figure size in inches.
     dpi : float
@@ -421,7 +462,10 @@ class Explorer:
                 fail(name, "be a real number", _describe(value), error=TypeError)
             if not p.min <= value <= p.max:
                 fail(name, f"lie in [{p.min:g}, {p.max:g}]", f"{name}={value!r}")
-            checked[name] = float(value)
+            if p.values is not None and not np.isclose(p.snap(value), value, rtol=1e-9, atol=0):
+                allowed = ", ".join(format(v, "g") for v in p.values)
+                fail(name, f"be one of {allowed}", f"{name}={value!r}")
+            checked[name] = p.snap(value)
         return checked
 
     def set(self, **values):
@@ -430,7 +474,8 @@ class Explorer:
         Parameters
         ----------
         **values : float
-            New values, each within its parameter's range.
+            New values, each within its parameter's range (one of its values, for a
+            parameter with a discrete set).
         """
         values = self._checked(values)
         if self._widget is not None:
@@ -517,17 +562,19 @@ class Explorer:
         import ipywidgets as ipw
 
         for p in self.parameters:
-            slider = ipw.FloatSlider(
-                value=self._values[p.name],
-                min=p.min,
-                max=p.max,
-                step=p.step,
-                description=p.label,
-                readout_format=p.fmt,
-                continuous_update=True,
-                style={"description_width": "initial"},
-                layout=ipw.Layout(width="100%", max_width="44em"),
-            )
+            common = {
+                "description": p.label,
+                "continuous_update": True,
+                "style": {"description_width": "initial"},
+                "layout": ipw.Layout(width="100%", max_width="44em"),
+            }
+            if p.values is None:
+                slider = ipw.FloatSlider(
+                    value=self._values[p.name], min=p.min, max=p.max, step=p.step, readout_format=p.fmt, **common
+                )
+            else:  # a discrete set: the slider shows exactly these values
+                options = [(_number(v, p.fmt), v) for v in p.values]
+                slider = ipw.SelectionSlider(options=options, value=self._values[p.name], **common)
             slider.observe(functools.partial(self._on_slider, p.name), names="value")
             self._sliders[p.name] = slider
         width, height = self.figure.canvas.get_width_height()
@@ -547,7 +594,7 @@ class Explorer:
     def _twin_grid(self):
         p = self._twin_parameter()
         if self.twin_values is None:
-            return np.linspace(p.min, p.max, 25)
+            return np.array(p.values) if p.values is not None else np.linspace(p.min, p.max, 25)
         return np.asarray(self.twin_values, dtype=float)
 
     def _build_twin_data(self):
@@ -1366,6 +1413,147 @@ class SigmoidGradientExplorer(Explorer):
         )
 
 
+@functools.lru_cache(maxsize=4)
+def _race_runs(rates, epochs):
+    """``training.training_race(learning_rate=rate, epochs=epochs)`` for every rate, computed once per process.
+
+    Returns ``{rate: {"mse": History, "bce": History}}``. The histories keep
+    everything but the per-sample outputs (``output`` has no rows), which
+    would take 1.6 MB a run.
+    """
+    runs = {}
+    for rate in rates:
+        race = training.training_race(learning_rate=rate, epochs=epochs)
+        runs[rate] = {name: dataclasses.replace(history, output=history.output[:0]) for name, history in race.items()}
+    return runs
+
+
+class TrainingRaceExplorer(Explorer):
+    """Chapter 5's training race, MSE against cross-entropy, at a learning rate of your choice.
+
+    One sigmoid neuron on ``lossbook.training.make_two_blobs()`` (200 points),
+    started confidently wrong at :math:`w = (-5, -5)`, :math:`b = 0`, is trained
+    by full-batch gradient descent for ``epochs`` epochs, once with the
+    squared error on its output and once with binary cross-entropy:
+    ``lossbook.training.training_race(learning_rate=η, epochs=epochs)``. The
+    slider picks the learning rate :math:`\\eta` from a set of 13 values
+    between 0.05 and 5, roughly evenly spaced on a log scale. The left panel
+    shows each run's training loss per epoch (log scale), the right panel its
+    accuracy, with a marker where it first reaches ``target``; the readout
+    gives that epoch, ``lossbook.training.epochs_to_accuracy(run, target)``,
+    and each run's final loss and accuracy.
+
+    All 26 runs are computed when the first explorer is made and cached for
+    the session (about 3 s of CPU time), so the slider only swaps line data.
+
+    Attributes
+    ----------
+    runs : dict
+        ``{learning_rate: {"mse": History, "bce": History}}``, the races
+        (:class:`lossbook.training.History` without the per-sample outputs).
+
+    What to look for: cross-entropy reaches the target within a few dozen
+    epochs at every rate, because its gradient :math:`\\sigma(z) - y` is
+    large for the confidently wrong points; the squared error sits on a
+    plateau, its gradient scaled down by :math:`\\sigma'(z)`, for hundreds of
+    epochs or for the whole run, and a larger learning rate only shortens the
+    plateau.
+
+    Parameters
+    ----------
+    epochs : int, default 1000
+        Gradient steps per run (at least 10).
+    target : float, default 0.9
+        The accuracy whose first epoch the readout reports, in (0, 1].
+    **values : float
+        Initial ``learning_rate``, one of the slider's values (default 0.5,
+        the race's default).
+
+    Examples
+    --------
+    >>> from lossbook.widgets import TrainingRaceExplorer
+    >>> print(TrainingRaceExplorer().readout.replace(" · ", "\\n"))
+    η = 0.5
+    epochs to 90% accuracy: squared error 826, cross-entropy 12
+    after 1000 epochs: squared error loss 0.0144, accuracy 99.0%; cross-entropy loss 0.0314, accuracy 99.0%
+    """
+
+    parameters = (
+        Parameter.choice(
+            "learning_rate", "Learning rate η",
+            (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0), 0.5, fmt="g", symbol="η",
+        ),
+    )
+    twin_values = parameters[0].values
+    alt = (
+        "Two panels over the training epochs from 0 to 1000. Left: the training loss of each run "
+        "on a logarithmic vertical axis, squared error (solid) and cross-entropy (dashed); the "
+        "cross-entropy falls within a few epochs, the squared error stays on a plateau before "
+        "it falls, or for the whole run at small learning rates. Right: the training accuracy "
+        "of each run, from 0 to 1, with a dashed line at the target accuracy and markers where "
+        "each run first reaches it."
+    )
+    caption = (
+        "The same neuron, start and learning rate, trained with the squared error and with "
+        "cross-entropy. From a confidently wrong start, the squared error's gradient is tiny, "
+        "so it learns late or not at all; cross-entropy learns at once."
+    )
+
+    _names = ("squared error", "cross-entropy")
+    _keys = ("mse", "bce")
+    _colors = (plots.PALETTE["blue"], plots.PALETTE["vermillion"])
+    _styles = ("-", "--")
+
+    def __init__(self, *, epochs=1000, target=0.9, **values):
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 10:
+            fail("epochs", "be an integer of at least 10", _describe(epochs))
+        check_positive(target, "target")
+        if target > 1:
+            fail("target", "be an accuracy in (0, 1]", f"target={target!r}", "Write 90% as 0.9.")
+        self.epochs, self.target = int(epochs), float(target)
+        self.runs = _race_runs(self.parameters[0].values, self.epochs)
+        super().__init__(**values)
+
+    def setup(self, fig):
+        left, right = fig.subplots(1, 2)
+        epochs = np.arange(self.epochs + 1)
+        losses = [run[k].loss for run in self.runs.values() for k in self._keys]
+        low, high = min(float(v.min()) for v in losses), max(float(v.max()) for v in losses)
+        self.loss_lines, self.accuracy_lines, self.reached = [], [], []
+        for color, style, name in zip(self._colors, self._styles, self._names):
+            self.loss_lines.append(self.animate(left.plot(epochs, np.ones_like(epochs), color=color, linestyle=style)[0]))
+            self.accuracy_lines.append(self.animate(right.plot(epochs, np.zeros_like(epochs), color=color, linestyle=style)[0]))
+            self.reached.append(self.animate(plots.marker(right, 0, self.target, color=color, marker="o")))
+        left.set_yscale("log")
+        plots.style_axes(left, xlabel="epoch", ylabel="training loss (log scale)", xlim=(0, self.epochs), ylim=(low / 1.5, high * 1.5))
+        grey = plots.PALETTE["grey"]
+        right.axhline(self.target, color=grey, linestyle="--", linewidth=1.5, zorder=1)
+        right.annotate(f"{self.target:.0%} accuracy", xy=(1, self.target), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+                       textcoords="offset points", ha="right", va="top", color=grey, fontsize=10)
+        plots.style_axes(right, xlabel="epoch", ylabel="training accuracy", xlim=(0, self.epochs), ylim=(0, 1.02))
+        fig.legend(self.loss_lines, self._names, loc="outside upper center", ncols=2, fontsize=10)
+
+    def update(self, *, learning_rate):
+        rate = self.parameters[0].snap(learning_rate)
+        run = self.runs[rate]
+        items = [("η", rate, "g")]
+        reached_texts, final_texts = [], []
+        for k, name in enumerate(self._names):
+            history = run[self._keys[k]]
+            loss, accuracy = history.loss, history.accuracy
+            reached = training.epochs_to_accuracy(history, self.target)
+            self.loss_lines[k].set_ydata(loss)
+            self.accuracy_lines[k].set_ydata(accuracy)
+            self.reached[k].set_visible(reached is not None)
+            if reached is not None:
+                self.reached[k].set_offsets([[reached, accuracy[reached]]])
+            reached_texts.append(f"{name} {reached}" if reached is not None else f"{name} not within {self.epochs}")
+            final_texts.append(f"{name} loss {_number(loss[-1], '.4f')}, accuracy {_number(accuracy[-1], '.1%')}")
+        items.append(f"epochs to {self.target:.0%} accuracy: " + ", ".join(reached_texts))
+        items.append(f"after {self.epochs} epochs: " + "; ".join(final_texts))
+        return format_readout(*items)
+
+
 # -- chapter 6 -------------------------------------------------------------------------
 
 
@@ -1516,3 +1704,4 @@ class MarginLossExplorer(Explorer):
                 kink = " (at the kink)" if k == 1 and abs(m - 1) < 1e-9 else ""
                 items.append(f"{name}: {_number(loss, '.3f')}, slope {_number(grad, '.3f')}{kink}")
         return format_readout(*items)
+

@@ -19,7 +19,7 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import lossbook as lb  # noqa: E402
-from lossbook import plots, widgets  # noqa: E402
+from lossbook import plots, training, widgets  # noqa: E402
 from lossbook.widgets import Explorer, Parameter, format_readout  # noqa: E402
 
 EXPLORERS = [
@@ -28,6 +28,7 @@ EXPLORERS = [
     widgets.CrossEntropyExplorer,
     widgets.OutlierExplorer,
     widgets.SigmoidGradientExplorer,
+    widgets.TrainingRaceExplorer,
     widgets.MarginLossExplorer,
 ]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -432,6 +433,90 @@ class TestSigmoidGradientExplorer:
         assert explorer.readout.startswith("z = −4.0 · y = 0")
 
 
+# -- chapter 5: the training race ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def race_explorer():
+    """One TrainingRaceExplorer for the module's tests (each sets the learning rate it needs)."""
+    return widgets.TrainingRaceExplorer()
+
+
+class TestTrainingRaceExplorer:
+    RATES = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+    @pytest.fixture
+    def explorer(self, race_explorer):
+        return race_explorer
+
+    def test_runs_are_training_race(self, explorer):
+        assert tuple(explorer.runs) == self.RATES
+        race = training.training_race(learning_rate=2.0, epochs=1000)
+        for key in ("mse", "bce"):
+            cached = explorer.runs[2.0][key]
+            np.testing.assert_array_equal(cached.loss, race[key].loss)
+            np.testing.assert_array_equal(cached.accuracy, race[key].accuracy)
+            np.testing.assert_array_equal(cached.w, race[key].w)
+            assert cached.output.shape == (0, 200)  # the per-sample outputs are dropped
+
+    @pytest.mark.parametrize("rate", [0.1, 0.5, 2.0])
+    def test_slider_swaps_lines_and_readout(self, explorer, rate):
+        figure = explorer.figure
+        explorer.sliders["learning_rate"].value = rate
+        assert explorer.figure is figure
+        race = training.training_race(learning_rate=rate, epochs=1000)
+        texts = []
+        for k, key in enumerate(("mse", "bce")):
+            np.testing.assert_array_equal(explorer.loss_lines[k].get_ydata(), race[key].loss)
+            np.testing.assert_array_equal(explorer.accuracy_lines[k].get_ydata(), race[key].accuracy)
+            reached = training.epochs_to_accuracy(race[key], 0.9)
+            assert explorer.reached[k].get_visible() == (reached is not None)
+            if reached is not None:
+                assert offsets(explorer.reached[k]) == [[reached, race[key].accuracy[reached]]]
+            texts.append(reached)
+        name = {"mse": "squared error", "bce": "cross-entropy"}
+        shown = [f"{name[key]} {n}" if n is not None else f"{name[key]} not within 1000" for key, n in zip(("mse", "bce"), texts)]
+        assert explorer.readout.startswith(f"η = {rate:g} · epochs to 90% accuracy: {shown[0]}, {shown[1]} · after 1000 epochs: ")
+        final = race["mse"]
+        assert f"squared error loss {final.loss[-1]:.4f}, accuracy {final.accuracy[-1]:.1%}" in explorer.readout
+
+    def test_chapter_five_numbers(self, explorer):
+        # lossbook.training.training_race's docstring: at the defaults (rate 0.5, 1000 epochs), 95% accuracy
+        # after 12 epochs with cross-entropy and 840 with the squared error; 90%: 826 and 12 (computed above).
+        explorer.set(learning_rate=0.5)
+        assert "epochs to 90% accuracy: squared error 826, cross-entropy 12" in explorer.readout
+        at_95 = widgets.TrainingRaceExplorer(target=0.95)
+        assert at_95.runs is explorer.runs  # cached: not computed again
+        assert "epochs to 95% accuracy: squared error 840, cross-entropy 12" in at_95.readout
+
+    def test_updates_do_not_train(self, explorer, monkeypatch):
+        monkeypatch.setattr(training, "train_logistic", lambda *a, **k: pytest.fail("trained during an update"))
+        for rate in self.RATES:
+            explorer.set(learning_rate=rate)
+        assert explorer.readout.startswith("η = 5 · ")
+
+    def test_only_the_slider_values(self, explorer):
+        with pytest.raises(ValueError, match="learning_rate must be one of 0.05, 0.075, 0.1, .*, 5; received learning_rate=0.4"):
+            explorer.set(learning_rate=0.4)
+        explorer.set(learning_rate=0.3 + 1e-12)  # a value a front end may send for 0.3
+        assert explorer.values["learning_rate"] == 0.3
+        slider = explorer.sliders["learning_rate"]
+        assert slider.value == 0.3 and slider.label == "0.3"
+        assert [label for label, _ in slider.options][:3] == ["0.05", "0.075", "0.1"]
+
+    def test_twin_steps_the_learning_rates(self, explorer):
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert len(data["frames"]) == 13
+        assert data["values"][0] == "η = 0.05" and data["values"][6] == "η = 0.5" and data["values"][-1] == "η = 5"
+        assert data["readouts"][-1].startswith("η = 5 · epochs to 90% accuracy: squared error 85, cross-entropy 2")
+
+    def test_bad_options(self):
+        with pytest.raises(ValueError, match="epochs must be an integer of at least 10"):
+            widgets.TrainingRaceExplorer(epochs=5)
+        with pytest.raises(ValueError, match=r"target must be an accuracy in \(0, 1\]"):
+            widgets.TrainingRaceExplorer(target=90)
+
+
 # -- chapter 6: the loss zoo over the margin ---------------------------------------------------------
 
 
@@ -524,9 +609,10 @@ class TestEveryExplorer:
         draws = []
         monkeypatch.setattr(figure.canvas, "draw", lambda: draws.append(1))
         fignums = plt.get_fignums()
-        slider = explorer.sliders[explorer.parameters[0].name]
+        p = explorer.parameters[0]
+        slider = explorer.sliders[p.name]
         images = set()
-        for value in np.linspace(slider.min, slider.max, 7):
+        for value in np.linspace(p.min, p.max, 7) if p.values is None else p.values[::2][:7]:
             slider.value = value
             assert explorer.figure is figure
             images.add(explorer.widget.children[-2].value)
@@ -548,10 +634,10 @@ class TestEveryExplorer:
 
     def test_set_moves_the_sliders(self, cls):
         explorer = cls()
-        name = explorer.parameters[-1].name
-        slider = explorer.sliders[name]
-        explorer.set(**{name: slider.max})
-        assert slider.value == slider.max == explorer.values[name]
+        p = explorer.parameters[-1]
+        slider = explorer.sliders[p.name]
+        explorer.set(**{p.name: p.max})
+        assert slider.value == p.max == explorer.values[p.name]
 
     def test_bad_values(self, cls):
         explorer = cls()
@@ -578,8 +664,9 @@ class TestEveryExplorer:
     def test_twin_contract(self, cls):
         explorer = cls()
         page = explorer.twin_html()
-        n = len(explorer.twin_values)
-        assert 20 <= n <= 30
+        n = len(explorer._twin_grid())
+        p = explorer._twin_parameter()
+        assert 20 <= n <= 30 if p.values is None else n == len(p.values) >= 10
         assert "http" not in page.lower()
         assert len(page.encode()) <= 500_000  # the book's budget per explorer
         twin = parse_twin(page)
@@ -716,6 +803,31 @@ class TestBase:
         args = {"name": "q", "label": "q", "min": 0.0, "max": 1.0, "step": 0.1, "default": 0.5, **kwargs}
         with pytest.raises(error, match=match):
             Parameter(**args)
+
+    def test_choice_parameter(self):
+        p = Parameter.choice("eta", "Learning rate", [0.1, 0.3, 1], 0.3)
+        assert (p.min, p.max, p.step, p.values, p.fmt) == (0.1, 1.0, pytest.approx(0.2), (0.1, 0.3, 1.0), "g")
+        assert p.snap(0.25) == 0.3 and p.snap(7) == 1.0
+        assert Parameter("a", "a", 0.0, 1.0, 0.1, 0.5).snap(0.27) == 0.27
+        with pytest.raises(ValueError, match="default must be one of values"):
+            Parameter.choice("eta", "Learning rate", [0.1, 0.3, 1], 0.2)
+        with pytest.raises(ValueError, match="values must list at least two numbers in increasing order"):
+            Parameter.choice("eta", "Learning rate", [0.3, 0.1], 0.3)
+        with pytest.raises(TypeError, match="values must be a sequence of real numbers"):
+            Parameter.choice("eta", "Learning rate", None, 0.3)
+        with pytest.raises(TypeError, match="values must be a tuple from min to max"):
+            Parameter("eta", "Learning rate", 0.1, 1.0, 0.1, 0.3, values=(0.3, 1.0))
+
+    def test_choice_parameter_default_twin_grid(self):
+        class Rates(Square):
+            parameters = (Parameter.choice("a", "Slope a", (0.5, 1.0, 2.0), 1.0), Square.parameters[1])
+
+        explorer = Rates()
+        assert explorer.sliders["a"].value == 1.0
+        explorer.sliders["a"].value = 2.0
+        assert explorer.calls[-1] == (2.0, 0.5)
+        data = json.loads(parse_twin(explorer.twin_html()).json_text)
+        assert data["values"] == ["a = 0.5", "a = 1", "a = 2"]
 
     def test_readout_uses_a_true_minus(self):
         assert format_readout(("g", -2, ".2f"), "note") == "g = \u22122.00 · note"
