@@ -1452,9 +1452,9 @@ class TrainingRaceExplorer(Explorer):
         ``{learning_rate: {"mse": History, "bce": History}}``, the races
         (:class:`lossbook.training.History` without the per-sample outputs).
 
-    What to look for: cross-entropy reaches the target within a few dozen
-    epochs at every rate, because its gradient :math:`\\sigma(z) - y` is
-    large for the confidently wrong points; the squared error sits on a
+    What to look for: cross-entropy reaches the target at every rate, within
+    about a hundred epochs even at the smallest, because its gradient
+    :math:`\\sigma(z) - y` is large for the confidently wrong points; the squared error sits on a
     plateau, its gradient scaled down by :math:`\\sigma'(z)`, for hundreds of
     epochs or for the whole run, and a larger learning rate only shortens the
     plateau.
