@@ -172,15 +172,29 @@ def measure(html: Path, pages: list[str], repeats: int, *, log=print) -> list[di
 
 
 def notes(rows):
+    """What the bytes are, from the measured split by resource type."""
+    mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
+    kind = lambda r, t: r["bytes_by_type"].get(t, 0)  # noqa: E731
     lightest = min(rows, key=lambda r: r["weight_bytes"])
     heaviest = max(rows, key=lambda r: r["weight_bytes"])
-    scripts = heaviest["bytes_by_type"].get("script", 0) + heaviest["bytes_by_type"].get("font", 0)
     out = [
-        f"The lightest page, {lightest['page']} ({lightest['weight_bytes'] / 1e6:.2f} MB), is the "
-        "theme and MathJax alone: every page pays it.",
-        f"The heaviest, {heaviest['page']}, fetches {heaviest['weight_bytes'] / 1e6:.2f} MB "
-        f"({scripts / 1e6:.2f} MB of it scripts and fonts).",
+        f"The lightest page, {lightest['page']} ({mb(lightest['weight_bytes'])}), is mostly the theme that "
+        f"every page pays: {mb(kind(lightest, 'stylesheet'))} of stylesheets, {mb(kind(lightest, 'font'))} of "
+        f"fonts, {mb(kind(lightest, 'script'))} of scripts.",
     ]
+    scripts = sorted({kind(r, "script") for r in rows})
+    if len(scripts) > 1:
+        out.append(f"Pages with mathematics also load MathJax: {mb(scripts[-1])} of scripts instead of "
+                   f"{mb(scripts[0])}.")
+    chapters = [r for r in rows if r["chapter"]]
+    if chapters:
+        doc = [kind(r, "document") for r in chapters]
+        img = [kind(r, "image") for r in chapters]
+        out.append(
+            f"A chapter's own content is its HTML ({mb(min(doc))} to {mb(max(doc))}, much of it the "
+            "explorers' kernel-free twins with their frames inlined as images) and its figures "
+            f"({mb(min(img))} to {mb(max(img))}); the heaviest page, {heaviest['page']}, weighs "
+            f"{mb(heaviest['weight_bytes'])} in all.")
     over = [r for r in rows if not r["within_budget"]]
     for r in over:
         out.append(f"{r['page']} is over the {BUDGET_BYTES / 1e6:.0f} MB budget of tests/test_site.py.")
@@ -205,7 +219,7 @@ def main(argv=None) -> int:
     repeats = args.repeats
     if args.smoke:
         pages, repeats = pages[:1], 1
-    env = environment()
+    env = environment(measured=("benchmarks/pages.py",))
     print(f"{len(pages)} pages from {html}, {repeats} loads each (min kept):")
     rows = measure(html, pages, repeats)
     data = {

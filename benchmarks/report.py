@@ -66,11 +66,11 @@ def _git(*args):
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def environment(measured=("lossbook", "benchmarks")) -> dict:
+def environment(measured=("lossbook",)) -> dict:
     """The machine, the versions and the load, recorded when a benchmark starts.
 
-    ``git_dirty`` says whether the files under ``measured`` (paths in the
-    repository) differ from the commit. TensorFlow's version is read from the
+    ``git_dirty`` says whether the files under ``measured`` (the code being
+    measured, paths in the repository) differ from the commit ``git_commit``. TensorFlow's version is read from the
     installed distribution's metadata, without importing TensorFlow.
     """
     dirty = _git("status", "--porcelain", "--untracked-files=no", "--", *measured)
@@ -169,7 +169,7 @@ def _load(env):
 
 
 def _run_line(env):
-    dirty = " (with uncommitted changes)" if env.get("git_dirty") else ""
+    dirty = " (with uncommitted changes to the measured code)" if env.get("git_dirty") else ""
     return (f"Run {env['date']} at commit `{env.get('git_commit') or '?'}`{dirty}; load average "
             f"(1, 5, 15 min) {_load(env)} on {env['cores']} cores.")
 
@@ -180,34 +180,44 @@ def _notes(notes):
 
 # --- sections ----------------------------------------------------------------------
 
+SHORT = {"cce_logits": "CE, logits", "cce_probs": "CE, probabilities", "bce_probs": "BCE, probabilities",
+         "bce_logits": "BCE, logits", "mse": "MSE"}
+LEGEND = ("CE: categorical cross-entropy; BCE: binary cross-entropy; MSE: mean squared error. "
+          "Keras: the loss class; tf.nn: `tf.nn.softmax_cross_entropy_with_logits` or "
+          "`tf.nn.sigmoid_cross_entropy_with_logits` (– where TensorFlow has none); naive: the textbook "
+          "NumPy formula.")
+
+
 def _losses(r):
     lines = ["## Losses: lossbook, TensorFlow and naive NumPy", "", _run_line(r["environment"]), ""]
-    lines += [r["method"], ""]
+    lines += [r["method"], "", LEGEND, ""]
     for size in r["sizes"]:
-        label = "x".join(str(s) for s in size["shape"])
-        lines += [f"### Arrays of shape ({', '.join(str(s) for s in size['shape'])}), float32", ""]
+        lines += [f"### Arrays of shape ({', '.join(f'{s:,}'.replace(',', ' ') for s in size['shape'])}), "
+                  "float32", ""]
         unit, fmt = ("µs", _us) if size["unit"] == "us" else ("ms", _ms)
         lines += [
-            f"| loss | lossbook ({unit}) | Keras class ({unit}) | tf.nn ({unit}) | naive NumPy ({unit}) "
-            "| lossbook ÷ fastest TF | same, elapsed | lossbook ÷ naive | target |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            f"| loss | lossbook | Keras | tf.nn | naive | lossbook ÷ TF | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
+        wall_ratios = []
         for case in size["cases"]:
             t, w = case["cpu_per_call_s"], case["wall_per_call_s"]
-            wall_ratio = w["lossbook"] / min(w[i] for i in ("keras", "tf.nn") if i in w)
+            wall_ratios.append(w["lossbook"] / min(w[i] for i in ("keras", "tf.nn") if i in w))
             lines.append(
-                f"| {case['label']} | {fmt(t['lossbook'])} | {fmt(t['keras'])} | {fmt(t.get('tf.nn'))} "
-                f"| {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} | {_x(wall_ratio)} "
-                f"| {_x(case['ratio_lossbook_to_naive'])} | {_met(case['target_met'])} |"
+                f"| {SHORT.get(case['case'], case['label'])} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
+                f"| {fmt(t.get('tf.nn'))} | {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
+                f"| {_met(case['target_met'])} |"
             )
-        lines += ["", f"CPU time per call. Target: {size['target']}. Elapsed times (min of repeats) "
-                  f"are in `benchmarks/results/losses.json` ({label}).", ""]
+        lines += ["", f"CPU time per call in {unit}; `lossbook ÷ TF` is against the faster of Keras' class and "
+                  f"`tf.nn`. Target: {size['target']}. In elapsed time (minimum of repeats) the same ratios "
+                  f"are {min(wall_ratios):.2f}× to {max(wall_ratios):.2f}×.", ""]
     diag = r.get("diagnosis_cpu_s")
     if diag:
         shapes = list(diag)
         lines += ["### Where lossbook's time goes", "",
                   "CPU time per call of the parts that TensorFlow does differently (min of repeats).", "",
-                  "| part | " + " | ".join(f"{s.replace('x', ' × ')}" for s in shapes) + " |",
+                  "| part | " + " | ".join(
+                      " × ".join(f"{int(n):,}".replace(",", " ") for n in s.split("x")) for s in shapes) + " |",
                   "| --- | " + " | ".join("---:" for _ in shapes) + " |"]
         for part in diag[shapes[0]]:
             cells = [(_us(diag[s][part]) + " µs") if diag[s][part] < 1e-3 else (_ms(diag[s][part]) + " ms")
@@ -216,14 +226,14 @@ def _losses(r):
         lines += [""]
     lines += ["### Speed against stability", "", r["stability"]["method"], ""]
     lines += [
-        "| loss | logits × | exact (float64) | lossbook | Keras | naive NumPy | naive rel. error |",
+        "| loss | logits × | exact (float64) | lossbook | Keras | naive | naive's relative error |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in r["stability"]["rows"]:
         err = row["naive_relative_error"]
         err = "–" if err is None else (f"**{err}**" if isinstance(err, str) else f"{err:.1e}")
         lines.append(
-            f"| {row['label']} | {row['scale']:g} | {_num(row['exact'])} | {_num(row['lossbook'])} "
+            f"| {SHORT.get(row['case'], row['label'])} | {row['scale']:g} | {_num(row['exact'])} | {_num(row['lossbook'])} "
             f"| {_num(row['keras'])} | {_num(row['naive'])} | {err} |"
         )
     lines += [""]
@@ -262,16 +272,26 @@ def _build(r):
 def _widgets(r):
     lines = ["## Explorer response", "", _run_line(r["environment"]), "", r["method"], ""]
     lines += [
-        "| explorer | median wall (ms) | p95 wall (ms) | median CPU (ms) | p95 CPU (ms) "
-        "| naive ÷ explorer (median wall) | target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| explorer (slider) | median | p95 | median CPU | naive ÷ explorer | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in r["explorers"]:
+        name = row["name"].replace(" (new figure per change)", "")
         lines.append(
-            f"| {row['name']} | {_ms(row['wall_median_s'])} | {_ms(row['wall_p95_s'])} "
-            f"| {_ms(row['cpu_median_s'])} | {_ms(row['cpu_p95_s'])} "
-            f"| {_x(row.get('speedup_vs_naive'))} | {_met(row.get('target_met'))} |")
-    lines += ["", f"Target: {r['target']}.", ""]
+            f"| {name} | {_ms(row['wall_median_s'])} | {_ms(row['wall_p95_s'])} "
+            f"| {_ms(row['cpu_median_s'])} | {_x(row.get('speedup_vs_naive'))} | {_met(row.get('target_met'))} |")
+    lines += ["", f"Milliseconds per slider change, elapsed unless marked CPU. Target: {r['target']}.", ""]
+    setup = r.get("setup_s")
+    if setup:
+        lines += ["Before the first slider change, a reader waits for the explorer's cell: constructing "
+                  "it (with any precomputation) and displaying it (drawing its kernel-free twin's frames). "
+                  "Seconds, for the first explorer of each class:", "",
+                  "| explorer | construct | construct CPU | display | display CPU |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for name, t in setup.items():
+            lines.append(f"| {name} | {t['construct_wall']:.2f} | {t['construct_cpu']:.2f} "
+                         f"| {t['display_wall']:.2f} | {t['display_cpu']:.2f} |")
+        lines += [""]
     lines += _notes(r.get("notes", []))
     return lines
 
@@ -279,16 +299,17 @@ def _widgets(r):
 def _pages(r):
     lines = ["## Page weight and load time", "", _run_line(r["environment"]), "", r["method"], ""]
     lines += [
-        "| page | first load (KB) | requests | DOM ready (ms) | load event (ms) | math typeset (ms) "
-        "| load ÷ lightest page |",
+        "| page | KB | requests | DOM ready | load event | math typeset | ÷ lightest |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in r["pages"]:
         lines.append(
-            f"| {p['page']} | {p['weight_bytes'] / 1000:.0f} | {p['requests']} "
+            f"| {p['page'].removesuffix('.html').removeprefix('chapters/')} | {p['weight_bytes'] / 1000:.0f} "
+            f"| {p['requests']} "
             f"| {_ms(p['dom_content_loaded_s'], 0)} | {_ms(p['load_s'], 0)} | {_ms(p['ready_s'], 0)} "
             f"| {_x(p.get('ready_ratio_to_lightest'))} |")
-    lines += [""]
+    lines += ["", "Kilobytes fetched by a first visit; times in milliseconds from the start of navigation; "
+              "`÷ lightest`: math-typeset time over the lightest page's. Chapters are listed by file name.", ""]
     lines += _notes(r.get("notes", []))
     return lines
 
@@ -308,12 +329,10 @@ def _machine(results):
             ("Keras", "keras"), ("lossbook", "lossbook"), ("jupyter-book", "jupyter-book"))
         if v.get(key))
     return [
-        "| | |",
-        "| --- | --- |",
-        f"| latest run | {latest['date']} |",
-        f"| machine | {latest['cpu']}, {latest['cores']} cores, {latest['memory_gib']} GiB, "
-        f"{latest['platform']} |",
-        f"| versions | {versions} |",
+        f"- **Latest run:** {latest['date']}",
+        f"- **Machine:** {latest['cpu']}, {latest['cores']} cores, {latest['memory_gib']} GiB of memory, "
+        f"{latest['platform']}",
+        f"- **Versions:** {versions}",
         "",
     ]
 

@@ -49,11 +49,13 @@ def widgets(*, smoke: bool, out) -> Path:
     import widget_response as wr
 
     n = 6 if smoke else 60
-    env = environment()
+    env = environment(measured=("lossbook", "benchmarks/widget_response.py"))
     code = wr.BENCHMARK.replace("__N__", str(n))
     text = wr.run_in_process(code) if smoke else wr.run_in_kernel(code, timeout=600)
     line = next(line for line in text.splitlines() if line.startswith("RESULTS "))
     raw = json.loads(line[len("RESULTS "):])
+    setup_line = next((line for line in text.splitlines() if line.startswith("SETUP ")), None)
+    setup = json.loads(setup_line[len("SETUP "):]) if setup_line else {}
 
     def stats(times):
         wall, cpu = np.array(times["wall"]), np.array(times["cpu"])
@@ -91,6 +93,8 @@ def widgets(*, smoke: bool, out) -> Path:
         "target": (f"median elapsed ≤ {WIDGET_TARGET_MS:g} ms and ≥ {WIDGET_TARGET_SPEEDUP:g}× faster "
                    "than the naive explorer"),
         "explorers": rows,
+        # First explorer of each class: construction (with any precomputation) and display (the twin's frames).
+        "setup_s": setup,
     }
     data["notes"] = _widget_notes(rows)
     return write_results("widgets", data, out)
@@ -103,11 +107,17 @@ def _widget_notes(rows):
            f"{max(r['speedup_vs_naive'] for r in ours):.0f}× faster than the naive explorer: they "
            "update the artists of one figure and re-encode a small image, where the naive one builds, "
            "lays out and renders a new figure."]
-    for r in missed:
-        out.append(f"{r['name']} missed its target (median {r['wall_median_s'] * 1e3:.1f} ms, "
-                   f"{r['speedup_vs_naive']:.1f}× the naive explorer's speed); its CPU median is "
-                   f"{r['cpu_median_s'] * 1e3:.1f} ms, so the rest of the elapsed time is waiting for "
-                   "the machine's cores.")
+    if missed:
+        names = ", ".join(f"{r['name']} ({r['wall_median_s'] * 1e3:.1f} ms, CPU {r['cpu_median_s'] * 1e3:.1f} ms)"
+                          for r in missed)
+        slow_cpu = [r for r in missed if r["cpu_median_s"] * 1e3 > WIDGET_TARGET_MS]
+        why = ("Their CPU medians are within the target: the rest of the elapsed time is time the kernel "
+               "was not running, on this shared machine mostly waiting for a core (see the load average); "
+               "on an idle machine they would respond in about their CPU time." if not slow_cpu else
+               "Their CPU time alone is over the target: the figure update is the place to look.")
+        out.append(f"Over the {WIDGET_TARGET_MS:g} ms median: {names}. {why}")
+    if not missed:
+        out.append("Every explorer met its target.")
     return out
 
 
