@@ -43,7 +43,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CHAPTER = ROOT / "chapters" / "02_entropy.ipynb"
 
 # Small limits keep the batch quick: the stubborn loop costs TIMEOUT seconds.
-LIMITS = Limits(timeout=20, cell_timeout=8, case_timeout=2, memory_mb=2048)
+LIMITS = Limits(timeout=12, cell_timeout=6, case_timeout=2, memory_mb=2048)
 
 NAMES = ["entropy", "entropy-uniform-8-bits", "entropy-fair-die-nats", "binary-entropy-0.9-bits"]
 
@@ -463,8 +463,8 @@ def test_local_grading_reports_progress_summary_and_feedback(local_grades):
     assert sorted(p.stem for p in feedback.glob("*.txt")) == sorted(EXPECTED)
     text = (feedback / "memory.txt").read_text()
     assert "MemoryError" in text and "11 / 11" in text
-    assert "TimeoutError: the cell ran longer than 8 s" in (feedback / "loop_cell.txt").read_text()
-    assert "killed after 20 s" in (feedback / "loop_stubborn.txt").read_text()
+    assert "TimeoutError: the cell ran longer than 6 s" in (feedback / "loop_cell.txt").read_text()
+    assert "killed after 12 s" in (feedback / "loop_stubborn.txt").read_text()
     assert "exit code 3" in (feedback / "os_exit.txt").read_text()
     assert "SystemExit" in (feedback / "sys_exit.txt").read_text()
     blank = (feedback / "blank.txt").read_text()

@@ -191,18 +191,24 @@ def _record_check(shell, index, check, found, cell_timeout, case_timeout):
     return record
 
 
-def main():
-    task = json.loads(sys.stdin.buffer.read())
+def run_task(task, channel_fd):
+    """Run one submission in this process, report on ``channel_fd``, and exit (never returns)."""
     _set_limits(task.get("memory_bytes"), task.get("output_bytes"), task.get("cpu_seconds"))
+    if task.get("ipythondir"):
+        os.environ["IPYTHONDIR"] = task["ipythondir"]
 
-    # The result channel is a private copy of stdout; the student's output goes to a log file.
-    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    # The result channel is a private descriptor; the student's output goes to a log file.
+    channel = os.fdopen(channel_fd, "w", buffering=1, encoding="utf-8")
     log = os.open(LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # input() gets EOF
     os.dup2(log, 1)
     os.dup2(log, 2)
+    os.close(devnull)
+    os.close(log)
     sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
     def emit(record):
         channel.write(json.dumps(record) + "\n")
@@ -258,5 +264,108 @@ def main():
     os._exit(0)  # skip interpreter teardown: the student's atexit handlers and finalizers do not run
 
 
+def main():
+    """Direct mode: the task on stdin, the report on stdout."""
+    task = json.loads(sys.stdin.buffer.read())
+    run_task(task, os.dup(1))
+
+
+# --------------------------------------------------------------------------
+# Fork server: import once, fork a fresh child per submission
+# --------------------------------------------------------------------------
+
+#: Modules a chapter imports, loaded once by the fork server (a missing one is skipped).
+PRELOAD = (
+    "numpy",
+    "scipy.special",
+    "matplotlib.pyplot",
+    "IPython.core.interactiveshell",
+    "lossbook",
+    "lossbook.exercises",
+    "lossbook.gradients",
+    "lossbook.plots",
+    "lossbook.tf_compare",
+    "lossbook.widgets",
+)
+
+
+def _supervise(request):
+    """Fork a child for one task, collect its report within the timeout, kill its process group."""
+    import selectors
+    import time
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a new session, the submission's directory, nothing of the server's pipes
+        status = 70
+        try:
+            os.setsid()
+            os.chdir(request["workdir"])
+            os.close(read_fd)
+            for fd in (0, 1):
+                os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+            os.closerange(3, write_fd)
+            os.closerange(write_fd + 1, 1024)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            run_task(request["task"], write_fd)
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    chunks, timed_out = [], False
+    deadline = time.monotonic() + request["timeout"]
+    with selectors.DefaultSelector() as selector:
+        selector.register(read_fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if not timed_out:
+                    timed_out = True
+                    _kill_group(pid)
+                    deadline = time.monotonic() + 5  # drain what the killed child wrote
+                    continue
+                break  # a grandchild of another session holds the pipe: give up reading
+            if selector.select(left):
+                data = os.read(read_fd, 65536)
+                if not data:
+                    break
+                chunks.append(data)
+    os.close(read_fd)
+    _kill_group(pid)  # stray grandchildren of a finished submission
+    _, status = os.waitpid(pid, 0)
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    return {"output": b"".join(chunks).decode("utf-8", "replace"), "returncode": code, "timed_out": timed_out}
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def serve():
+    """Fork-server mode: preload, then one JSON request per line on stdin, one JSON response per line on stdout."""
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a chapter that needs it imports it (and fails) itself
+            pass
+    requests = sys.stdin.buffer
+    responses = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # library chatter must not reach the responses
+    responses.write(json.dumps({"ready": True}) + "\n")
+    responses.flush()
+    for line in requests:
+        if not line.strip():
+            continue
+        responses.write(json.dumps(_supervise(json.loads(line))) + "\n")
+        responses.flush()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        main()

@@ -27,6 +27,7 @@ scored. :func:`grade` runs the submissions in parallel and writes the CSV.
 from __future__ import annotations
 
 import ast
+import atexit
 import csv
 import json
 import os
@@ -332,10 +333,8 @@ def plan_execution(nb, checks, mode="fast"):
 # --------------------------------------------------------------------------
 
 
-def _run_child(task, limits):
-    """Run the runner on ``task``; return (report lines, returncode, timed_out, log tail, seconds)."""
-    workdir = tempfile.mkdtemp(prefix="lossbook-grade-")
-    env = {
+def _child_env():
+    return {
         **os.environ,
         "MPLBACKEND": "Agg",
         "OPENBLAS_NUM_THREADS": "1",
@@ -343,16 +342,95 @@ def _run_child(task, limits):
         "MKL_NUM_THREADS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "IPYTHONDIR": os.path.join(workdir, ".ipython"),
     }
-    start = time.perf_counter()
+
+
+class _ForkServer:
+    """The runner in ``--serve`` mode: imports numpy, matplotlib, IPython and lossbook once, then forks a
+    fresh child per submission (and supervises it: timeout, killed process group). It never runs student
+    code itself. One per worker thread."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", str(RUNNER), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_child_env(),
+            cwd=tempfile.gettempdir(),
+        )
+        self.buffer = b""
+        atexit.register(self.close)
+        if self._read_line(120) != {"ready": True}:
+            self.close()
+            raise RuntimeError("the grading fork server did not start")
+
+    def _read_line(self, timeout):
+        import selectors
+
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self.buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    return None
+                data = os.read(fd, 65536)
+                if not data:
+                    return None
+                self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, task, workdir, timeout):
+        request = {"task": task, "workdir": workdir, "timeout": timeout}
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            return None
+        return self._read_line(timeout + 60)
+
+    def close(self):
+        """Stop the server (it also stops by itself when this process ends and its stdin closes)."""
+        atexit.unregister(self.close)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+_servers = threading.local()
+
+
+def _run_forked(task, workdir, limits):
+    """Run ``task`` in a child of this thread's fork server; None if the server is unusable."""
+    for _ in range(2):
+        server = getattr(_servers, "server", None)
+        if server is None or server.proc.poll() is not None:
+            try:
+                server = _servers.server = _ForkServer()
+            except (OSError, RuntimeError):
+                return None
+        response = server.run(task, workdir, limits.timeout)
+        if isinstance(response, dict) and "output" in response:
+            return response
+        server.close()
+        _servers.server = None
+    return None
+
+
+def _run_direct(task, workdir, limits):
+    """Run ``task`` in a new Python process (no preloading)."""
     proc = subprocess.Popen(
         [sys.executable, "-P", str(RUNNER)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         cwd=workdir,
-        env=env,
+        env={**_child_env(), "IPYTHONDIR": os.path.join(workdir, ".ipython")},
         start_new_session=True,
     )
     timed_out = False
@@ -369,6 +447,17 @@ def _run_child(task, limits):
             proc.wait()
     finally:
         _kill_group(proc.pid)  # stray grandchildren of a finished submission
+    return {"output": out.decode("utf-8", "replace"), "returncode": proc.returncode, "timed_out": timed_out}
+
+
+def _run_child(task, limits, preload=True):
+    """Run the runner on ``task``; return (report records, returncode, timed_out, log tail, seconds)."""
+    workdir = tempfile.mkdtemp(prefix="lossbook-grade-")
+    start = time.perf_counter()
+    task = {**task, "ipythondir": os.path.join(workdir, ".ipython")}
+    response = _run_forked(task, workdir, limits) if preload and hasattr(os, "fork") else None
+    if response is None:
+        response = _run_direct(task, workdir, limits)
     seconds = time.perf_counter() - start
     log_tail = ""
     try:
@@ -380,14 +469,14 @@ def _run_child(task, limits):
         pass
     shutil.rmtree(workdir, ignore_errors=True)
     records = []
-    for line in out.decode("utf-8", "replace").splitlines():
+    for line in response["output"].splitlines():
         try:
             record = json.loads(line)
         except ValueError:
             continue
         if isinstance(record, dict):
             records.append(record)
-    return records, proc.returncode, timed_out, log_tail, seconds
+    return records, response["returncode"], response["timed_out"], log_tail, seconds
 
 
 def _kill_group(pgid):
@@ -532,7 +621,7 @@ def grade_submission(job):
             "output_bytes": int(limits.output_mb) * 2**20,
             "cpu_seconds": int(limits.timeout) + 10,
         }
-        lines, returncode, timed_out, log, seconds = _run_child(task, limits)
+        lines, returncode, timed_out, log, seconds = _run_child(task, limits, job.get("preload", True))
         result["seconds"], result["log"] = round(seconds, 3), log
         done = False
         for record in lines:
