@@ -1444,7 +1444,7 @@ class TrainingRaceExplorer(Explorer):
     and each run's final loss and accuracy.
 
     All 26 runs are computed when the first explorer is made and cached for
-    the session (about 3 s of CPU time), so the slider only swaps line data.
+    the session (about 2 s of CPU time), so the slider only swaps line data.
 
     Attributes
     ----------
