@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import activations, classification, information, regression
+from . import activations, classification, gradients, information, regression
 from ._validation import _describe, fail
 
 __all__ = [
@@ -595,6 +595,41 @@ FUNCTIONS: dict[str, FunctionExercise] = {
         ),
         diagnoses=(_hinge_labels_not_mapped, _hinge_without_max, _summed_not_averaged),
     ),
+    # Chapter 5: why not MSE with a sigmoid output
+    "sigmoid_mse_grad": FunctionExercise(
+        "sigmoid_mse_grad(y_true, logits)",
+        "elementwise derivative of (sigmoid(z) - y)**2 with respect to the logit z",
+        gradients.sigmoid_mse_grad,
+        (
+            Case("y = 1, z = 0", (np.array([1.0]), np.array([0.0]))),
+            Case(
+                "labels 0 and 1, moderate logits",
+                (np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, -3.0, 4.0])),
+            ),
+            Case(
+                "confidently wrong: y = 1, z = -10",
+                (np.array([1.0]), np.array([-10.0])),
+                "The chain rule gives 2 (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)): a tiny number here.",
+                rtol=1e-6,
+                atol=0.0,
+            ),
+            Case(
+                "logits +-1000",
+                (np.array([1.0, 0.0]), np.array([-1e3, 1e3])),
+                "Compute sigmoid without overflow (scipy.special.expit or lossbook.sigmoid).",
+            ),
+            Case(
+                "a batch of 2 rows",
+                (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.5, -2.0], [3.0, 1.0]])),
+                "The gradient is elementwise: same shape out as in, no averaging.",
+            ),
+            Case(
+                "float32 input",
+                (_rng.integers(0, 2, size=6).astype(_F32), _rng.normal(0, 3, size=6).astype(_F32)),
+                **_FLOAT32_TOL,
+            ),
+        ),
+    ),
 }
 
 
@@ -725,6 +760,12 @@ QUESTIONS: dict[str, Question] = {
     "exponential-loss-example": Question(
         "Share of the total exponential loss carried by the mislabeled sample among the margins [2, 1, 0.5, -3]",
         lambda: _exponential_share([2.0, 1.0, 0.5, -3.0]),
+    ),
+    # Chapter 5: why not MSE with a sigmoid output
+    "sigmoid-gradient-ratio": Question(
+        "Ratio of the cross-entropy gradient to the squared-error gradient with respect to the logit, "
+        "at z = -5 for the label y = 1",
+        lambda: float(gradients.sigmoid_bce_grad(1.0, -5.0) / gradients.sigmoid_mse_grad(1.0, -5.0)),
     ),
 }
 

@@ -43,6 +43,7 @@ NUMPY_SOLUTIONS = {
         np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)
     ),
     "hinge": lambda y, f: np.mean(np.maximum(1 - (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * f, 0)),
+    "sigmoid_mse_grad": lambda y, z: (lambda s: 2 * (s - y) * s * (1 - s))(0.5 * (1 + np.tanh(z / 2))),
 }
 
 LOSSBOOK_SOLUTIONS = {
@@ -56,6 +57,7 @@ LOSSBOOK_SOLUTIONS = {
     "mse_per_sample": lambda t, p: lb.mean_squared_error(t, p, reduction="none"),
     "huber": lambda t, p, d: lb.huber(t, p, delta=float(d)),
     "hinge": lb.hinge,
+    "sigmoid_mse_grad": lb.sigmoid_mse_grad,
 }
 
 
@@ -212,6 +214,14 @@ WRONG = [
         "labels in {-1, 1}",
         "summed where the loss averages",
     ),
+    (
+        "sigmoid_mse_grad",
+        "no sigmoid derivative",
+        lambda y, z: 2 * (0.5 * (1 + np.tanh(z / 2)) - y),
+        "y = 1, z = 0",
+        "expected:",
+    ),
+    ("sigmoid_mse_grad", "cross-entropy's gradient", lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y, "y = 1, z = 0", "received:"),
 ]
 
 
@@ -385,6 +395,8 @@ KNOWN_ANSWERS = {
     "hinge-margin-example": (0.2 + 1.2 + 2.7) / 3,  # margins 0.8, -0.2, -1.7
     "categorical-hinge-negative-scores": 0.7,  # Keras' formula: max(0, 1 + max(-1.5, 0, -0.2) - 0.3)
     "exponential-loss-example": math.exp(3) / (math.exp(-2) + math.exp(-1) + math.exp(-0.5) + math.exp(3)),
+    # sigma(-5) - 1 over 2 (sigma(-5) - 1) sigma(-5) (1 - sigma(-5)) = 1 / (2 sigma(-5) sigma(5)) = 75.21
+    "sigmoid-gradient-ratio": 1 / (2 * (1 / (1 + math.exp(5))) * (1 / (1 + math.exp(-5)))),
 }
 
 
