@@ -64,6 +64,8 @@ def _parser():
     grade_.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per cell")
     grade_.add_argument("--case-timeout", type=float, default=Limits.case_timeout, help="seconds per function call")
     grade_.add_argument("--memory", type=int, default=Limits.memory_mb, help="address-space limit per submission, MiB")
+    grade_.add_argument("--no-preload", action="store_true",
+                        help="start a new Python per submission instead of forking from a preloaded server")
     grade_.add_argument("--feedback-dir", help="per-student feedback (default: <out stem>_feedback/)")
     grade_.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -89,6 +91,7 @@ def main(argv=None):
         limits=limits,
         seed=args.seed,
         mode=args.mode,
+        preload=not args.no_preload,
         feedback_dir=args.feedback_dir,
         progress=not args.no_progress,
     )

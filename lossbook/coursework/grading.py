@@ -566,7 +566,8 @@ def grade_submission(job):
     job : dict
         ``student``, ``file``, ``notebook`` (the file's text), ``chapter``
         (its id), ``checks`` (dicts of :class:`~lossbook.coursework.student.Check`),
-        ``limits`` (dict of :class:`Limits`), ``seed``, ``mode``.
+        ``limits`` (dict of :class:`Limits`), ``seed``, ``mode``, and
+        optionally ``preload`` (default True).
 
     Returns
     -------
@@ -776,6 +777,7 @@ def grade(
     limits=Limits(),
     seed=0,
     mode="fast",
+    preload=True,
     feedback_dir=None,
     progress=True,
 ):
@@ -804,6 +806,10 @@ def grade(
         Seed of the hidden cases.
     mode : {"fast", "all"}
         See :func:`plan_execution`.
+    preload : bool
+        Fork each submission's process from a server that has imported
+        numpy, matplotlib, IPython and lossbook already (default); False
+        starts a new interpreter per submission.
     progress : bool
         Show a progress bar (tqdm) on stderr.
 
@@ -840,6 +846,7 @@ def grade(
                 "limits": asdict(limits),
                 "seed": int(seed),
                 "mode": mode,
+                "preload": bool(preload),
             }
         )
     executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers)

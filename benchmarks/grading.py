@@ -1,0 +1,167 @@
+"""Grading throughput: submissions per minute for one chapter (lossbook.coursework).
+
+Builds a batch of submissions of one chapter from its student version (a
+third with every exercise solved, a third untouched, a third with some
+solved), grades it with :func:`lossbook.coursework.grade` and reports
+submissions per minute of elapsed time, and the CPU seconds per submission
+(every process of the grading, from ``getrusage(RUSAGE_CHILDREN)`` after the
+pool has exited). Configurations, each against the alternative:
+
+* ``local, fork server`` (the default): a local pool, one worker per core;
+  each worker's fork server imports numpy, matplotlib, IPython and lossbook
+  once and forks a fresh child per submission;
+* ``local, new Python per submission`` (``preload=False``): each submission
+  starts its own interpreter and imports everything again;
+* ``dask LocalCluster`` (``--dask``, on by default in the real run): the same
+  batch on a local Dask cluster of worker processes on 127.0.0.1;
+* ``all cells``: the default configuration with ``mode="all"`` (TensorFlow
+  comparison and explorer cells executed too), on a smaller batch.
+
+Run it with the project's Python::
+
+    python benchmarks/grading.py                 # results/grading.json
+    python benchmarks/grading.py --smoke --out /tmp/x   # 3 submissions, about 20 s
+    python benchmarks/grading.py --chapter chapters/01_what_is_a_loss.ipynb --n 100
+
+The machine is shared; the load average is recorded at the start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from report import ROOT, environment, write_results  # noqa: E402
+
+DEFAULT_CHAPTER = ROOT / "chapters" / "02_entropy.ipynb"
+
+
+def build_batch(chapter, folder, n, seed=0):
+    """Write ``n`` submissions of ``chapter`` into ``folder``: solved, untouched and partly solved, in turn."""
+    import nbformat
+
+    from lossbook.coursework import make_student_notebook
+
+    solution = nbformat.read(chapter, as_version=4)
+    student = make_student_notebook(solution, chapter.stem)
+    answers = [c.source for c in solution.cells if c.cell_type == "code" and "### BEGIN SOLUTION" in c.source]
+    stubs = [i for i, c in enumerate(student.cells) if c.cell_type == "code" and "# YOUR CODE HERE" in c.source]
+    rng = random.Random(seed)
+    kinds = []
+    for k in range(n):
+        kind = ("full", "blank", "partial")[k % 3]
+        solved = {"full": range(len(stubs)), "blank": (), "partial": rng.sample(range(len(stubs)), len(stubs) // 2)}[kind]
+        nb = copy.deepcopy(student)
+        for j in solved:
+            nb.cells[stubs[j]].source = answers[j]
+        nbformat.write(nb, folder / f"student{k:03d}.ipynb")
+        kinds.append(kind)
+    return kinds
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(label, folder, chapter, **kwargs):
+    """Grade the batch once; return the figures of this configuration."""
+    from lossbook.coursework import grade
+
+    cpu0 = _children_cpu()
+    batch = grade(folder, None, chapter=chapter, progress=False, **kwargs)
+    cpu = _children_cpu() - cpu0
+    n = len(batch.results)
+    statuses = {}
+    for r in batch.results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    each = [r["seconds"] for r in batch.results]
+    row = {
+        "label": label,
+        "submissions": n,
+        "workers": batch.workers,
+        "mode": kwargs.get("mode", "fast"),
+        "preload": kwargs.get("preload", True),
+        "seconds": round(batch.seconds, 2),
+        "per_minute": round(batch.per_minute, 1),
+        "submission_seconds_median": round(statistics.median(each), 3),
+        "submission_seconds_max": round(max(each), 3),
+        "cpu_seconds_per_submission": None if kwargs.get("scheduler") else round(cpu / n, 3),
+        "statuses": statuses,
+        "total_points": sum(s for r in batch.results for s, _ in r["scores"].values()),
+    }
+    print(
+        f"{label:<38} {n:>4} submissions in {row['seconds']:>6.1f} s = {row['per_minute']:>6.1f} per minute"
+        f"  (median {row['submission_seconds_median']:.2f} s each"
+        + (f", {row['cpu_seconds_per_submission']:.2f} CPU s each)" if row["cpu_seconds_per_submission"] else ")"),
+        flush=True,
+    )
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chapter", type=Path, default=DEFAULT_CHAPTER, help="the solution chapter")
+    parser.add_argument("--n", type=int, default=None, help="submissions per configuration (default 60; smoke 4)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local workers (default: cores)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster configuration")
+    parser.add_argument("--smoke", action="store_true", help="a few submissions, to check the script runs")
+    parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
+    args = parser.parse_args(argv)
+    if args.smoke and args.out is None:
+        parser.error("--smoke must not overwrite the committed results: pass --out")
+    n = args.n or (3 if args.smoke else 60)
+    env = environment(measured=("lossbook", "benchmarks/grading.py"))
+
+    folder = Path(tempfile.mkdtemp(prefix="lossbook_bench_grading_"))
+    try:
+        kinds = build_batch(args.chapter, folder, n)
+        rows = [measure("local, fork server (default)", folder, args.chapter, workers=args.workers)]
+        rows.append(measure("local, new Python per submission", folder, args.chapter, workers=args.workers, preload=False))
+        if not args.no_dask and not args.smoke:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                              dashboard_address=None) as cluster:
+                rows.append(measure("dask LocalCluster, fork server", folder, args.chapter,
+                                    scheduler=cluster.scheduler_address))
+        small = Path(tempfile.mkdtemp(prefix="lossbook_bench_grading_all_"))
+        try:
+            build_batch(args.chapter, small, 1 if args.smoke else 6)
+            rows.append(measure("local, fork server, all cells (TF)", small, args.chapter,
+                                workers=args.workers, mode="all"))
+        finally:
+            shutil.rmtree(small, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    default = rows[0]
+    print(f"\n{args.chapter.stem}: {default['per_minute']:.0f} submissions per minute on {os.cpu_count()} cores "
+          f"(the default: fast mode, fork server)")
+    data = {
+        "environment": env,
+        "chapter": args.chapter.stem,
+        "batch": {kind: kinds.count(kind) for kind in ("full", "blank", "partial")},
+        "smoke": args.smoke,
+        "configurations": rows,
+        "per_minute": default["per_minute"],
+        "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    path = write_results("grading", data, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
