@@ -47,6 +47,11 @@ LARGE_TARGET = 2.0      # lossbook CPU time <= 2 x the fastest TensorFlow varian
 SMALL_TARGET_S = 50e-6  # per-call overhead on (10, 10) arrays
 FUDGE = 1e-7            # the textbook's log(y + 1e-7)
 
+# The code this benchmark measures (for the environment's git_dirty).
+MEASURED = ("lossbook/__init__.py", "lossbook/_validation.py", "lossbook/_reductions.py",
+            "lossbook/activations.py", "lossbook/classification.py", "lossbook/regression.py",
+            "benchmarks/losses.py")
+
 # Parts of the diagnosis (they label the page's table, so code is in backticks).
 LOG_EXPIT = "`scipy.special.log_expit`, on z and on −z"
 TF_FORMULA = "TensorFlow's formula in NumPy: `np.maximum(z, 0) - z*t + np.log1p(np.exp(-np.abs(z)))`"
@@ -333,7 +338,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     args = parser.parse_args(argv)
 
-    env = environment(measured=("lossbook", "benchmarks/losses.py"))
+    env = environment(measured=MEASURED)
     import tensorflow as tf
 
     if args.smoke:
