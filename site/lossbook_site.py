@@ -247,12 +247,25 @@ class LossbookAPI(SphinxDirective):
         return node.children
 
 
+def _drop_widget_state(app, doctree):
+    """Keep executed notebooks' ipywidgets state out of the pages.
+
+    Executing a chapter records the state of its live explorers in the
+    notebook's metadata, and MyST-NB embeds it in the page (about 23 KB per
+    explorer) for a widget manager that no page loads: the site shows each
+    explorer's kernel-free twin instead (lossbook/widgets.py).
+    """
+    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+    metadata.get("js_files", {}).pop("ipywidgets_state", None)
+
+
 def setup(app: Sphinx):
     app.setup_extension("sphinx.ext.autodoc")
     app.connect("config-inited", _ensure_vendor, priority=100)
     app.connect("config-inited", _theme_setup, priority=100)
     app.connect("builder-inited", _add_filters)
     app.connect("html-page-context", _fix_page, priority=900)
+    app.connect("doctree-read", _drop_widget_state)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)
     app.add_directive("lossbook-api", LossbookAPI)

@@ -281,6 +281,15 @@ def test_every_toc_entry_is_a_page():
     assert not missing, f"in _toc.yml but not built (stale build?): {missing}"
 
 
+def test_pages_carry_no_widget_state():
+    """Explorers show their kernel-free twins; no page embeds live-widget state."""
+    if not HTML.is_dir():
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    with_state = [page for page in PAGES
+                  if "application/vnd.jupyter.widget-state+json" in (HTML / page).read_text(encoding="utf-8")]
+    assert not with_state, f"pages embedding ipywidgets state: {with_state}"
+
+
 def test_whole_book_pdf():
     """The PDF the sidebar links to exists (site/make_pdf.py) and has pages."""
     pdf = HTML / "lossbook.pdf"
