@@ -231,8 +231,8 @@ def main(argv=None) -> int:
             "Chromium (Playwright), each time in a fresh browser context (empty cache, a first visit). "
             "Weight: bodies and headers of every response, after scrolling to the end. DOM ready and "
             "load event: Navigation Timing; math typeset: when MathJax's first typeset and the fonts are "
-            "done. Times are the minimum over the loads; `load ÷ lightest page` compares the "
-            "math-typeset time with that of the lightest page of the same run."),
+            "done. Times are the minimum over the loads; `÷ lightest` compares the math-typeset "
+            "time with that of the lightest page of the same run."),
         "budget_bytes": BUDGET_BYTES,
         "pages": rows,
     }

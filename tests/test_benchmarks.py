@@ -1,0 +1,160 @@
+"""The benchmark scripts (benchmarks/) still run, and the book's benchmarks page is current.
+
+Each script is smoke-run (tiny sizes, results to a temporary directory) in a
+subprocess, as ``benchmarks/run_all.py --smoke`` runs it in CI; the checks are
+on what the scripts record, never on how fast anything is. The page benchmark
+needs Chromium, which ``.ci/run`` installs after the unit tests: here its
+page discovery and local server are tested, and ``run_all.py --smoke`` (run by
+``.ci/run`` after the site tests) loads a page in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import pages  # noqa: E402
+import report  # noqa: E402
+
+
+def run_script(*args, timeout=600):
+    proc = subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def check_environment(env):
+    for key in ("date", "cpu", "cores", "load_average_start", "load_average_end", "versions", "git_commit"):
+        assert key in env, key
+    for package in ("python", "numpy", "scipy", "tensorflow", "lossbook"):
+        assert env["versions"][package], package
+    assert len(env["load_average_start"]) == 3
+
+
+# --- losses --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def losses_smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("losses")
+    run_script(BENCH / "losses.py", "--smoke", "--out", out)
+    return json.loads((out / "losses.json").read_text())
+
+
+def test_losses_smoke_records_every_case(losses_smoke):
+    r = losses_smoke
+    assert r["smoke"] is True
+    check_environment(r["environment"])
+    assert [s["shape"] for s in r["sizes"]] == [[10, 10], [1000, 10]]
+    for size in r["sizes"]:
+        cases = {c["case"]: c for c in size["cases"]}
+        assert set(cases) == {"cce_logits", "cce_probs", "bce_probs", "bce_logits", "mse"}
+        for name, c in cases.items():
+            expected = {"lossbook", "keras", "naive"}
+            if name in ("cce_logits", "bce_logits"):
+                expected.add("tf.nn")
+            assert set(c["cpu_per_call_s"]) == expected
+            assert all(t > 0 for t in c["cpu_per_call_s"].values())
+            assert isinstance(c["target_met"], bool)
+            # lossbook and TensorFlow compute the same loss as the float64 reference,
+            # to float32 precision (the inputs are float32).
+            assert c["max_relative_difference_from_exact"] < 1e-5, (name, c["value"], c["exact"])
+
+
+def test_losses_smoke_shows_the_naive_formulas_failing(losses_smoke):
+    rows = {(row["case"], row["scale"]): row for row in losses_smoke["stability"]["rows"]}
+    # Logits x1: every implementation is right.
+    for case in ("cce_logits", "bce_logits"):
+        row = rows[case, 1]
+        assert row["naive_relative_error"] < 1e-5
+        assert row["lossbook_relative_error"] < 1e-5 and row["keras_relative_error"] < 1e-5
+    # Logits x1000: exp overflows float32 in the naive softmax (nan); the naive sigmoid's
+    # 1e-7 fudge caps the cost of a wrong answer at -ln 1e-7 = 16.1 per element.
+    cce, bce = rows["cce_logits", 1000], rows["bce_logits", 1000]
+    assert cce["naive"] == "nan"
+    assert isinstance(bce["naive"], float) and bce["naive_relative_error"] > 0.5
+    for row in (cce, bce):
+        assert math.isfinite(row["lossbook"]) and row["lossbook_relative_error"] < 1e-5
+        assert math.isfinite(row["keras"]) and row["keras_relative_error"] < 1e-5
+
+
+# --- build, widgets, pages --------------------------------------------------------
+
+def test_build_smoke(tmp_path):
+    run_script(BENCH / "build.py", "--smoke", "--path-output", tmp_path / "book", "--out", tmp_path)
+    r = json.loads((tmp_path / "build.json").read_text())
+    check_environment(r["environment"])
+    assert r["full"]["wall_s"] > 0 and r["full"]["cpu_s"] > 0
+    assert r["rebuild"] is None  # the smoke run builds once
+    assert [c["chapter"] for c in r["chapters"]] == ["tiny.ipynb"]
+    assert r["chapters"][0]["execution_s"] > 0
+    assert pages.book_pages(tmp_path / "book" / "_build" / "html") == ["intro.html", "tiny.html"]
+
+
+def test_widgets_smoke(tmp_path):
+    run_script(BENCH / "run_all.py", "--only", "widgets", "--smoke", "--out", tmp_path)
+    r = json.loads((tmp_path / "widgets.json").read_text())
+    check_environment(r["environment"])
+    names = [row["name"] for row in r["explorers"]]
+    assert names[-1].startswith("naive")
+    assert len(names) >= 4  # at least the three explorers of chapters 1-3 and the naive one
+    for row in r["explorers"][:-1]:
+        assert row["wall_median_s"] > 0 and row["speedup_vs_naive"] > 0
+        assert isinstance(row["target_met"], bool)
+
+
+def test_pages_finds_book_pages_and_serves_them(tmp_path):
+    for name in ("index.html", "genindex.html", "search.html", "intro.html", "chapters/01_a.html",
+                 "_static/x.html", "_sources/y.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"<html><body>{name}</body></html>")
+    assert pages.book_pages(tmp_path) == ["chapters/01_a.html", "intro.html"]
+    with pages.LocalServer(tmp_path) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(server.url + "chapters/01_a.html", timeout=10) as response:
+            assert b"chapters/01_a.html" in response.read()
+
+
+def test_smoke_never_overwrites_committed_results():
+    proc = subprocess.run([sys.executable, str(BENCH / "run_all.py"), "--smoke", "--out", str(BENCH / "results")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "must not overwrite" in proc.stderr
+
+
+# --- the committed results and the page ----------------------------------------
+
+def test_committed_results_are_real_runs():
+    results = report.load_results()
+    assert set(results) == set(report.SECTIONS)
+    for name, r in results.items():
+        assert r["smoke"] is False, name
+        check_environment(r["environment"])
+
+
+def test_page_matches_committed_results():
+    expected = report.render(report.load_results())
+    assert (ROOT / "benchmarks.md").read_text() == expected, "run: python benchmarks/report.py"
+
+
+def test_page_is_in_the_reference_part_of_the_toc():
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    reference = next(part for part in toc["parts"] if part["caption"] == "Reference")
+    assert {"file": "benchmarks"} in reference["chapters"]
+
+
+def test_render_without_results_says_so():
+    text = report.render({})
+    assert text.startswith("# Benchmarks\n")
+    assert text.count("Not measured yet.") == len(report.SECTIONS)
