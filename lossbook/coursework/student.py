@@ -1,6 +1,6 @@
 """Find a chapter's exercises from its markers, and make its student version with nbgrader.
 
-A chapter marks its exercises as ``docs/chapter_guide`` describes: sphinx-exercise
+A chapter marks its exercises as the teacher's guide (``teachers_guide.md``) shows: sphinx-exercise
 gated directives (``{exercise-start}`` ... ``{exercise-end}``, then the folded
 solution between ``{solution-start}`` ... ``{solution-end}``), the solution
 code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (the markers of
