@@ -8,7 +8,7 @@
 
 The real run writes ``benchmarks/results/<name>.json`` and re-renders
 ``benchmarks.md``. ``--smoke`` never touches either: its results go to
-``--out`` or a new temporary directory, and it exists so that CI runs every
+``--out`` or to a temporary directory removed at the end, and it exists so that CI runs every
 script (they cannot rot) without paying for the real measurements. In smoke
 mode the build benchmark builds a one-page book and the page benchmark loads
 that book's page (or one page of ``--html DIR``), so no prior build is needed.
@@ -163,6 +163,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     out = args.out
+    scratch = out is None and args.smoke  # a temporary directory of ours, removed at the end
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="lossbook_bench_smoke_")) if args.smoke else HERE / "results"
     if args.smoke and out.resolve() == (HERE / "results").resolve():
@@ -195,7 +196,14 @@ def main(argv=None) -> int:
               flush=True)
         if rc:
             failed.append(name)
-    print(f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s; results in {out}")
+    if scratch:
+        import shutil
+
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s (smoke results removed; keep them "
+              "with --out DIR)")
+    else:
+        print(f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s; results in {out}")
     if not args.smoke and not failed and out.resolve() == (HERE / "results").resolve():
         import report
 
