@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -485,3 +486,24 @@ def test_dask_grades_the_same_csv(batch_dir, local_grades, tmp_path):
         batch = grade(batch_dir, out, chapter=CHAPTER, scheduler=cluster.scheduler_address, limits=LIMITS, progress=False)
     assert batch.workers.startswith("dask tcp://127.0.0.1:")
     assert out.read_text() == local_grades[0].read_text() == expected_csv()
+
+
+def test_chapters_found_from_metadata_and_file_names(student_dir, tmp_path):
+    """Without --chapter: each notebook's lossbook.chapter metadata (or its file name) picks its chapter."""
+    folder = tmp_path / "mixed"
+    (folder / "carol").mkdir(parents=True)
+    shutil.copy(student_dir / "01_what_is_a_loss.ipynb", folder / "alice.ipynb")  # by metadata
+    nb = nbformat.read(student_dir / "02_entropy.ipynb", as_version=4)
+    del nb.metadata["lossbook"]
+    nbformat.write(nb, folder / "carol" / "02_entropy.ipynb")  # by file name
+    nbformat.write(nb, folder / "dave.ipynb")  # neither: not graded
+    out = tmp_path / "grades.csv"
+    batch = grade(folder, out, chapters_dir=ROOT / "chapters", workers=1, limits=LIMITS, progress=False)
+    rows = {r["student"]: r for r in batch.results}
+    assert (rows["alice"]["chapter"], rows["carol"]["chapter"], rows["dave"]["status"]) == (
+        "01_what_is_a_loss", "02_entropy", "invalid")
+    header, *lines = out.read_text().splitlines()
+    names = [c.name for path in ("01_what_is_a_loss", "02_entropy")
+             for c in discover_checks(nbformat.read(ROOT / "chapters" / f"{path}.ipynb", as_version=4))]
+    assert header.split(",") == ["student", "chapter", "status", *names, "total", "max_total"]
+    assert lines[-1].startswith("carol,02_entropy,graded,") and lines[-1].endswith(",0,11")
