@@ -23,3 +23,13 @@ def test_max_does_not_write_into_its_input(rng):
     x = rng.normal(size=(4, 5))
     x.flags.writeable = False
     last_axis_max(x)
+
+
+def test_sum_of_strided_and_readonly_views(rng):
+    # last_axis_sum is np.einsum("...j->...") (not a BLAS product, whose OpenBLAS thread
+    # spins after each call): it must accept any view, as the matmul did.
+    x = rng.normal(size=(6, 8)).astype(np.float32)
+    x.flags.writeable = False
+    for view in (x.T, x[:, ::2], x[::3]):
+        np.testing.assert_allclose(last_axis_sum(view), view.sum(axis=-1), rtol=1e-5, atol=1e-5)
+        assert last_axis_sum(view).dtype == np.float32
