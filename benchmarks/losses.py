@@ -263,23 +263,31 @@ def lossbook_parts(name):
 
 # --- timing ------------------------------------------------------------------------
 
-def measure(fn, args, *, number, repeats):
-    """Minimum and median over ``repeats`` of the per-call CPU and wall time of ``number`` calls.
+def measure(items, *, repeats, pause=0.0):
+    """Per-call CPU and wall time of each of ``items``, ``{key: (fn, args, number)}``, measured in rounds.
 
-    ``cpu``: the whole process, all threads; ``thread``: the calling thread only.
+    Each round times ``number`` calls of every item in turn, then sleeps ``pause``
+    seconds, so that each item's repeats are spread over the whole measurement and
+    a burst of load on the shared machine cannot spoil all of them. Returns, per
+    key, the minimum and median over ``repeats`` rounds; ``cpu``: the whole process,
+    all threads; ``thread``: the calling thread only.
     """
-    for _ in range(2):  # warm up: TensorFlow traces and allocates on the first calls
-        fn(*args)
-    cpu, thread, wall = [], [], []
-    for _ in range(repeats):
-        c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
-        for _ in range(number):
+    for fn, args, _ in items.values():
+        for _ in range(2):  # warm up: TensorFlow traces and allocates on the first calls
             fn(*args)
-        cpu.append((time.process_time() - c0) / number)
-        thread.append((time.thread_time() - t0) / number)
-        wall.append((time.perf_counter() - w0) / number)
-    return {"cpu_min": min(cpu), "cpu_median": float(np.median(cpu)), "thread_min": min(thread),
-            "wall_min": min(wall), "wall_median": float(np.median(wall))}
+    cpu, thread, wall = ({key: [] for key in items} for _ in range(3))
+    for _ in range(repeats):
+        for key, (fn, args, number) in items.items():
+            c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
+            for _ in range(number):
+                fn(*args)
+            cpu[key].append((time.process_time() - c0) / number)
+            thread[key].append((time.thread_time() - t0) / number)
+            wall[key].append((time.perf_counter() - w0) / number)
+        time.sleep(pause)
+    return {key: {"cpu_min": min(cpu[key]), "cpu_median": float(np.median(cpu[key])),
+                  "thread_min": min(thread[key]), "wall_min": min(wall[key]),
+                  "wall_median": float(np.median(wall[key]))} for key in items}
 
 
 def calibrate(fn, args, min_seconds):
@@ -312,10 +320,12 @@ def _scaled(base, scale):
     return (base * np.float32(scale)).astype(np.float32)
 
 
-def run_worker(impl, *, sizes, repeats, min_small, min_large, scales, log=print):
+def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales, log=print):
     """Everything measured of one implementation: per size and case, value and times; stability values.
 
     For ``lossbook`` also the times of its losses' parts (:func:`lossbook_parts`).
+    The first size is the small one: ``repeats_small`` rounds of calls lasting
+    ``min_small`` seconds or more; the others ``repeats`` rounds of one call.
     """
     tf = None
     if impl in TENSORFLOW:
@@ -324,22 +334,24 @@ def run_worker(impl, *, sizes, repeats, min_small, min_large, scales, log=print)
     fns = {name: implementation(impl, name) for name in names}
     timings, parts = {}, {}
     for i, n in enumerate(sizes):
-        min_seconds = min_small if i == 0 else min_large
+        min_seconds, rounds = (min_small, repeats_small) if i == 0 else (0.0, repeats)
         data = make_inputs(n)
         if tf is not None:
             data = {key: tf.constant(value) for key, value in data.items()}
-        timings[str(n)] = {}
+        items, values = {}, {}
+        with np.errstate(all="ignore"):
+            for name in names:
+                tk, yk = CASES[name][1]
+                fn, args = fns[name], (data[tk], data[yk])
+                values[name] = float(fn(*args))
+                items[name] = (fn, args, calibrate(fn, args, min_seconds))
+            m = measure(items, repeats=rounds, pause=pause)
+        timings[str(n)] = {name: {"value": values[name], **m[name]} for name in names}
         for name in names:
-            tk, yk = CASES[name][1]
-            fn, args = fns[name], (data[tk], data[yk])
-            with np.errstate(all="ignore"):
-                value = float(fn(*args))
-                m = measure(fn, args, number=calibrate(fn, args, min_seconds), repeats=repeats)
-            timings[str(n)][name] = {"value": value, **m}
-            log(f"  [{impl}] ({n}, 10) {CASES[name][0]:<42} {m['cpu_min'] * 1e6:11.1f} µs CPU "
-                f"{m['wall_min'] * 1e6:11.1f} µs wall")
+            log(f"  [{impl}] ({n}, 10) {CASES[name][0]:<42} {m[name]['cpu_min'] * 1e6:11.1f} µs CPU "
+                f"{m[name]['wall_min'] * 1e6:11.1f} µs wall")
         if impl == "lossbook":
-            parts[str(n)] = time_parts(data, repeats=repeats, min_seconds=min_seconds)
+            parts[str(n)] = time_parts(data, repeats=rounds, min_seconds=min_seconds, pause=pause)
     stab = {}
     if impl in STABILITY_IMPLEMENTATIONS:
         base, targets = stability_inputs()
@@ -355,21 +367,22 @@ def run_worker(impl, *, sizes, repeats, min_small, min_large, scales, log=print)
             "timings": timings, "parts": parts, "stability": stab}
 
 
-def time_parts(data, *, repeats, min_seconds):
+def time_parts(data, *, repeats, min_seconds, pause):
     """CPU time per call of each part of each lossbook loss, on the same inputs as the whole call."""
-    out = {}
+    items = {}
     for name in CASES:
         tk, yk = CASES[name][1]
         validate, elementwise, reductions = lossbook_parts(name)
         t, y = data[tk], data[yk]
         a, b = validate(t, y)
         e = elementwise(a, b)
-        calls = {"validation": (validate, (t, y)), "elementwise": (elementwise, (a, b)),
-                 "reductions": (reductions, (e,))}
-        out[name] = {}
-        for part, (fn, args) in calls.items():
-            m = measure(fn, args, number=calibrate(fn, args, min_seconds), repeats=repeats)
-            out[name][part] = m["cpu_min"]
+        for part, (fn, args) in {"validation": (validate, (t, y)), "elementwise": (elementwise, (a, b)),
+                                 "reductions": (reductions, (e,))}.items():
+            items[name, part] = (fn, args, calibrate(fn, args, min_seconds))
+    m = measure(items, repeats=repeats, pause=pause)
+    out = {name: {} for name in CASES}
+    for (name, part), stats in m.items():
+        out[name][part] = stats["cpu_min"]
     return out
 
 
@@ -480,9 +493,10 @@ def main(argv=None) -> int:
 
     env = environment(measured=MEASURED)
     if args.smoke:
-        config = {"sizes": [10, 1000], "repeats": 2, "min_small": 0.002, "min_large": 0.0, "scales": [1, 1000]}
+        config = {"sizes": [10, 1000], "repeats": 2, "repeats_small": 2, "min_small": 0.002, "pause": 0.0,
+                  "scales": [1, 1000]}
     else:
-        config = {"sizes": [10, 1_000_000], "repeats": 7, "min_small": 0.05, "min_large": 0.0,
+        config = {"sizes": [10, 1_000_000], "repeats": 7, "repeats_small": 30, "min_small": 0.01, "pause": 0.2,
                   "scales": [1, 10, 100, 1000]}
 
     workers = {}
@@ -491,7 +505,7 @@ def main(argv=None) -> int:
         workers[impl] = run_in_process(impl, config)
     results = assemble(workers, config["sizes"])
     for size in results:
-        print(f"shape {tuple(size['shape'])} float32, CPU time per call (min of {config['repeats']} repeats):")
+        print(f"shape {tuple(size['shape'])} float32, CPU time per call (min of repeats):")
         for row in size["cases"]:
             print(f"  {row['label']:<42} " + "  ".join(
                 f"{impl} {t * 1e6:9.1f} µs" for impl, t in row["cpu_per_call_s"].items())
@@ -501,7 +515,7 @@ def main(argv=None) -> int:
         print(f"  {row['label']:<36} x{row['scale']:<5g} exact {row['exact']:<12.6g} "
               f"lossbook {row['lossbook']!s:<12.8} keras {row['keras']!s:<12.8} naive {row['naive']!s:<12.8}")
 
-    repeats, min_small = config["repeats"], config["min_small"]
+    repeats, repeats_small, min_small = config["repeats"], config["repeats_small"], config["min_small"]
     data = {
         "benchmark": "losses",
         "smoke": args.smoke,
@@ -511,9 +525,11 @@ def main(argv=None) -> int:
             "in its own new Python process; the lossbook and naive processes never import TensorFlow, whose "
             "thread pools keep spinning after each call and would be charged to whatever runs next in the "
             "same process. The figure kept is the CPU time of that process per call (all its threads, "
-            f"`time.process_time`), the minimum over {repeats} repeats after a warm-up; each repeat calls "
-            f"the loss enough times to take ≥ {min_small * 1e3:g} ms on the small arrays, once on the large "
-            "ones. lossbook includes its input validation and gets NumPy arrays; Keras' loss classes (eager) "
+            "`time.process_time`), the minimum over repeats after a warm-up: on the small arrays "
+            f"{repeats_small} repeats of calls lasting ≥ {min_small * 1e3:g} ms together, on the large ones "
+            f"{repeats} repeats of one call. The repeats run in rounds over all of a process's losses, "
+            f"{config['pause']:g} s apart, so that a burst of other load on the shared machine spoils few of "
+            "them. lossbook includes its input validation and gets NumPy arrays; Keras' loss classes (eager) "
             "and `tf.reduce_mean(tf.nn.…)` get tensors converted beforehand (TensorFlow's best case). "
             "Naive NumPy is the textbook formula: `np.exp(z) / np.exp(z).sum(…)`, "
             "`-np.sum(t * np.log(y + 1e-7)) / N`, `1 / (1 + np.exp(-z))`, no validation. "
@@ -587,7 +603,7 @@ def notes(data):
         t, th = c["cpu_per_call_s"]["lossbook"], c["calling_thread_cpu_per_call_s"]["lossbook"]
         if t - th > 0.1 * t:
             out.append(f"On {c['label']} ({large['shape'][0]:,} × 10), {_time(t - th)} of lossbook's "
-                       f"{_time(t)} of CPU time are spent on threads other than the caller's (NumPy's BLAS).")
+                       f"{_time(t)} of CPU time are spent on threads other than the calling one.")
     if all(c["target_met"] for c in small["cases"]):
         worst = max(c["cpu_per_call_s"]["lossbook"] for c in small["cases"])
         best_tf = min(min(t for i, t in c["cpu_per_call_s"].items() if i in TENSORFLOW)
