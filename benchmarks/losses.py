@@ -604,6 +604,18 @@ def notes(data):
         if t - th > 0.1 * t:
             out.append(f"On {c['label']} ({large['shape'][0]:,} × 10), {_time(t - th)} of lossbook's "
                        f"{_time(t)} of CPU time are spent on threads other than the calling one.")
+    # CPU time against elapsed time on the large arrays: how many cores each implementation keeps busy.
+    busy = {impl: [c["cpu_per_call_s"][impl] / c["wall_per_call_s"][impl] for c in large["cases"]
+                   if impl in c["cpu_per_call_s"]] for impl in ("lossbook", *TENSORFLOW)}
+    tf_busy = busy["keras"] + busy["tf.nn"]
+    wall = {c["label"]: c["wall_ratio_lossbook_to_fastest_tf"] for c in large["cases"]}
+    over = [label for label, r in wall.items() if r > LARGE_TARGET]
+    span = lambda xs, f: f"{min(xs):{f}}" + ("" if f"{min(xs):{f}}" == f"{max(xs):{f}}" else f" to {max(xs):{f}}")  # noqa: E731
+    out.append(
+        f"The targets are on CPU time. On {large['shape'][0]:,} × 10 arrays TensorFlow's CPU time is "
+        f"{span(tf_busy, '.1f')} times its elapsed time (it computes on several threads at once), "
+        f"lossbook's {span(busy['lossbook'], '.1f')} times, so in elapsed time lossbook ÷ TF is "
+        f"{span(list(wall.values()), '.2f')}×" + (f", above {LARGE_TARGET:g}× on {' and '.join(over)}." if over else "."))
     if all(c["target_met"] for c in small["cases"]):
         worst = max(c["cpu_per_call_s"]["lossbook"] for c in small["cases"])
         best_tf = min(min(t for i, t in c["cpu_per_call_s"].items() if i in TENSORFLOW)
