@@ -218,7 +218,7 @@ PART_CODE = {
     "mse": {
         "validation": "as_pair(y_true, y_pred)",
         "elementwise": "np.square(a - b)",
-        "reductions": "reduce(last_axis_mean(e), 'mean')",
+        "reductions": "e.mean()",
     },
 }
 PARTS = ("validation", "elementwise", "reductions")
@@ -257,7 +257,7 @@ def lossbook_parts(name):
                       clipped_bce, mean_of_means),
         "bce_logits": (validated((check_in_unit_interval, "a")),
                        lambda a, b: np.maximum(b, 0) - b * a + np.log1p(np.exp(-np.abs(b))), mean_of_means),
-        "mse": (validated(), lambda a, b: np.square(a - b), mean_of_means),
+        "mse": (validated(), lambda a, b: np.square(a - b), lambda e: e.mean(dtype=e.dtype)),
     }[name]
 
 
@@ -399,6 +399,28 @@ def run_in_process(impl, config):
     return result
 
 
+def merge_passes(results):
+    """One implementation's results over several passes (processes): the minimum of the minima.
+
+    Medians are the median of each pass's median; values and stability come from the first pass.
+    """
+    first = results[0]
+    merged = {**first, "tensorflow_imported": any(r["tensorflow_imported"] for r in results)}
+
+    def combine(key, values):
+        if key == "value":
+            return values[0]
+        return min(values) if key.endswith("_min") else float(np.median(values))
+
+    merged["timings"] = {
+        n: {name: {key: combine(key, [r["timings"][n][name][key] for r in results]) for key in m}
+            for name, m in cases.items()}
+        for n, cases in first["timings"].items()}
+    merged["parts"] = {n: {name: {part: min(r["parts"][n][name][part] for r in results) for part in p}
+                           for name, p in cases.items()} for n, cases in first["parts"].items()}
+    return merged
+
+
 # --- putting the processes' results together --------------------------------------------
 
 def assemble(workers, sizes):
@@ -487,22 +509,27 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:  # one implementation, in this (new) process
-        result = run_worker(args.worker, **json.loads(args.config))
+        config = json.loads(args.config)
+        config.pop("passes", None)
+        result = run_worker(args.worker, **config)
         args.worker_out.write_text(json.dumps(result))
         return 0
 
     env = environment(measured=MEASURED)
     if args.smoke:
-        config = {"sizes": [10, 1000], "repeats": 2, "repeats_small": 2, "min_small": 0.002, "pause": 0.0,
+        config = {"sizes": [10, 1000], "passes": 1, "repeats": 2, "repeats_small": 2, "min_small": 0.002, "pause": 0.0,
                   "scales": [1, 1000]}
     else:
-        config = {"sizes": [10, 1_000_000], "repeats": 7, "repeats_small": 30, "min_small": 0.01, "pause": 0.2,
+        config = {"sizes": [10, 1_000_000], "passes": 2, "repeats": 7, "repeats_small": 30, "min_small": 0.01, "pause": 0.2,
                   "scales": [1, 10, 100, 1000]}
 
-    workers = {}
-    for impl in IMPLEMENTATIONS:
-        print(f"{impl}: in a new process ({'with' if impl in TENSORFLOW else 'without'} TensorFlow)", flush=True)
-        workers[impl] = run_in_process(impl, config)
+    passes = {impl: [] for impl in IMPLEMENTATIONS}
+    for k in range(config["passes"]):
+        for impl in IMPLEMENTATIONS:
+            print(f"pass {k + 1}, {impl}: in a new process "
+                  f"({'with' if impl in TENSORFLOW else 'without'} TensorFlow)", flush=True)
+            passes[impl].append(run_in_process(impl, config))
+    workers = {impl: merge_passes(results) for impl, results in passes.items()}
     results = assemble(workers, config["sizes"])
     for size in results:
         print(f"shape {tuple(size['shape'])} float32, CPU time per call (min of repeats):")
@@ -525,7 +552,8 @@ def main(argv=None) -> int:
             "in its own new Python process; the lossbook and naive processes never import TensorFlow, whose "
             "thread pools keep spinning after each call and would be charged to whatever runs next in the "
             "same process. The figure kept is the CPU time of that process per call (all its threads, "
-            "`time.process_time`), the minimum over repeats after a warm-up: on the small arrays "
+            "`time.process_time`), the minimum over repeats after a warm-up and over "
+            f"{config['passes']} pass{'es' if config['passes'] > 1 else ''} of the four processes: on the small arrays "
             f"{repeats_small} repeats of calls lasting ≥ {min_small * 1e3:g} ms together, on the large ones "
             f"{repeats} repeats of one call. The repeats run in rounds over all of a process's losses, "
             f"{config['pause']:g} s apart, so that a burst of other load on the shared machine spoils few of "
@@ -562,6 +590,10 @@ def agreement(sizes):
     naive = max(c["naive_relative_difference_from_exact"] for c in rows)
     return (f"On these inputs (ordinary logits and probabilities) lossbook and TensorFlow agree with the "
             f"float64 reference within a relative {ours:.0e}, the naive formulas within {naive:.0e}.")
+
+
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _time(seconds):
@@ -613,9 +645,10 @@ def notes(data):
     span = lambda xs, f: f"{min(xs):{f}}" + ("" if f"{min(xs):{f}}" == f"{max(xs):{f}}" else f" to {max(xs):{f}}")  # noqa: E731
     out.append(
         f"The targets are on CPU time. On {large['shape'][0]:,} × 10 arrays TensorFlow's CPU time is "
-        f"{span(tf_busy, '.1f')} times its elapsed time (it computes on several threads at once), "
+        f"{span(tf_busy, '.1f')} times its elapsed time"
+        f"{' (it computes on several threads at once)' if max(tf_busy) > 1.2 else ''}, "
         f"lossbook's {span(busy['lossbook'], '.1f')} times, so in elapsed time lossbook ÷ TF is "
-        f"{span(list(wall.values()), '.2f')}×" + (f", above {LARGE_TARGET:g}× on {' and '.join(over)}." if over else "."))
+        f"{span(list(wall.values()), '.2f')}×" + (f", above {LARGE_TARGET:g}× on {_and(over)}." if over else "."))
     if all(c["target_met"] for c in small["cases"]):
         worst = max(c["cpu_per_call_s"]["lossbook"] for c in small["cases"])
         best_tf = min(min(t for i, t in c["cpu_per_call_s"].items() if i in TENSORFLOW)

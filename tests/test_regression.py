@@ -103,3 +103,16 @@ class TestReductions:
     def test_y_true_is_cast_to_y_pred_dtype(self, fn):
         out = fn(np.array([[0.5, 1.0]], dtype=np.float64), np.array([[0.0, 1.0]], dtype=np.float32))
         assert out.dtype == np.float32
+
+
+def test_mse_mean_in_one_pass_equals_mean_of_per_sample_means(rng):
+    # mean_squared_error(reduction="mean") averages all squares at once (one pass over
+    # the data); it must be Keras' mean of per-sample means, up to float32 rounding.
+    a, b = rng.normal(size=(2, 100_000, 10)).astype(np.float32)
+    exact = np.mean(np.mean((a.astype(np.float64) - b) ** 2, axis=-1))  # float64 reference
+    value = lb.mean_squared_error(a, b)
+    assert value.dtype == np.float32
+    assert value == pytest.approx(exact, rel=1e-6)
+    assert value == pytest.approx(float(lb.mean_squared_error(a, b, reduction="none").mean(dtype=np.float64)), rel=1e-6)
+    with pytest.raises(ValueError, match="reduction"):
+        lb.mean_squared_error(a, b, reduction="avg")
