@@ -199,31 +199,41 @@ def _losses(r):
             f"| loss | lossbook | Keras | tf.nn | naive | lossbook ÷ TF | target |",
             "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
-        wall_ratios = []
         for case in size["cases"]:
-            t, w = case["cpu_per_call_s"], case["wall_per_call_s"]
-            wall_ratios.append(w["lossbook"] / min(w[i] for i in ("keras", "tf.nn") if i in w))
+            t = case["cpu_per_call_s"]
             lines.append(
                 f"| {SHORT.get(case['case'], case['label'])} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
                 f"| {fmt(t.get('tf.nn'))} | {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
                 f"| {_met(case['target_met'])} |"
             )
-        lines += ["", f"CPU time per call in {unit}; `lossbook ÷ TF` is against the faster of Keras' class and "
-                  f"`tf.nn`. Target: {size['target']}. In elapsed time (minimum of repeats) the same ratios "
+        wall_ratios = [case["wall_ratio_lossbook_to_fastest_tf"] for case in size["cases"]]
+        lines += ["", f"CPU time per call in {unit}, each implementation measured in its own process (all of that "
+                  "process's threads), minimum of repeats; `lossbook ÷ TF` is against the faster of Keras' class "
+                  f"and `tf.nn`. Target: {size['target']}. In elapsed time (minimum of repeats) the same ratios "
                   f"are {min(wall_ratios):.2f}× to {max(wall_ratios):.2f}×.", ""]
-    diag = r.get("diagnosis_cpu_s")
-    if diag:
-        shapes = list(diag)
+    parts, code = r.get("parts_cpu_s"), r.get("part_code")
+    if parts:
         lines += ["### Where lossbook's time goes", "",
-                  "CPU time per call of the parts that TensorFlow does differently (min of repeats).", "",
-                  "| part | " + " | ".join(
-                      " × ".join(f"{int(n):,}".replace(",", " ") for n in s.split("x")) for s in shapes) + " |",
-                  "| --- | " + " | ".join("---:" for _ in shapes) + " |"]
-        for part in diag[shapes[0]]:
-            cells = [(_us(diag[s][part]) + " µs") if diag[s][part] < 1e-3 else (_ms(diag[s][part]) + " ms")
-                     for s in shapes]
-            lines.append(f"| {part} | " + " | ".join(cells) + " |")
-        lines += [""]
+                  "Each lossbook loss timed in three parts, apart, in the lossbook process: CPU time per call, "
+                  "minimum of repeats, next to the whole call from the tables above. The parts are lossbook's "
+                  "own code (below; `a`, `b`: `y_true`, `y_pred` as validated, `e`: the per-element values).", ""]
+        for size in r["sizes"]:
+            n = size["shape"][0]
+            whole = {c["case"]: c["cpu_per_call_s"]["lossbook"] for c in size["cases"]}
+            fmt = _us if size["unit"] == "us" else _ms
+            unit = "µs" if size["unit"] == "us" else "ms"
+            lines += [f"| ({n:,} × 10)".replace(",", " ") + f", {unit} | validation | per-element | reductions "
+                      "| parts together | whole call |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+            for case, p in parts[str(n)].items():
+                lines.append(f"| {SHORT.get(case, case)} | {fmt(p['validation'])} | {fmt(p['elementwise'])} "
+                             f"| {fmt(p['reductions'])} | {fmt(sum(p.values()))} | {fmt(whole.get(case))} |")
+            lines += [""]
+        if code:
+            lines += ["| loss | validation | per-element | reductions |", "| --- | --- | --- | --- |"]
+            for case, c in code.items():
+                lines.append(f"| {SHORT.get(case, case)} | `{c['validation']}` | `{c['elementwise']}` "
+                             f"| `{c['reductions']}` |")
+            lines += [""]
     lines += ["### Speed against stability", "", r["stability"]["method"], ""]
     lines += [
         "| loss | logits × | exact (float64) | lossbook | Keras | naive | naive's relative error |",

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import losses  # noqa: E402
 import pages  # noqa: E402
 import report  # noqa: E402
 
@@ -69,6 +70,46 @@ def test_losses_smoke_records_every_case(losses_smoke):
             # lossbook and TensorFlow compute the same loss as the float64 reference,
             # to float32 precision (the inputs are float32).
             assert c["max_relative_difference_from_exact"] < 1e-5, (name, c["value"], c["exact"])
+
+
+def test_losses_smoke_times_numpy_code_without_tensorflow(losses_smoke):
+    # Each implementation ran in its own process; TensorFlow's threads spin after each call,
+    # so the NumPy-based implementations must never share a process with it.
+    processes = losses_smoke["processes"]
+    assert set(processes) == {"lossbook", "naive", "keras", "tf.nn"}
+    assert processes["lossbook"]["tensorflow_imported"] is False
+    assert processes["naive"]["tensorflow_imported"] is False
+    assert processes["keras"]["tensorflow_imported"] is True
+    for size in losses_smoke["sizes"]:
+        parts = losses_smoke["parts_cpu_s"][str(size["shape"][0])]
+        for c in size["cases"]:
+            assert set(parts[c["case"]]) == {"validation", "elementwise", "reductions"}
+            assert all(t > 0 for t in parts[c["case"]].values())
+            assert c["calling_thread_cpu_per_call_s"]["lossbook"] > 0 and c["wall_per_call_s"]["lossbook"] > 0
+
+
+def test_losses_notes_explain_a_missed_target_from_the_parts(losses_smoke):
+    data = json.loads(json.dumps(losses_smoke))
+    large = data["sizes"][-1]
+    case = next(c for c in large["cases"] if c["case"] == "cce_probs")
+    case["target_met"] = False
+    notes = losses.notes(data)
+    note = next(n for n in notes if n.startswith("Missed on categorical cross-entropy, probabilities"))
+    parts = data["parts_cpu_s"][str(large["shape"][0])]["cce_probs"]
+    assert f"validation takes {losses._time(parts['validation'])}" in note
+    assert "TensorFlow's time" in note and "naive formula" in note
+    assert not any(n.startswith(f"On {large['shape'][0]:,} × 10 arrays every") for n in notes)
+
+
+@pytest.mark.parametrize("name", list(losses.CASES))
+def test_lossbook_parts_compose_to_the_public_function(name):
+    # The page says where lossbook's time goes by timing these parts apart; they must be
+    # lossbook's own computation, so together they give the public function's value exactly.
+    data = losses.make_inputs(50)
+    t, y = (data[key] for key in losses.CASES[name][1])
+    validate, elementwise, reductions = losses.lossbook_parts(name)
+    expected = losses.implementation("lossbook", name)(t, y)
+    assert reductions(elementwise(*validate(t, y))) == expected
 
 
 def test_losses_smoke_shows_the_naive_formulas_failing(losses_smoke):
