@@ -129,6 +129,14 @@ HIDDEN_GENERATORS = {
         (rng.normal(size=(3, 4)), 3 * rng.normal(size=(3, 4)), float(rng.uniform(0.5, 2.0))),
         (rng.normal(size=5), rng.normal(size=5), 1.0),
     ],
+    "hinge": lambda rng: [
+        (rng.choice([-1.0, 1.0], size=(3, 4)), rng.normal(0, 2, size=(3, 4))),
+        (rng.integers(0, 2, size=6).astype(float), rng.normal(0, 2, size=6)),
+    ],
+    "sigmoid_mse_grad": lambda rng: [
+        (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 8, size=(3, 4))),
+        (rng.integers(0, 2, size=5).astype(np.float32), rng.normal(0, 3, size=5).astype(np.float32)),
+    ],
 }
 
 
