@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -121,20 +121,77 @@ class FunctionExercise:
     reference : callable
         lossbook's implementation, called with each case's ``args``.
     cases : tuple of Case
+        The public cases. In the registry they are written as
+        ``lambda rng: (Case(...), ...)`` and drawn once from the exercise's own
+        generator (:func:`exercise_rng`).
     rtol, atol : float
         Default tolerances (``numpy.isclose``).
     diagnoses : tuple of callables
         ``diagnose(expected, received, args) -> str or None``: a likely mistake
         behind a wrong value ("you summed instead of averaging").
+    hidden : callable or None
+        ``hidden(rng) -> list of argument tuples``: the grader's hidden cases
+        (:meth:`hidden_cases`). Without one, hidden cases permute the inputs
+        of the public cases.
+    name : str
+        The exercise's key in :data:`FUNCTIONS` (set by the registry).
     """
 
     signature: str
     description: str
     reference: Callable[..., Any]
-    cases: tuple[Case, ...]
+    cases: tuple[Case, ...] | Callable[[np.random.Generator], tuple[Case, ...]]
     rtol: float = 1e-7
     atol: float = 1e-10
     diagnoses: tuple[Callable[[np.ndarray, np.ndarray, tuple], str | None], ...] = ()
+    hidden: Callable[[np.random.Generator], Sequence[tuple]] | None = None
+    name: str = ""
+
+    def _named(self, name):
+        cases = self.cases(exercise_rng(name)) if callable(self.cases) else self.cases
+        return replace(self, name=name, cases=tuple(cases))
+
+    def hidden_cases(self, seed=0):
+        """The grader's hidden cases: inputs drawn from ``seed`` and the exercise's name.
+
+        Teachers pick their own seed so that students cannot know the inputs
+        in advance; the same seed gives the same cases on every worker.
+
+        Parameters
+        ----------
+        seed : int
+
+        Returns
+        -------
+        tuple of Case
+            Labelled ``"hidden case 1"``, ...; only inputs on which the
+            reference runs without error. float32 inputs get the float32
+            tolerances.
+
+        Examples
+        --------
+        >>> from lossbook import exercises
+        >>> [case.label for case in exercises.FUNCTIONS["entropy"].hidden_cases(seed=1)]
+        ['hidden case 1', 'hidden case 2']
+        """
+        rng = exercise_rng(self.name, seed)
+        if self.hidden is not None:
+            candidates = self.hidden(rng)
+        else:
+            candidates = [p for p in (_permuted(c.args, rng) for c in self.cases) if p is not None][:3]
+        cases = []
+        for args in candidates:
+            args = tuple(np.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.reference(*args)
+            except (TypeError, ValueError):
+                continue
+            float32 = any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in args)
+            tol = _FLOAT32_TOL if float32 else {}
+            cases.append(Case(f"hidden case {len(cases) + 1}", args, **tol))
+        return tuple(cases)
 
     @property
     def params(self):
@@ -167,6 +224,25 @@ class Question:
     unit: str = ""
     rtol: float = 5e-3
     atol: float = 1e-9
+
+
+def _permuted(args, rng):
+    """The same inputs with one permutation of their last axis (or of their rows); None if that changes nothing."""
+    arrays = [np.asarray(a) for a in args]
+    shaped = [a for a in arrays if a.ndim >= 1]
+    if not shaped:
+        return None
+    if len({a.shape[-1] for a in shaped}) == 1 and shaped[0].shape[-1] > 1:
+        perm = rng.permutation(shaped[0].shape[-1])
+        out = tuple(a[..., perm] if a.ndim >= 1 else a for a in arrays)
+    elif len({a.shape[0] for a in shaped}) == 1 and shaped[0].shape[0] > 1:
+        perm = rng.permutation(shaped[0].shape[0])
+        out = tuple(a[perm] if a.ndim >= 1 else a for a in arrays)
+    else:
+        return None
+    if all(np.array_equal(a, b) for a, b in zip(out, arrays)):
+        return None
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -292,7 +368,11 @@ def _huber_variants(expected, received, args):
 # The function exercises
 # --------------------------------------------------------------------------
 
-_rng = np.random.default_rng(20260401)
+#: Seed of the public cases. Each exercise draws its random cases from its own
+#: generator, seeded with this number and the exercise's name
+#: (:func:`exercise_rng`): adding or reordering exercises changes no other
+#: exercise's cases.
+CASES_SEED = 20260401
 _F32 = np.float32
 _FLOAT32_TOL = {"rtol": 1e-5, "atol": 1e-6}
 _ZERO_HINT = (
@@ -305,8 +385,27 @@ _DLFS_Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
 _DLFS_Y_WRONG = np.array([0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0])
 
 
-def _dirichlet(*shape):
-    return _rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+def exercise_rng(name, seed=CASES_SEED):
+    """The random generator of one exercise: seeded by ``seed`` and the exercise's name.
+
+    The public cases use ``seed=CASES_SEED``; the grader's hidden cases use the
+    teacher's seed (:meth:`FunctionExercise.hidden_cases`). The same seed gives
+    the same cases on every machine and every worker.
+    """
+    return np.random.default_rng([seed, *name.encode()])
+
+
+def _dirichlet(rng, *shape):
+    return rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+
+
+def _rows(rng, n, k, *, zero=False):
+    """``n`` random distributions over ``k`` outcomes; with ``zero``, one outcome has probability 0."""
+    p = rng.dirichlet(np.ones(k), size=n)
+    if zero:
+        p[:, rng.integers(k)] = 0.0
+        p /= p.sum(axis=-1, keepdims=True)
+    return p
 
 
 def _bce_from_logits(y_true, logits):
@@ -359,41 +458,50 @@ _HINGE_LABELS_HINT = (
 )
 
 
-#: Function exercises: name -> :class:`FunctionExercise`.
-FUNCTIONS: dict[str, FunctionExercise] = {
+def _by_name(entries):
+    """Give each exercise its name and draw its public cases from its own generator."""
+    return {name: exercise._named(name) for name, exercise in entries.items()}
+
+
+#: Function exercises: name -> :class:`FunctionExercise`, one record each: the
+#: public cases (drawn from the exercise's own generator), the hidden-case
+#: generator of the grader and the diagnoses of common mistakes.
+FUNCTIONS: dict[str, FunctionExercise] = _by_name({
     "entropy": FunctionExercise(
         "entropy(p)",
         "Shannon entropy H(p) = -sum p log p in nats over the last axis, exact (0 log 0 = 0)",
         information.entropy,
-        (
+        lambda rng: (
             Case("a fair coin", (np.array([0.5, 0.5]),)),
             Case("a peaked distribution", (np.array([0.1, 0.1, 0.1, 0.7]),)),
             Case("a one-hot distribution (0 log 0 = 0)", (np.array([0.0, 1.0, 0.0]),), _ZERO_HINT),
             Case("a distribution with one zero", (np.array([0.5, 0.25, 0.25, 0.0]),), _ZERO_HINT),
-            Case("float32 input", (_dirichlet(5).astype(_F32),), **_FLOAT32_TOL),
+            Case("float32 input", (_dirichlet(rng, 5).astype(_F32),), **_FLOAT32_TOL),
             Case("a batch of 3 rows", (np.array([[0.25] * 4, [1.0, 0, 0, 0], [0.7, 0.1, 0.1, 0.1]]),), _BATCH_HINT),
         ),
         diagnoses=(_log_base, _epsilon_inside_log(_fudged_entropy)),
+        hidden=lambda rng: [(_rows(rng, 4, 6),), (_rows(rng, 3, 5, zero=True).astype(_F32),)],
     ),
     "cross_entropy": FunctionExercise(
         "cross_entropy(p, q)",
         "cross-entropy H(p, q) = -sum p log q in nats over the last axis, exact; p is the target",
         information.cross_entropy,
-        (
+        lambda rng: (
             Case("a one-hot target (Deep Learning from Scratch 4.2.2)", (_DLFS_T, _DLFS_Y), _ZERO_HINT),
             Case("the same one-hot target, a wrong prediction", (_DLFS_T, _DLFS_Y_WRONG), _ZERO_HINT),
             Case("p == q (gives the entropy of p)", (np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5]))),
             Case("a soft target", (np.array([0.1, 0.6, 0.3]), np.array([0.3, 0.4, 0.3]))),
-            Case("float32 input", tuple(d.astype(_F32) for d in _dirichlet(2, 6)), **_FLOAT32_TOL),
-            Case("a batch of 4 rows", (_dirichlet(4, 3), _dirichlet(4, 3)), _BATCH_HINT),
+            Case("float32 input", tuple(d.astype(_F32) for d in _dirichlet(rng, 2, 6)), **_FLOAT32_TOL),
+            Case("a batch of 4 rows", (_dirichlet(rng, 4, 3), _dirichlet(rng, 4, 3)), _BATCH_HINT),
         ),
         diagnoses=(_log_base, _swapped(information.cross_entropy), _epsilon_inside_log(_fudged_cross_entropy)),
+        hidden=lambda rng: [(_rows(rng, 3, 5), _rows(rng, 3, 5)), (_rows(rng, 1, 7)[0], _rows(rng, 1, 7)[0])],
     ),
     "softmax": FunctionExercise(
         "softmax(x)",
         "softmax over the last axis, without overflow",
         activations.softmax,
-        (
+        lambda rng: (
             Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
             Case(
                 "logits [1000, 1000] (exp overflows)",
@@ -407,7 +515,7 @@ FUNCTIONS: dict[str, FunctionExercise] = {
                 "np.exp(-1000) is 0 and 0 / 0 is nan: subtract the largest logit first.",
             ),
             Case("logits of very different sizes", (np.array([-1e3, 0.0, 1e3]),)),
-            Case("float32 input", (_rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
+            Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
             Case(
                 "a batch of 3 rows",
                 (np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]]),),
@@ -415,12 +523,13 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
         ),
         diagnoses=(_normalized_whole_array,),
+        hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6).astype(_F32),)],
     ),
     "log_softmax": FunctionExercise(
         "log_softmax(x)",
         "logarithm of the softmax over the last axis, finite for finite logits",
         activations.log_softmax,
-        (
+        lambda rng: (
             Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
             Case(
                 "logits [1000, -1000, 0]",
@@ -428,19 +537,20 @@ FUNCTIONS: dict[str, FunctionExercise] = {
                 "np.log(softmax(x)) takes log(0) = -inf where softmax underflows: compute x - logsumexp(x), "
                 "with logsumexp(x) = m + log(sum(exp(x - m))) and m the largest logit.",
             ),
-            Case("float32 input", (_rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
+            Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
             Case(
                 "a batch of 2 rows",
                 (np.array([[1.0, 2.0, 3.0], [1e3, 0.0, -1e3]]),),
                 "Each row is normalized separately: reduce along axis=-1 with keepdims=True.",
             ),
         ),
+        hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6),)],
     ),
     "binary_crossentropy_from_logits": FunctionExercise(
         "binary_crossentropy_from_logits(y_true, logits)",
         "mean binary cross-entropy of labels y_true in [0, 1] and logits z, stable for large |z|",
         _bce_from_logits,
-        (
+        lambda rng: (
             Case("hard labels, moderate logits", (np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]))),
             Case("soft labels", (np.array([0.2, 0.9]), np.array([-0.5, 3.0]))),
             Case(
@@ -451,7 +561,7 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
             Case(
                 "float32 input",
-                (_rng.integers(0, 2, size=6).astype(_F32), _rng.normal(0, 3, size=6).astype(_F32)),
+                (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
                 **_FLOAT32_TOL,
             ),
             Case(
@@ -461,12 +571,16 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
         ),
         diagnoses=(_summed_not_averaged,),
+        hidden=lambda rng: [
+            (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 300, size=(3, 4))),
+            (rng.uniform(size=5), rng.normal(0, 2, size=5)),
+        ],
     ),
     "mean_squared_error": FunctionExercise(
         "mean_squared_error(y_true, y_pred)",
         "mean of the squared errors over the last axis, then over the batch (a single number)",
         regression.mean_squared_error,
-        (
+        lambda rng: (
             Case("one sample", (np.array([0.0, 1.0]), np.array([1.0, 1.0]))),
             Case(
                 "Keras' example [[0, 1], [0, 0]] vs [[1, 1], [1, 0]]",
@@ -475,59 +589,71 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             Case("a perfect prediction", (np.array([3.0, -1.0, 2.0]), np.array([3.0, -1.0, 2.0]))),
             Case(
                 "float32 input",
-                (_rng.normal(size=(4, 3)).astype(_F32), _rng.normal(size=(4, 3)).astype(_F32)),
+                (rng.normal(size=(4, 3)).astype(_F32), rng.normal(size=(4, 3)).astype(_F32)),
                 **_FLOAT32_TOL,
             ),
-            Case("a batch of 5 rows of 3", (_rng.normal(size=(5, 3)), _rng.normal(size=(5, 3)))),
+            Case("a batch of 5 rows of 3", (rng.normal(size=(5, 3)), rng.normal(size=(5, 3)))),
         ),
         diagnoses=(_summed_not_averaged, _square_root, _half),
+        hidden=lambda rng: [
+            (rng.normal(size=(6, 2)), rng.normal(size=(6, 2))),
+            (rng.normal(size=4), rng.normal(size=4)),
+        ],
     ),
     "sum_squared_error": FunctionExercise(
         "sum_squared_error(y_true, y_pred)",
         "half the sum of squared errors over every element, 0.5 * sum((y_pred - y_true)**2)",
         regression.sum_squared_error,
-        (
+        lambda rng: (
             Case("Deep Learning from Scratch 4.2.1, prediction peaked on the true class", (_DLFS_T, _DLFS_Y)),
             Case("the same target, prediction peaked on class 7", (_DLFS_T, _DLFS_Y_WRONG)),
             Case("a perfect prediction", (np.array([1.0, 2.0]), np.array([1.0, 2.0]))),
-            Case("float32 input", (_rng.normal(size=6).astype(_F32), _rng.normal(size=6).astype(_F32)), **_FLOAT32_TOL),
+            Case("float32 input", (rng.normal(size=6).astype(_F32), rng.normal(size=6).astype(_F32)), **_FLOAT32_TOL),
             Case(
                 "a batch of 3 rows (the sum runs over every element)",
-                (_rng.normal(size=(3, 4)), _rng.normal(size=(3, 4))),
+                (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
                 "Sum over every element of the batch: np.sum without axis.",
             ),
         ),
         diagnoses=(_half, _summed_not_averaged),
+        hidden=lambda rng: [
+            (rng.normal(size=(2, 5)), rng.normal(size=(2, 5))),
+            (rng.normal(size=3).astype(_F32), rng.normal(size=3).astype(_F32)),
+        ],
     ),
     "mse_per_sample": FunctionExercise(
         "mse_per_sample(y_true, y_pred)",
         "mean squared error of each sample (row): one value per row, no batch reduction",
         _mse_per_sample,
-        (
+        lambda rng: (
             Case(
                 "Keras' example, 2 rows",
                 (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])),
                 _BATCH_HINT,
             ),
-            Case("a batch of 4 rows of 3", (_rng.normal(size=(4, 3)), _rng.normal(size=(4, 3))), _BATCH_HINT),
+            Case("a batch of 4 rows of 3", (rng.normal(size=(4, 3)), rng.normal(size=(4, 3))), _BATCH_HINT),
             Case(
                 "a single sample (1-D input gives a single value)",
                 (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])),
             ),
             Case(
                 "float32 input",
-                (_rng.normal(size=(3, 2)).astype(_F32), _rng.normal(size=(3, 2)).astype(_F32)),
+                (rng.normal(size=(3, 2)).astype(_F32), rng.normal(size=(3, 2)).astype(_F32)),
                 _BATCH_HINT,
                 **_FLOAT32_TOL,
             ),
         ),
         diagnoses=(_summed_not_averaged, _square_root),
+        hidden=lambda rng: [
+            (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
+            (rng.normal(size=(2, 1)), rng.normal(size=(2, 1))),
+        ],
     ),
     "huber": FunctionExercise(
         "huber(y_true, y_pred, delta)",
         "mean Huber loss: 0.5 * e**2 where |e| <= delta, delta * |e| - 0.5 * delta**2 beyond, with e = y_pred - y_true",
         _huber_mean,
-        (
+        lambda rng: (
             Case(
                 "every error inside delta (the quadratic part)",
                 (np.array([0.0, 0.0, 0.0]), np.array([0.2, -0.5, 0.9]), 1.0),
@@ -545,7 +671,7 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
             Case(
                 "float32 input",
-                (_rng.normal(size=(4, 3)).astype(_F32), (2 * _rng.normal(size=(4, 3))).astype(_F32), 1.0),
+                (rng.normal(size=(4, 3)).astype(_F32), (2 * rng.normal(size=(4, 3))).astype(_F32), 1.0),
                 **_FLOAT32_TOL,
             ),
             Case(
@@ -560,12 +686,16 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
         ),
         diagnoses=(_huber_variants, _summed_not_averaged),
+        hidden=lambda rng: [
+            (rng.normal(size=(3, 4)), 3 * rng.normal(size=(3, 4)), float(rng.uniform(0.5, 2.0))),
+            (rng.normal(size=5), rng.normal(size=5), 1.0),
+        ],
     ),
     "hinge": FunctionExercise(
         "hinge(y_true, y_pred)",
         "mean hinge loss max(0, 1 - y * f) of labels y in {-1, 1} (or {0, 1}, mapped to -1, 1) and scores f",
         classification.hinge,
-        (
+        lambda rng: (
             Case("labels in {-1, 1}", (np.array([1.0, 1.0, -1.0, -1.0]), np.array([2.0, 0.4, 0.3, -1.5]))),
             Case(
                 "the same labels written as 0/1",
@@ -579,7 +709,7 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
             Case(
                 "float32 input",
-                (_rng.choice([-1.0, 1.0], size=6).astype(_F32), _rng.normal(0, 2, size=6).astype(_F32)),
+                (rng.choice([-1.0, 1.0], size=6).astype(_F32), rng.normal(0, 2, size=6).astype(_F32)),
                 **_FLOAT32_TOL,
             ),
             Case(
@@ -594,13 +724,17 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
         ),
         diagnoses=(_hinge_labels_not_mapped, _hinge_without_max, _summed_not_averaged),
+        hidden=lambda rng: [
+            (rng.choice([-1.0, 1.0], size=(3, 4)), rng.normal(0, 2, size=(3, 4))),
+            (rng.integers(0, 2, size=6).astype(float), rng.normal(0, 2, size=6)),
+        ],
     ),
     # Chapter 5: why not MSE with a sigmoid output
     "sigmoid_mse_grad": FunctionExercise(
         "sigmoid_mse_grad(y_true, logits)",
         "elementwise derivative of (sigmoid(z) - y)**2 with respect to the logit z",
         gradients.sigmoid_mse_grad,
-        (
+        lambda rng: (
             Case("y = 1, z = 0", (np.array([1.0]), np.array([0.0]))),
             Case(
                 "labels 0 and 1, moderate logits",
@@ -625,12 +759,16 @@ FUNCTIONS: dict[str, FunctionExercise] = {
             ),
             Case(
                 "float32 input",
-                (_rng.integers(0, 2, size=6).astype(_F32), _rng.normal(0, 3, size=6).astype(_F32)),
+                (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
                 **_FLOAT32_TOL,
             ),
         ),
+        hidden=lambda rng: [
+            (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 8, size=(3, 4))),
+            (rng.integers(0, 2, size=5).astype(_F32), rng.normal(0, 3, size=5).astype(_F32)),
+        ],
     ),
-}
+})
 
 
 # --------------------------------------------------------------------------
@@ -848,7 +986,7 @@ def _run_case(fn, case):
     return received, error, messages, mutated
 
 
-def check_function(name, fn, *, verbose=True):
+def check_function(name, fn, *, cases=None, verbose=True):
     """Run a reader's function on every case of an exercise and explain what fails.
 
     Parameters
@@ -860,6 +998,9 @@ def check_function(name, fn, *, verbose=True):
         ``"huber"``.
     fn : callable
         The reader's function, called as in the exercise's signature.
+    cases : sequence of Case or None
+        The cases to run; default the exercise's public cases. The grader
+        passes its hidden cases here (:meth:`FunctionExercise.hidden_cases`).
     verbose : bool, default True
         Print the feedback.
 
@@ -874,7 +1015,8 @@ def check_function(name, fn, *, verbose=True):
     ValueError
         If ``name`` is not a function exercise (the message lists them).
     TypeError
-        If ``fn`` is not callable. Nothing ``fn`` raises escapes.
+        If ``fn`` is not callable, or ``cases`` is not a sequence of
+        :class:`Case`. Nothing ``fn`` raises escapes.
 
     Examples
     --------
@@ -924,10 +1066,15 @@ def check_function(name, fn, *, verbose=True):
             "without calling it.",
             error=TypeError,
         )
+    if cases is None:
+        cases = exercise.cases
+    elif isinstance(cases, (str, bytes)) or not all(isinstance(c, Case) for c in _iterable(cases)):
+        fail("cases", "be a sequence of lossbook.exercises.Case", _describe(cases), error=TypeError)
+    cases = tuple(cases)
     header = f"{exercise.signature}: {exercise.description}"
     outcomes = []
     not_implemented = 0
-    for case in exercise.cases:
+    for case in cases:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             expected = np.asarray(exercise.reference(*case.args))
@@ -936,7 +1083,7 @@ def check_function(name, fn, *, verbose=True):
             not_implemented += 1
         outcomes.append((case, expected, received, error, warned, mutated))
 
-    n_cases = len(exercise.cases)
+    n_cases = len(cases)
     if not_implemented == n_cases:
         text = "Not solved yet: replace `raise NotImplementedError()` with your code, then run this cell again."
         return _finish(CheckResult(name, False, 0.0, float(n_cases), f"{header}\n{text}"), verbose)
@@ -994,6 +1141,13 @@ def check_function(name, fn, *, verbose=True):
         summary = f"{passed} of {n_cases} cases passed (score {passed}/{n_cases})."
         feedback = "\n".join([header, summary, *lines, *sorted(notes)])
     return _finish(CheckResult(name, passed == n_cases, float(passed), float(n_cases), feedback), verbose)
+
+
+def _iterable(value):
+    try:
+        return list(value)
+    except TypeError:
+        return [None]
 
 
 def _diagnose(exercise, expected, received, args):

@@ -41,9 +41,8 @@ import threading
 import time
 import warnings
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 
@@ -90,79 +89,15 @@ class Limits:
 
 
 # --------------------------------------------------------------------------
-# The grader's cases: public (lossbook.exercises) and hidden (drawn here)
+# The grader's cases: public and hidden, both drawn by the records of lossbook.exercises
 # --------------------------------------------------------------------------
-
-
-def _rows(rng, n, k, *, zero=False):
-    p = rng.dirichlet(np.ones(k), size=n)
-    if zero:
-        p[:, rng.integers(k)] = 0.0
-        p /= p.sum(axis=-1, keepdims=True)
-    return p
-
-
-#: Hidden case generators: ``name -> rng -> list of argument tuples``. An exercise
-#: without one gets hidden cases made by permuting its public cases' inputs.
-HIDDEN_GENERATORS = {
-    "entropy": lambda rng: [(_rows(rng, 4, 6),), (_rows(rng, 3, 5, zero=True).astype(np.float32),)],
-    "cross_entropy": lambda rng: [(_rows(rng, 3, 5), _rows(rng, 3, 5)), (_rows(rng, 1, 7)[0], _rows(rng, 1, 7)[0])],
-    "softmax": lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6).astype(np.float32),)],
-    "log_softmax": lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6),)],
-    "binary_crossentropy_from_logits": lambda rng: [
-        (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 300, size=(3, 4))),
-        (rng.uniform(size=5), rng.normal(0, 2, size=5)),
-    ],
-    "mean_squared_error": lambda rng: [
-        (rng.normal(size=(6, 2)), rng.normal(size=(6, 2))),
-        (rng.normal(size=4), rng.normal(size=4)),
-    ],
-    "sum_squared_error": lambda rng: [
-        (rng.normal(size=(2, 5)), rng.normal(size=(2, 5))),
-        (rng.normal(size=3).astype(np.float32), rng.normal(size=3).astype(np.float32)),
-    ],
-    "mse_per_sample": lambda rng: [
-        (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
-        (rng.normal(size=(2, 1)), rng.normal(size=(2, 1))),
-    ],
-    "huber": lambda rng: [
-        (rng.normal(size=(3, 4)), 3 * rng.normal(size=(3, 4)), float(rng.uniform(0.5, 2.0))),
-        (rng.normal(size=5), rng.normal(size=5), 1.0),
-    ],
-    "hinge": lambda rng: [
-        (rng.choice([-1.0, 1.0], size=(3, 4)), rng.normal(0, 2, size=(3, 4))),
-        (rng.integers(0, 2, size=6).astype(float), rng.normal(0, 2, size=6)),
-    ],
-    "sigmoid_mse_grad": lambda rng: [
-        (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 8, size=(3, 4))),
-        (rng.integers(0, 2, size=5).astype(np.float32), rng.normal(0, 3, size=5).astype(np.float32)),
-    ],
-}
-
-
-def _permuted(args, rng):
-    """The same inputs with one permutation of their last axis (or of their rows)."""
-    arrays = [np.asarray(a) for a in args]
-    shaped = [a for a in arrays if a.ndim >= 1]
-    if not shaped:
-        return None
-    if len({a.shape[-1] for a in shaped}) == 1 and shaped[0].shape[-1] > 1:
-        perm = rng.permutation(shaped[0].shape[-1])
-        out = tuple(a[..., perm] if a.ndim >= 1 else a for a in arrays)
-    elif len({a.shape[0] for a in shaped}) == 1 and shaped[0].shape[0] > 1:
-        perm = rng.permutation(shaped[0].shape[0])
-        out = tuple(a[perm] if a.ndim >= 1 else a for a in arrays)
-    else:
-        return None
-    if all(np.array_equal(a, b) for a, b in zip(out, arrays)):
-        return None
-    return out
 
 
 def hidden_cases(name, seed=0):
     """The grader's hidden cases of a function exercise.
 
-    Drawn from a generator seeded by ``seed`` and the exercise's name, so the
+    Drawn by the exercise's record (:meth:`lossbook.exercises.FunctionExercise.hidden_cases`)
+    from a generator seeded by ``seed`` and the exercise's name, so the
     same seed gives the same cases on every worker. Teachers pick their own
     seed (``--seed``) so that students cannot know the inputs in advance.
 
@@ -182,26 +117,7 @@ def hidden_cases(name, seed=0):
     >>> [case.label for case in hidden_cases("entropy", seed=1)]
     ['hidden case 1', 'hidden case 2']
     """
-    exercise = exercises.FUNCTIONS[name]
-    rng = np.random.default_rng([seed, *name.encode()])
-    generator = HIDDEN_GENERATORS.get(name)
-    if generator is not None:
-        candidates = generator(rng)
-    else:
-        candidates = [p for p in (_permuted(c.args, rng) for c in exercise.cases) if p is not None][:3]
-    cases = []
-    for args in candidates:
-        args = tuple(np.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                exercise.reference(*args)
-        except (TypeError, ValueError):
-            continue
-        float32 = any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in args)
-        tol = {"rtol": 1e-5, "atol": 1e-6} if float32 else {}
-        cases.append(exercises.Case(f"hidden case {len(cases) + 1}", args, **tol))
-    return tuple(cases)
+    return exercises.FUNCTIONS[name].hidden_cases(seed)
 
 
 def _encode(arg):
@@ -545,8 +461,7 @@ def _score_function(check, cases, hidden, record):
     public = exercises.check_function(check.name, _replay(outputs[:n_public]), verbose=False)
     score, feedback = public.score, public.feedback
     if n_hidden:
-        with mock.patch.dict(exercises.FUNCTIONS, {check.name: replace(exercise, cases=hidden)}):
-            secret = exercises.check_function(check.name, _replay(outputs[n_public:]), verbose=False)
+        secret = exercises.check_function(check.name, _replay(outputs[n_public:]), cases=hidden, verbose=False)
         score += secret.score
         feedback += f"\nHidden cases (the grader's own inputs): {secret.score:g} of {n_hidden} passed."
     return score, total, feedback
