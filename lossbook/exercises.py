@@ -202,7 +202,11 @@ class FunctionExercise:
 
 @dataclass(frozen=True)
 class Question:
-    """A numeric question; ``compute()`` returns the expected value by calling lossbook.
+    """A question answered by a number: a value, or the number of a choice.
+
+    ``compute()`` returns the expected value by calling lossbook: the value
+    itself, or for a multiple-choice question the number (1, 2, ...) of the
+    right option, found by evaluating the options with lossbook.
 
     Attributes
     ----------
@@ -217,6 +221,15 @@ class Question:
         significant digits pass.
     atol : float
         Absolute tolerance, for expected values at or near zero.
+    choices : tuple of str
+        The options of a multiple-choice question, numbered from 1; empty for
+        a numeric question.
+    hint : str
+        Shown with every wrong answer: the reasoning to revisit (never the
+        expected value).
+    why_not : mapping of int to str
+        For a multiple-choice question: why each wrong option is wrong, shown
+        when the reader picks it.
     """
 
     prompt: str
@@ -224,6 +237,17 @@ class Question:
     unit: str = ""
     rtol: float = 5e-3
     atol: float = 1e-9
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+    why_not: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def header(self):
+        """The prompt, with the numbered options of a multiple-choice question."""
+        if not self.choices:
+            return self.prompt
+        options = "; ".join(f"{k} = {text}" for k, text in enumerate(self.choices, start=1))
+        return f"{self.prompt} Enter the number of your choice ({options})."
 
 
 def _permuted(args, rng):
@@ -793,7 +817,45 @@ def _exponential_share(margins):
     return per_sample[-1] / per_sample.sum()
 
 
-#: Numeric questions: name -> :class:`Question`. Expected values are lossbook calls.
+def _only(condition, what):
+    """The number (from 1) of the only option for which ``condition`` holds."""
+    picked = [k for k, holds in enumerate(condition, start=1) if holds]
+    if len(picked) != 1:
+        raise AssertionError(f"{what}: options {picked} qualify, not exactly one")
+    return picked[0]
+
+
+def _more_uncertain(p, q):
+    """1 if ``p`` has the larger entropy, 2 if ``q`` has, 3 if they are equal."""
+    h_p, h_q = information.entropy(p), information.entropy(q)
+    return _only([h_p > h_q and not np.isclose(h_p, h_q), h_q > h_p and not np.isclose(h_p, h_q),
+                  np.isclose(h_p, h_q)], "entropy comparison")
+
+
+def _non_convex_in_the_logit():
+    """The option whose loss (label 1) has a negative second difference somewhere on z in [-10, 10]."""
+    z = np.linspace(-10.0, 10.0, 2001).reshape(-1, 1)
+    ones = np.ones_like(z)
+    losses = (
+        classification.binary_crossentropy(ones, z, from_logits=True, reduction="none"),
+        regression.mean_squared_error(ones, activations.sigmoid(z), reduction="none"),
+        classification.hinge(ones, z, reduction="none"),
+    )
+    return _only([np.diff(loss, 2).min() < -1e-12 for loss in losses], "non-convex loss")
+
+
+def _zero_loss_at_margin(margin):
+    """The option whose loss (label +1, score = margin) is exactly 0."""
+    y, f = np.array([[1.0]]), np.array([[margin]])
+    losses = (
+        classification.binary_crossentropy(y, f, from_logits=True),
+        classification.hinge(y, f),
+        classification.exponential_loss(y, f),
+    )
+    return _only([float(loss) == 0.0 for loss in losses], "zero loss")
+
+
+#: Questions: name -> :class:`Question`. Expected values are lossbook calls.
 QUESTIONS: dict[str, Question] = {
     # Chapter 1: what a loss is
     "mse-keras-example": Question(
@@ -807,6 +869,14 @@ QUESTIONS: dict[str, Question] = {
     "mae-outlier": Question(
         "Mean absolute error of y_pred = [1, 2, 3, 14] for y_true = [1, 2, 3, 4] (one outlier)",
         lambda: regression.mean_absolute_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 14.0]),
+    ),
+    "mse-outlier-doubled-factor": Question(
+        "Factor by which the mean squared error of y_pred = [1, 2, 3, 14] for y_true = [1, 2, 3, 4] grows "
+        "when the outlier's prediction moves from 14 to 24 (its error from 10 to 20)",
+        lambda: regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 24.0])
+        / regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 14.0]),
+        hint="The other three errors are 0, so the mean changes by the same factor as the outlier's own term: "
+        "how does e**2 change when e doubles? (The absolute error |e| only doubles.)",
     ),
     "dlfs-sum-squared-error": Question(
         "Sum squared error (with the factor 1/2) of Deep Learning from Scratch's prediction "
@@ -843,6 +913,17 @@ QUESTIONS: dict[str, Question] = {
         lambda: information.binary_entropy(0.9, base=2),
         "bits",
     ),
+    "entropy-which-more-uncertain": Question(
+        "Which is more uncertain: a fair coin, or the four-outcome distribution [0.1, 0.1, 0.1, 0.7]?",
+        lambda: _more_uncertain([0.5, 0.5], [0.1, 0.1, 0.1, 0.7]),
+        choices=("the fair coin", "the distribution [0.1, 0.1, 0.1, 0.7]", "both have the same entropy"),
+        why_not={
+            1: "The fair coin is the most uncertain of the two-outcome distributions (1 bit), but the other one "
+            "has four outcomes: each of its three rare outcomes has a surprise of log2(10), about 3.3 bits, and "
+            "it happens 10% of the time. Add up p * log2(1/p) for both.",
+            3: "Entropy is the average surprise, sum p * log2(1/p): compute it for both, they differ.",
+        },
+    ),
     # Chapter 3: cross-entropy
     "cross-entropy-one-hot": Question(
         "Cross-entropy (nats) of the prediction [0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0] for true class 2",
@@ -876,6 +957,14 @@ QUESTIONS: dict[str, Question] = {
         lambda: information.kl_divergence([0.5, 0.5], [0.9, 0.1], base=2),
         "bits",
     ),
+    "softmax-ce-grad-true-logit": Question(
+        "Derivative of the categorical cross-entropy with respect to the logit of the true class, for the "
+        "logits z = [4, 0, -4] and the true class 2 (the third; the loss is about 8 nats)",
+        lambda: gradients.softmax_ce_grad([0.0, 0.0, 1.0], [4.0, 0.0, -4.0])[2],
+        hint="With respect to the logits the gradient is softmax(z) - y, a difference of two probabilities: it "
+        "stays small however large the loss. It is the gradient with respect to the probability q of the true "
+        "class, of size 1/q, that blows up.",
+    ),
     # Chapter 4: mean squared error and its relatives
     "huber-keras-example": Question(
         "Mean Huber loss (delta = 1) of y_pred = [[0.6, 0.4], [0.4, 0.6]] for y_true = [[0, 1], [0, 0]] "
@@ -886,6 +975,13 @@ QUESTIONS: dict[str, Question] = {
         "The constant prediction c that minimizes the mean absolute error over the targets [1, 2, 3, 4, 15]",
         lambda: _mae_minimizer([1.0, 2.0, 3.0, 4.0, 15.0]),
     ),
+    "huber-gradient-outlier-factor": Question(
+        "Factor by which the derivative of the Huber loss (delta = 1) with respect to the prediction grows "
+        "when the error grows from 10 to 100",
+        lambda: gradients.huber_grad([0.0], [100.0])[0] / gradients.huber_grad([0.0], [10.0])[0],
+        hint="Beyond delta the Huber loss is the straight line delta * |e| - delta**2 / 2: what is the slope of "
+        "a straight line at two different points? (The squared error's slope, 2 e, grows with the error.)",
+    ),
     # Chapter 6: the loss zoo
     "hinge-margin-example": Question(
         "Mean hinge loss of the scores f = [0.8, -0.2, 1.7] for the labels y = [1, 1, -1]",
@@ -895,11 +991,39 @@ QUESTIONS: dict[str, Question] = {
         "Keras' categorical hinge of the scores [-1.5, 0.3, -0.2] for true class 1",
         lambda: classification.categorical_hinge([0.0, 1.0, 0.0], [-1.5, 0.3, -0.2]),
     ),
+    "zero-loss-at-margin-2": Question(
+        "Which of these losses gives a correctly classified sample with the margin m = 2 a loss of exactly 0, "
+        "and so no gradient at all?",
+        lambda: _zero_loss_at_margin(2.0),
+        choices=("the logistic loss log(1 + exp(-m))", "the hinge loss max(0, 1 - m)", "the exponential loss exp(-m)"),
+        why_not={
+            1: "log(1 + exp(-m)) is positive for every margin: the logistic loss keeps pushing confident samples "
+            "further, with a gradient that shrinks like exp(-m) but never reaches 0.",
+            3: "exp(-m) is positive for every margin, and so is the size of its gradient: the exponential loss "
+            "pushes every sample, however confident.",
+        },
+    ),
     "exponential-loss-example": Question(
         "Share of the total exponential loss carried by the mislabeled sample among the margins [2, 1, 0.5, -3]",
         lambda: _exponential_share([2.0, 1.0, 0.5, -3.0]),
     ),
     # Chapter 5: why not MSE with a sigmoid output
+    "non-convex-in-the-logit": Question(
+        "Which of these losses, for the label y = 1, is not convex as a function of the logit z?",
+        _non_convex_in_the_logit,
+        choices=(
+            "the binary cross-entropy of sigmoid(z)",
+            "the squared error (sigmoid(z) - 1)**2",
+            "the hinge loss max(0, 1 - z)",
+        ),
+        why_not={
+            1: "For y = 1 the binary cross-entropy of sigmoid(z) is softplus(-z) = log(1 + exp(-z)); its second "
+            "derivative, sigmoid(z) * (1 - sigmoid(z)), is positive everywhere, so it is convex.",
+            3: "max(0, 1 - z) is the larger of two straight lines, 0 and 1 - z: it has a kink at z = 1, but no "
+            "chord lies below it, so it is convex.",
+        },
+        hint="Look at a loss far on the wrong side (z -> -inf): does it keep curving upwards, or flatten out?",
+    ),
     "sigmoid-gradient-ratio": Question(
         "Ratio of the cross-entropy gradient to the squared-error gradient with respect to the logit, "
         "at z = -5 for the label y = 1",
@@ -1190,7 +1314,7 @@ def _format_number(x):
 
 
 def check_answer(name, value, *, verbose=True):
-    """Check a numeric answer against lossbook's value, within the question's tolerance.
+    """Check a numeric answer, or the number of a choice, against lossbook's value.
 
     Parameters
     ----------
@@ -1208,7 +1332,9 @@ def check_answer(name, value, *, verbose=True):
     CheckResult
         ``score`` 1 or 0, ``max_score`` 1. The feedback gives the expected
         value only when the answer is right; otherwise it says whether the
-        answer is close, too high or too low.
+        answer is close, too high or too low, and adds the question's hint.
+        For a multiple-choice question a wrong answer is told why the option
+        it picked is wrong, never which option is right.
 
     Raises
     ------
@@ -1236,9 +1362,19 @@ def check_answer(name, value, *, verbose=True):
     entropy-peaked-bits: Entropy of [0.1, 0.1, 0.1, 0.7], in bits
     Not solved yet: replace `None` with your answer (a number), then run this cell again.
     0.0
+
+    A multiple-choice question explains why the option picked is wrong:
+
+    >>> exercises.check_answer("zero-loss-at-margin-2", 3).passed  # doctest: +NORMALIZE_WHITESPACE
+    zero-loss-at-margin-2: Which of these losses gives a correctly classified sample with the margin m = 2 a loss
+    of exactly 0, and so no gradient at all? Enter the number of your choice (1 = the logistic loss
+    log(1 + exp(-m)); 2 = the hinge loss max(0, 1 - m); 3 = the exponential loss exp(-m)).
+    Not yet: option 3 (the exponential loss exp(-m)) is not it. exp(-m) is positive for every margin, and so is
+    the size of its gradient: the exponential loss pushes every sample, however confident.
+    False
     """
     question = _lookup(name, QUESTIONS, "a numeric question", FUNCTIONS, "a function exercise", "check_function")
-    header = f"{name}: {question.prompt}"
+    header = f"{name}: {question.header}"
     if value is None:
         text = "Not solved yet: replace `None` with your answer (a number), then run this cell again."
         return _finish(CheckResult(name, False, 0.0, 1.0, f"{header}\n{text}"), verbose)
@@ -1246,6 +1382,8 @@ def check_answer(name, value, *, verbose=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = float(np.asarray(question.compute()))
+    if question.choices:
+        return _finish(_check_choice(name, question, header, answer, expected), verbose)
     unit = f" {question.unit}" if question.unit else ""
     tolerance = f"{question.rtol * 100:g}% relative"
     if question.atol >= 1e-6:
@@ -1269,4 +1407,20 @@ def check_answer(name, value, *, verbose=True):
         if abs(ratio - math.log(2)) < 5e-3 or abs(ratio - 1 / math.log(2)) < 5e-3:
             other = "nats" if question.unit == "bits" else "bits"
             text += f" Your answer looks like it is in {other}; this question asks for {question.unit}."
+    if question.hint:
+        text += f" {question.hint}"
     return _finish(CheckResult(name, False, 0.0, 1.0, f"{header}\n{text}"), verbose)
+
+
+def _check_choice(name, question, header, answer, expected):
+    n = len(question.choices)
+    if not (math.isfinite(answer) and answer == int(answer) and 1 <= answer <= n):
+        text = f"Not yet: {_format_number(answer)} is not one of the options 1 to {n}: enter the number of your choice."
+        return CheckResult(name, False, 0.0, 1.0, f"{header}\n{text}")
+    picked = int(answer)
+    if picked == int(expected):
+        text = f"Correct: option {picked}, {question.choices[picked - 1]}."
+        return CheckResult(name, True, 1.0, 1.0, f"{header}\n{text}")
+    reason = " ".join(part for part in (question.why_not.get(picked, ""), question.hint) if part)
+    text = f"Not yet: option {picked} ({question.choices[picked - 1]}) is not it." + (f" {reason}" if reason else "")
+    return CheckResult(name, False, 0.0, 1.0, f"{header}\n{text}")

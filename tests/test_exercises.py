@@ -9,6 +9,7 @@ warnings into errors, so a warning escaping a checker fails these tests.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -397,7 +398,17 @@ KNOWN_ANSWERS = {
     "exponential-loss-example": math.exp(3) / (math.exp(-2) + math.exp(-1) + math.exp(-0.5) + math.exp(3)),
     # sigma(-5) - 1 over 2 (sigma(-5) - 1) sigma(-5) (1 - sigma(-5)) = 1 / (2 sigma(-5) sigma(5)) = 75.21
     "sigmoid-gradient-ratio": 1 / (2 * (1 / (1 + math.exp(5))) * (1 / (1 + math.exp(-5)))),
+    "mse-outlier-doubled-factor": 4.0,  # (20**2 / 4) / (10**2 / 4)
+    "softmax-ce-grad-true-logit": math.exp(-4) / (math.exp(4) + 1 + math.exp(-4)) - 1,  # softmax(z)_3 - 1
+    "huber-gradient-outlier-factor": 1.0,  # the slope beyond delta is delta, whatever the error
+    # multiple choice: the number of the right option
+    "entropy-which-more-uncertain": 2,  # 1 bit against 3 * 0.1 * log2 10 + 0.7 * log2(1 / 0.7) = 1.357 bits
+    "non-convex-in-the-logit": 2,  # (sigmoid(z) - 1)**2 flattens out for z -> -inf (Goodfellow et al. 6.2.2.2)
+    "zero-loss-at-margin-2": 2,  # max(0, 1 - 2) = 0; log(1 + e^-2) and e^-2 are positive
 }
+
+NUMERIC = sorted(name for name, q in exercises.QUESTIONS.items() if not q.choices)
+CHOICES = sorted(name for name, q in exercises.QUESTIONS.items() if q.choices)
 
 
 def test_questions_for_chapters_1_to_3():
@@ -414,7 +425,7 @@ def test_question_expected_values_are_computed_correctly(name):
     assert value == pytest.approx(KNOWN_ANSWERS[name], rel=5e-4)
 
 
-@pytest.mark.parametrize("name", sorted(exercises.QUESTIONS))
+@pytest.mark.parametrize("name", NUMERIC)
 def test_right_answer_passes_and_shows_the_value(name, capsys):
     expected = float(np.asarray(exercises.QUESTIONS[name].compute()))
     result = check_answer(name, float(f"{expected:.3g}"))  # rounded to 3 significant digits
@@ -425,7 +436,7 @@ def test_right_answer_passes_and_shows_the_value(name, capsys):
     assert capsys.readouterr().out.strip() == result.feedback
 
 
-@pytest.mark.parametrize("name", sorted(exercises.QUESTIONS))
+@pytest.mark.parametrize("name", NUMERIC)
 def test_wrong_answer_fails_without_revealing_the_value(name):
     expected = float(np.asarray(exercises.QUESTIONS[name].compute()))
     # "close" means within ten times the tolerance (5%); 2% off is close, 50% off is not
@@ -471,3 +482,139 @@ def test_hinge_cases_cover_both_label_conventions():
         for y, c in zip(labels, exercises.FUNCTIONS["hinge"].cases)
     ]
     assert any((m > 1).any() for m in margins) and any((m < 0).any() for m in margins)
+
+
+# --------------------------------------------------------------------------
+# Questions that teach: predict, then check; multiple choice
+# --------------------------------------------------------------------------
+
+
+def test_every_chapter_asks_a_choice_or_prediction():
+    # issue #12 item 7: chapters 1-6 each check at least one predict-then-check or explain-why answer
+    teaching = {
+        "mse-outlier-doubled-factor",
+        "entropy-which-more-uncertain",
+        "softmax-ce-grad-true-logit",
+        "huber-gradient-outlier-factor",
+        "non-convex-in-the-logit",
+        "zero-loss-at-margin-2",
+    }
+    assert teaching <= set(exercises.QUESTIONS)
+    for name in teaching:
+        assert exercises.QUESTIONS[name].hint or exercises.QUESTIONS[name].why_not, f"{name} explains nothing"
+
+
+@pytest.mark.parametrize("name", CHOICES)
+def test_choice_right_option_passes(name, capsys):
+    question = exercises.QUESTIONS[name]
+    right = KNOWN_ANSWERS[name]
+    result = check_answer(name, right)
+    assert result.passed and result.score == result.max_score == 1.0
+    assert f"Correct: option {right}, {question.choices[right - 1]}." in result.feedback
+    for k, option in enumerate(question.choices, start=1):  # the header lists every option
+        assert f"{k} = {option}" in result.feedback
+    assert capsys.readouterr().out.strip() == result.feedback
+    assert check_answer(name, np.float64(right), verbose=False).passed
+
+
+@pytest.mark.parametrize("name", CHOICES)
+def test_choice_wrong_option_says_why_not_which(name):
+    question = exercises.QUESTIONS[name]
+    right = KNOWN_ANSWERS[name]
+    for k in range(1, len(question.choices) + 1):
+        if k == right:
+            continue
+        result = check_answer(name, k, verbose=False)
+        assert not result.passed and result.score == 0 and result.max_score == 1
+        verdict = result.feedback.split("\n", 1)[1]
+        assert verdict.startswith(f"Not yet: option {k} ({question.choices[k - 1]}) is not it.")
+        assert question.why_not[k] in verdict  # every wrong option is explained
+        assert f"option {right}" not in verdict and question.choices[right - 1] not in verdict
+
+
+@pytest.mark.parametrize("value", [0, 4, 1.5, -1, float("nan")])
+def test_choice_out_of_range_is_not_an_option(value):
+    result = check_answer("zero-loss-at-margin-2", value, verbose=False)
+    assert not result.passed and result.score == 0
+    assert "is not one of the options 1 to 3" in result.feedback
+
+
+def test_choice_not_solved_yet():
+    result = check_answer("non-convex-in-the-logit", None, verbose=False)
+    assert (result.passed, result.score) == (False, 0.0) and "Not solved yet" in result.feedback
+
+
+def test_wrong_numeric_answer_gets_the_hint():
+    question = exercises.QUESTIONS["softmax-ce-grad-true-logit"]
+    # -1/q, the gradient with respect to the probability: the confusion the hint is there for
+    q = float(lb.softmax([4.0, 0.0, -4.0])[2])
+    result = check_answer("softmax-ce-grad-true-logit", -1 / q, verbose=False)
+    assert not result.passed and "too low" in result.feedback and question.hint in result.feedback
+    assert question.hint not in check_answer("softmax-ce-grad-true-logit", q - 1, verbose=False).feedback
+
+
+def test_choice_options_are_computed_not_typed():
+    # the expected options come from lossbook: perturbing a loss would change them
+    assert float(lb.hinge([1.0], [2.0])) == 0.0
+    assert float(lb.binary_crossentropy([[1.0]], [[2.0]], from_logits=True)) > 0
+    assert float(lb.exponential_loss([1.0], [2.0])) > 0
+    z = np.linspace(-10, 10, 2001)
+    assert np.diff((lb.sigmoid(z) - 1) ** 2, 2).min() < 0  # the squared error bends down for z < about -0.7
+    assert float(lb.entropy([0.1, 0.1, 0.1, 0.7], base=2)) > float(lb.entropy([0.5, 0.5], base=2))
+
+
+# --------------------------------------------------------------------------
+# The registry: one record per exercise, its own generator, cases passed in
+# --------------------------------------------------------------------------
+
+
+def _random_exercise(label):
+    return exercises.FunctionExercise(
+        f"{label}(x)", "a random exercise", lambda x: x, lambda rng: (exercises.Case(label, (rng.normal(size=3),)),)
+    )
+
+
+def test_adding_an_exercise_changes_no_other_cases():
+    # issue #18: one module-level generator made every later exercise's cases depend on the earlier ones
+    old = exercises._by_name({"first": _random_exercise("first"), "second": _random_exercise("second")})
+    new = exercises._by_name(
+        {"new": _random_exercise("new"), "first": _random_exercise("first"), "second": _random_exercise("second")}
+    )
+    for name in ("first", "second"):
+        assert new[name].name == name
+        assert np.array_equal(new[name].cases[0].args[0], old[name].cases[0].args[0])
+    assert not np.array_equal(new["first"].cases[0].args[0], new["second"].cases[0].args[0])
+
+
+def test_random_cases_are_drawn_from_the_exercise_name():
+    exercise = exercises.FUNCTIONS["softmax"]
+    float32 = next(c for c in exercise.cases if c.label == "float32 input")
+    rng = exercises.exercise_rng("softmax")
+    assert np.array_equal(float32.args[0], rng.normal(0, 3, size=5).astype(np.float32))
+
+
+def test_check_function_takes_the_cases():
+    hidden = exercises.FUNCTIONS["entropy"].hidden_cases(seed=3)
+    result = check_function("entropy", lb.entropy, cases=hidden, verbose=False)
+    assert result.passed and result.max_score == len(hidden) == 2
+    wrong = check_function("entropy", lambda p: -np.sum(p * np.log(p), axis=-1), cases=hidden, verbose=False)
+    assert "[FAIL] hidden case 2" in wrong.feedback  # the float32 case with a zero
+    # the registry's own cases are untouched
+    assert check_function("entropy", lb.entropy, verbose=False).max_score == 6
+
+
+@pytest.mark.parametrize("cases", ["abc", 3, [("not", "a case")]])
+def test_check_function_rejects_bad_cases(cases):
+    with pytest.raises(TypeError, match="^cases must be a sequence of lossbook.exercises.Case"):
+        check_function("entropy", lb.entropy, cases=cases)
+
+
+@pytest.mark.parametrize("name", sorted(exercises.FUNCTIONS))
+def test_hidden_cases_come_with_the_record(name):
+    exercise = exercises.FUNCTIONS[name]
+    assert exercise.hidden is not None, "every exercise draws its own hidden cases"
+    first, again = exercise.hidden_cases(seed=5), exercise.hidden_cases(seed=5)
+    assert len(first) >= 2
+    for a, b in zip(first, again):
+        assert all(np.array_equal(x, y) for x, y in zip(a.args, b.args))
+    assert check_function(name, LOSSBOOK_SOLUTIONS[name], cases=first, verbose=False).passed
