@@ -148,3 +148,50 @@ def test_cites_sources_that_exist(path):
     bib = (ROOT / "references.bib").read_text()
     missing = [k for k in keys if not re.search(r"@\w+\{" + re.escape(k) + ",", bib)]
     assert not missing, f"{path.name}: citations not in references.bib: {missing}"
+
+
+# Issue #12 item 1: on the site nothing outside a fold may give an exercise's answer away. A check cell prints
+# "Correct: 25 (you answered 25 ...)", so it must sit in the folded solution or fold its output (tag hide-output:
+# a <details> on the page); the student version, built from the same cells, keeps the feedback in Jupyter.
+FOLDED_OUTPUT_TAGS = {"hide-output", "remove-output", "hide-cell", "remove-cell"}
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.])")
+
+
+def _significant_digits(text):
+    return len(text.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
+
+
+@chapter
+def test_no_exercise_answer_outside_a_fold(path):
+    from lossbook import exercises
+
+    nb = load(path)
+    cells = nb["cells"]
+    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and source(c).startswith("## Exercises"))
+    end = next((i for i in range(start + 1, len(cells))
+                if cells[i]["cell_type"] == "markdown" and source(cells[i]).startswith("## ")), len(cells))
+    names = re.findall(r'check_answer\("([^"]+)"', "\n".join(source(c) for c in code_cells(nb)))
+    answers = {n: float(exercises.QUESTIONS[n].compute()) for n in names if not exercises.QUESTIONS[n].choices}
+    in_fold, checks = False, 0
+    for i in range(start, end):
+        cell, text = cells[i], source(cells[i])
+        if cell["cell_type"] == "markdown" and "{solution-start}" in text:
+            in_fold = True
+        elif cell["cell_type"] == "markdown" and "{solution-end}" in text:
+            in_fold = False
+        elif in_fold:
+            continue
+        elif cell["cell_type"] == "code":
+            checks += bool(re.search(r"exercises\.check_(function|answer)\(", text))
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            assert tags & FOLDED_OUTPUT_TAGS, (
+                f"{path.name}: code cell {i} of the exercises is outside the folded solution and shows its "
+                f"output on the site (tag it hide-output, or move it into the fold): {text[:80]!r}")
+        else:  # an exercise's text: it must not state the answer it asks for
+            for shown in NUMBER.findall(text):
+                if _significant_digits(shown) < 3:
+                    continue  # "[1, 2, 3, 14]": small numbers are the data of the question, not its answer
+                for name, value in answers.items():
+                    assert value == 0 or abs(float(shown) - value) > 5e-3 * abs(value), (
+                        f"{path.name}: cell {i}, outside a fold, shows {shown}, the answer of {name!r}")
+    assert checks, f"{path.name}: no check cell in the exercises"

@@ -8,7 +8,7 @@ by the Python API on a local Dask cluster, and both CSVs must equal the
 expected one exactly.
 
 Chapter 2's maxima: ``entropy`` has 6 public cases (lossbook.exercises) and
-2 hidden cases (lossbook.coursework.grading.HIDDEN_GENERATORS), so 8 points;
+2 hidden cases (drawn by its record in lossbook.exercises), so 8 points;
 each of its three numeric questions 1 point; 11 in all.
 """
 
@@ -46,7 +46,7 @@ CHAPTER = ROOT / "chapters" / "02_entropy.ipynb"
 # Small limits keep the batch quick: the stubborn loop costs TIMEOUT seconds.
 LIMITS = Limits(timeout=12, cell_timeout=6, case_timeout=2, memory_mb=2048)
 
-NAMES = ["entropy", "entropy-uniform-8-bits", "entropy-fair-die-nats", "binary-entropy-0.9-bits"]
+NAMES = ["entropy", "entropy-uniform-8-bits", "entropy-which-more-uncertain", "binary-entropy-0.9-bits"]
 
 # student -> (status, scores in the order of NAMES). Why each score:
 EXPECTED = {
@@ -222,7 +222,7 @@ def test_chapter_2_checks():
     assert [(c.name, c.kind, c.expr) for c in checks] == [
         ("entropy", "function", "my_entropy"),
         ("entropy-uniform-8-bits", "answer", "answer"),
-        ("entropy-fair-die-nats", "answer", "answer"),
+        ("entropy-which-more-uncertain", "answer", "answer"),
         ("binary-entropy-0.9-bits", "answer", "answer"),
     ]
 
