@@ -7,9 +7,11 @@ Two kinds of exercise:
   :math:`0 \\log 0`, one-hot rows, float32 input, a batch of rows, extreme
   logits) against lossbook's reference and explains every failing case: its
   inputs, the expected and the received values, and a hint.
-* **Numeric questions** (:func:`check_answer`): the reader computes a number;
-  the checker says whether it is within the tolerance, and if not whether it
-  is close, too high or too low, without giving the expected value away.
+* **Questions** (:func:`check_answer`): the reader computes a number, or
+  picks an option of a multiple-choice question by its number; the checker
+  says whether it is within the tolerance, and if not whether it is close,
+  too high or too low, with the question's hint, without giving the expected
+  value away. A wrong option is told why it is wrong.
 
 Scores: a function exercise scores one point per case passed, so
 ``max_score`` is its number of cases; a numeric question scores 0 or 1.
@@ -21,6 +23,12 @@ is reported as "not solved yet" with score 0.
 
 Chapter authors add entries to :data:`FUNCTIONS` and :data:`QUESTIONS`; the
 expected values of questions are always computed by lossbook, never typed in.
+A function exercise is one record: its public cases, drawn from its own
+generator seeded by its name (adding an exercise changes no other one's
+cases), the generator of the grader's hidden cases
+(:meth:`FunctionExercise.hidden_cases`) and its diagnoses. The checkers take
+the cases to run as an argument, so the grader passes its hidden cases
+without touching the registry.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ __all__ = [
     "QUESTIONS",
     "check_function",
     "check_answer",
+    "exercise_rng",
+    "CASES_SEED",
 ]
 
 

@@ -167,7 +167,8 @@ def test_no_exercise_answer_outside_a_fold(path):
 
     nb = load(path)
     cells = nb["cells"]
-    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and source(c).startswith("## Exercises"))
+    start = next(i for i, c in enumerate(cells)
+                 if c["cell_type"] == "markdown" and source(c).startswith("## Exercises"))
     end = next((i for i in range(start + 1, len(cells))
                 if cells[i]["cell_type"] == "markdown" and source(cells[i]).startswith("## ")), len(cells))
     names = re.findall(r'check_answer\("([^"]+)"', "\n".join(source(c) for c in code_cells(nb)))

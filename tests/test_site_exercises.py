@@ -36,7 +36,7 @@ EXERCISES_TEXT = """(open) => {
   const sections = [...document.querySelectorAll('section')];
   const section = sections.find(s => {
     const h = s.querySelector(':scope > h2');
-    return h && /^\\s*(\\d+(\\.\\d+)*\\s*)?Exercises/.test(h.textContent);
+    return h && /^[\\d.\\s]*Exercises\\b/.test(h.textContent);  // "1.11. Exercises"
   });
   if (!section) return null;
   if (open) {
