@@ -259,7 +259,28 @@ def _drop_widget_state(app, doctree):
     metadata.get("js_files", {}).pop("ipywidgets_state", None)
 
 
+def _visit_folded_cell(self, node) -> None:
+    """myst-nb's fold of a ``hide-input``/``hide-output``/``hide-cell`` cell, named by the text it shows.
+
+    myst-nb gives every fold's ``<summary>`` the ``aria-label`` "Toggle hidden content", which is not the
+    text it shows ("Show code cell output"): axe's serious ``label-content-name-mismatch``. Without the
+    label a screen reader announces what the reader sees.
+    """
+    from myst_nb.sphinx_ import visit_HideCellInput
+
+    start = len(self.body)
+    visit_HideCellInput(self, node)
+    self.body[start:] = [part.replace(' aria-label="Toggle hidden content"', "") for part in self.body[start:]]
+
+
+def _name_folds_by_their_text(app: Sphinx) -> None:
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(_visit_folded_cell, depart_HideCellInput))
+
+
 def setup(app: Sphinx):
+    _name_folds_by_their_text(app)  # folded exercise checks and tables (myst-nb hide-* tags)
     app.setup_extension("sphinx.ext.autodoc")
     app.connect("config-inited", _ensure_vendor, priority=100)
     app.connect("config-inited", _theme_setup, priority=100)

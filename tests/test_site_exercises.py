@@ -10,8 +10,11 @@ expected answers of the chapter's questions. Then it opens every fold and
 checks that the verdicts are there, so that the test cannot pass on a page
 that simply lost its outputs.
 
-Uses the server and browser fixtures of ``tests/test_site.py``; build the
-book first (``site/build.sh``), then::
+Uses the server fixture and the Chromium settings of ``tests/test_site.py``,
+with a Playwright of its own in a thread of its own: the session browser of
+``tests/test_site.py`` runs Playwright's sync API (an asyncio loop) on the main
+thread, where a second one cannot start, and both modules may run in one
+session. Build the book first (``site/build.sh``), then::
 
     python -m pytest tests/test_site_exercises.py -m site
 """
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
-from test_site import HTML, ROOT, browser, site_url  # noqa: F401 - pytest fixtures
+from test_site import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, site_url  # noqa: F401 - site_url is a fixture
 
 from lossbook import exercises
 
@@ -63,18 +67,40 @@ def _significant_digits(text):
     return len(text.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
 
 
+@pytest.fixture(scope="module")
+def exercise_texts(site_url):
+    """``{chapter: (closed, opened)}``: the Exercises section's text with every fold closed, then opened."""
+    texts, errors = {}, []
+
+    def read():
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                for path in CHAPTERS:
+                    if not (HTML / "chapters" / f"{path.stem}.html").exists():
+                        continue
+                    page.goto(f"{site_url}chapters/{path.stem}.html", wait_until="load")
+                    page.wait_for_timeout(300)  # sphinx-togglebutton folds the solutions on DOMContentLoaded
+                    texts[path.stem] = (page.evaluate(EXERCISES_TEXT, False), page.evaluate(EXERCISES_TEXT, True))
+                browser.close()
+        except Exception as exc:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=read, name="site-exercises")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return texts
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_no_answer_outside_a_fold(path, site_url, browser):
-    page_file = HTML / "chapters" / f"{path.stem}.html"
-    assert page_file.exists(), f"{page_file} is not built"
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        page.goto(f"{site_url}chapters/{path.stem}.html", wait_until="load")
-        page.wait_for_timeout(300)  # sphinx-togglebutton folds the solutions on DOMContentLoaded
-        closed = page.evaluate(EXERCISES_TEXT, False)
-        opened = page.evaluate(EXERCISES_TEXT, True)
-    finally:
-        page.close()
+def test_no_answer_outside_a_fold(path, exercise_texts):
+    assert path.stem in exercise_texts, f"{HTML / 'chapters' / path.stem}.html is not built"
+    closed, opened = exercise_texts[path.stem]
     assert closed is not None, f"{path.stem}: no Exercises section on the page"
     questions = _questions(path)
     problems = [f"a verdict of the checker: {line.strip()!r}" for line in closed.splitlines() if VERDICTS.search(line)]
