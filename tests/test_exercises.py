@@ -9,7 +9,6 @@ warnings into errors, so a warning escaping a checker fails these tests.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np

@@ -68,7 +68,7 @@ def _significant_digits(text):
 
 
 @pytest.fixture(scope="module")
-def exercise_texts(site_url):
+def exercise_texts(site_url):  # noqa: F811 - the fixture of tests/test_site.py
     """``{chapter: (closed, opened)}``: the Exercises section's text with every fold closed, then opened."""
     texts, errors = {}, []
 
