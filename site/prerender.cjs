@@ -3,6 +3,8 @@
 // reader light and final:
 //  * the math is typeset with MathJax's own Node package (mathjax-full, pinned
 //    in package-lock.json), so pages load no typesetting runtime;
+//  * the MathJax fonts the page's formulas use are preloaded from the head, so
+//    that they arrive with the stylesheets and the math is final at first paint;
 //  * the article's images get their width and height (read with the image-size
 //    package), loading="lazy" and decoding="async", so that figures below the
 //    fold load when the reader gets near them, without shifting the layout.
@@ -71,6 +73,29 @@ function sizeImages(adaptor, doc, file) {
   return sized;
 }
 
+// <link rel="preload"> for the fonts of the families the typeset math uses: the
+// main font (MJXTEX), the zero-width one every character tries first (MJXZERO),
+// and one per variant class (TEX-I: MJXTEX-I, math italic; TEX-A: AMS; ...).
+function preloadFonts(adaptor, doc, out) {
+  const styles = adaptor.textContent(doc.outputJax.chtmlStyles);
+  const urls = new Map();
+  for (const m of styles.matchAll(/font-family:\s*(MJX[A-Z0-9-]+);\s*src:\s*url\("([^"]+)"\)/g)) {
+    urls.set(m[1], m[2]);
+  }
+  const families = new Set(['MJXZERO', 'MJXTEX']);
+  for (const m of out.matchAll(/<mjx-c class="[^"]*\bTEX-([A-Z0-9]+)\b/g)) families.add(`MJXTEX-${m[1]}`);
+  const head = adaptor.head(doc.document);
+  let n = 0;
+  for (const family of [...families].sort()) {
+    const href = urls.get(family);
+    if (!href) continue;
+    const link = adaptor.node('link', {rel: 'preload', href, as: 'font', type: 'font/woff', crossorigin: ''});
+    adaptor.append(head, link);
+    n++;
+  }
+  return n;
+}
+
 function typesetPage(adaptor, text, config, fontURL, file) {
   const tex = new TeX({...(config.tex || {}), packages: PACKAGES});
   const chtml = new CHTML({...(config.chtml || {}), fontURL});
@@ -92,6 +117,9 @@ function typesetPage(adaptor, text, config, fontURL, file) {
     adaptor.remove(doc.outputJax.chtmlStyles);
   }
   const images = sizeImages(adaptor, doc, file);
+  if (math.length > 0) {
+    preloadFonts(adaptor, doc, adaptor.outerHTML(adaptor.body(doc.document)));
+  }
   const out = adaptor.doctype(doc.document) + '\n' + adaptor.outerHTML(adaptor.root(doc.document)) + '\n';
   return {out, formulas: math.length, images, errors};
 }
