@@ -287,7 +287,8 @@ def main(argv=None) -> int:
         else:
             work = Path(tempfile.mkdtemp(prefix="lossbook_bench_before_"))
             builds["before"] = build_before(args.before_ref, work)
-        env["before"] = args.before_ref if not args.before_html else str(args.before_html)
+        env["before"] = (args.before_ref if not args.before_html else
+                         f"{args.before_ref}, built beforehand into {args.before_html}")
     repeats, throttled_repeats = args.repeats, args.throttled_repeats
     throttled = [p for p in pages if p.startswith("chapters/") or p == "intro.html"]
     if args.smoke:

@@ -112,6 +112,10 @@ function typesetPage(adaptor, text, config, fontURL, file) {
       }
     });
     if (error) errors.push(`${error}: ${item.math.slice(0, 120)}`);
+    // A displayed formula wider than the column scrolls sideways: keyboard
+    // users reach it with Tab, as MathJax's own runtime lets them (axe:
+    // scrollable-region-focusable).
+    if (item.display && item.typesetRoot) adaptor.setAttribute(item.typesetRoot, 'tabindex', '0');
   }
   if (math.length === 0) {
     adaptor.remove(doc.outputJax.chtmlStyles);
