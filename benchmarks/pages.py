@@ -231,10 +231,11 @@ def notes(data) -> list[str]:
     with_math = [r for r in after if r["after"].get("math_final_s") is not None]
     if with_math:
         out.append(
-            "Unthrottled, the math is final "
+            "Unthrottled, the math is final (typeset, and every font of the page loaded) "
             + ("within 50 ms of the first contentful paint on every page." if not late else
                f"more than 50 ms after the first paint on {len(late)} of {len(with_math)} pages "
-               f"({', '.join(r['page'] for r in late)}): the MathJax fonts arrive after the first paint."))
+               f"({', '.join(r['page'] for r in late)}): the formulas are in the HTML at first paint, "
+               "but the fonts (MathJax's, preloaded, and the theme's) finish loading after it."))
     speed = data["summary"].get("fast_3g_usable_speedup_median")
     if speed is not None:
         met = speed >= TARGET_USABLE_SPEEDUP_THROTTLED

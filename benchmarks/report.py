@@ -87,7 +87,7 @@ def environment(measured=("lossbook",)) -> dict:
             "scipy": _version("scipy"),
             "tensorflow": _version("tensorflow-cpu", "tensorflow"),
             "keras": _version("keras"),
-            "lossbook": _version("lossbook"),
+            "lossbook": _version("lossbook") or _source_version(),
             "jupyter-book": _version("jupyter-book"),
             "myst-nb": _version("myst-nb"),
             "playwright": _version("playwright"),
@@ -95,6 +95,17 @@ def environment(measured=("lossbook",)) -> dict:
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(dirty) if dirty is not None else None,
     }
+
+
+def _source_version():
+    """lossbook's version from the source tree, when it is imported from there (PYTHONPATH)
+    rather than installed (``pip install -e .``), so that ``_version`` finds no metadata."""
+    try:
+        import tomllib
+
+        return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def _memory_gib():

@@ -182,10 +182,21 @@ CHECK_MATH = r"""() => {
                    .map(s => s.src);
   if (window.MathJax) runtime.push('window.MathJax is defined');
   const containers = [...document.querySelectorAll('mjx-container')];
+  // Copying a formula yields its text (the hidden MathML is selectable).
+  let copied = null;
+  const first = article.querySelector('.math mjx-container');
+  if (first) {
+    const range = document.createRange();
+    range.selectNodeContents(first);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    copied = getSelection().toString().trim();
+    getSelection().removeAllRanges();
+  }
   return {count: math.length, rendered: containers.length,
           in_article: article.querySelectorAll('mjx-container').length,
           without_mathml: containers.filter(c => !c.querySelector('mjx-assistive-mml math')).length,
-          unrendered, errors, raw, runtime};
+          unrendered, errors, raw, runtime, copied};
 }"""
 
 CHECK_IMAGES = """async () => {
@@ -395,6 +406,8 @@ def test_page(page_path, site_url, browser, report):
         if math["without_mathml"]:
             problems.append(f"{math['without_mathml']} typeset formulas without their hidden MathML "
                             "(screen readers get nothing)")
+        if math["copied"] == "":
+            problems.append("copying a typeset formula yields no text")
         expected = _source_formulas().get(page_path)
         if expected is None:
             problems.append(f"{page_path} missing from {MATH_SOURCE} (built by site/prerender.py)")
