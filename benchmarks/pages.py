@@ -263,6 +263,22 @@ def summary(result) -> dict:
     return out
 
 
+def method(before, *, built_here: bool, repeats: int, throttled_repeats: int) -> str:
+    compared = ("no earlier build (smoke run)" if before is None else
+                f"`{before}` built from scratch in the same run" if built_here else
+                f"`{before}` (a full build from scratch made before this run)")
+    return (
+        f"Every page of today's build and of {compared}, served from 127.0.0.1 and opened in headless "
+        "Chromium (Playwright), each load in a fresh browser context (empty cache: a first visit), "
+        f"alternating between the builds page by page; {repeats} loads per page unthrottled, "
+        f"{throttled_repeats} on DevTools' Fast 3G profile (562.5 ms latency, 180 kB/s down; the "
+        "introduction and the chapters); medians. Bytes: bodies and headers of every response after "
+        "scrolling to the end (lazy images included). FCP: first contentful paint. Math final: the first "
+        "animation frame at which every formula is typeset, MathJax (where loaded) is done and the fonts "
+        "are loaded. Usable: the later of the two. Ratios are before ÷ after (> 1: today's build is "
+        "faster or lighter).")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Page weight and speed in headless Chromium, before and after.")
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html",
@@ -289,7 +305,7 @@ def main(argv=None) -> int:
             work = Path(tempfile.mkdtemp(prefix="lossbook_bench_before_"))
             builds["before"] = build_before(args.before_ref, work)
         env["before"] = (args.before_ref if not args.before_html else
-                         f"{args.before_ref}, built beforehand into {args.before_html}")
+                         f"{args.before_ref}, built into {args.before_html}")
     repeats, throttled_repeats = args.repeats, args.throttled_repeats
     throttled = [p for p in pages if p.startswith("chapters/") or p == "intro.html"]
     if args.smoke:
@@ -305,16 +321,8 @@ def main(argv=None) -> int:
         "benchmark": "pages",
         "smoke": args.smoke,
         "environment": env,
-        "method": (
-            f"Every page of today's build and of `{env.get('before', '(none)')}` built from scratch in the "
-            "same run, served from 127.0.0.1 and opened in headless Chromium (Playwright), each load in a "
-            f"fresh browser context (empty cache: a first visit), alternating between the builds page by "
-            f"page; {repeats} loads per page unthrottled, {throttled_repeats} on DevTools' Fast 3G profile "
-            "(562.5 ms latency, 180 kB/s down; the introduction and the chapters); medians. Bytes: bodies "
-            "and headers of every response after scrolling to the end (lazy images included). FCP: first "
-            "contentful paint. Math final: the first animation frame at which every formula is typeset, "
-            "MathJax (where loaded) is done and the fonts are loaded. Usable: the later of the two. "
-            "Ratios are before ÷ after (> 1: today's build is faster or lighter)."),
+        "method": method(env.get("before"), built_here=work is not None, repeats=repeats,
+                         throttled_repeats=throttled_repeats),
         "budget_bytes": BUDGET_BYTES,
         "budget_bytes_without_explorers": BUDGET_BYTES_NO_EXPLORERS,
         "target_usable_speedup_fast_3g": TARGET_USABLE_SPEEDUP_THROTTLED,
