@@ -95,7 +95,8 @@ async def _execute(path: Path, timeout, allow_errors, slots: asyncio.Semaphore):
         timeout = execution.get("timeout", timeout)
         allow_errors = execution.get("allow_errors", allow_errors)
         kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
-        km = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=_ipc_path())
+        ipc = _ipc_path()
+        km = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=ipc)
         client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
                                 record_timing=False, resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
@@ -106,6 +107,8 @@ async def _execute(path: Path, timeout, allow_errors, slots: asyncio.Semaphore):
         finally:  # nbclient leaves a kernel manager it was given running
             if km.has_kernel:
                 await km.shutdown_kernel()
+            for socket in Path(ipc).parent.glob(Path(ipc).name + "-*"):  # if the kernel left them
+                socket.unlink(missing_ok=True)
         return path, nb, time.perf_counter() - t0, None
 
 
