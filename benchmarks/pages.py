@@ -1,58 +1,90 @@
-"""Weight and load time of each page of the built book, in headless Chromium.
+"""Weight and speed of the book's pages in headless Chromium, today's build against the previous one.
 
-Serves a built ``html`` directory on 127.0.0.1 and opens every page of the book
-in Debian's Chromium through Playwright, each time in a fresh browser context
-(an empty cache, as a first visit), and records:
+Builds the previous version of the book (``--before-ref``, default ``main``:
+``git archive`` into a temporary directory, its own ``npm ci``, a full
+``jupyter-book build``) unless ``--before-html`` names one already built,
+then serves both builds on 127.0.0.1 and opens every page of each in Debian's
+Chromium through Playwright, alternating between the two builds page by
+page so that both see the same load on the shared machine. Each load is a
+fresh browser context (an empty cache: a first visit) and records:
 
-* the bytes of everything the page fetches (bodies and headers), after
-  scrolling to the end so that lazy images load too, split by resource type;
-* the Navigation Timing marks ``domContentLoadedEventEnd`` and ``loadEventEnd``;
-* "math typeset": when MathJax's start-up promise (its first typeset) and the
-  fonts are done, measured with ``performance.now()``; the reader's page is
-  ready then.
+* **bytes**: bodies and headers of every response, after scrolling to the
+  end so that lazy images count too, split by resource type;
+* **first contentful paint** (Paint Timing);
+* **math final**: the first animation frame at which every ``.math`` element
+  holds typeset output, MathJax (if the page loads it) has finished, and the
+  fonts are loaded; pages without math count their fonts only;
+* **load event** (Navigation Timing ``loadEventEnd``);
+* **usable**: the later of first paint and math final, when a reader can read
+  the page as it will stay.
 
-Times are the minimum over ``--repeats`` loads. The alternative each page is
-put against is the lightest page of the same run (the theme's fixed cost), so
-``load ÷ lightest page`` is what a chapter's own content costs.
+Twice: unthrottled (the local server, every page, ``--repeats`` loads each)
+and on DevTools' "Fast 3G" profile (562.5 ms latency, 180 kB/s down,
+84 kB/s up, set through the DevTools protocol's
+``Network.emulateNetworkConditions``; the introduction and the chapters,
+``--throttled-repeats`` loads each). Times are the median over the loads.
 
-Run it with the project's Python::
+Run with the project's Python, after building the book::
 
-    python benchmarks/pages.py [HTML_DIR]           # default _build/html
-    python benchmarks/pages.py HTML_DIR --smoke --out /tmp/x   # one page, one load
+    python benchmarks/pages.py [HTML_DIR]                 # default _build/html; builds main to compare
+    python benchmarks/pages.py HTML --before-html OLD     # compare with a build you already have
+    python benchmarks/pages.py HTML --smoke --out /tmp/x  # one page, one load each, no "before"
 
-Needs ``/usr/bin/chromium`` (``apt-get install chromium``) and the Python
-package ``playwright`` (no browser download: Debian's Chromium is used).
+Needs ``chromium`` (``apt-get install chromium``) and Playwright (no browser download).
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
+import shutil
 import statistics
 import sys
-import threading
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "site"))
+from headless import built_pages, launch, serve  # noqa: E402 - site/headless.py
 from report import ROOT, environment, write_results  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-BUDGET_BYTES = 4_000_000  # tests/test_site.py's budget for a first load
-NOT_BOOK_PAGES = {"genindex.html", "search.html", "py-modindex.html", "index.html"}
-NOT_BOOK_DIRS = {"_static", "_sources", "_images", "mathjax", "_downloads", "_site_demo"}
+# tests/test_site.py's budgets for a first load (issue #15).
+BUDGET_BYTES = 1_500_000
+BUDGET_BYTES_NO_EXPLORERS = 1_000_000
+EXPLORERS = "figure.lossbook-twin, .lossbook-explorer"
+#: DevTools' "Fast 3G" preset (Chromium's front_end/core/sdk/NetworkManager.ts).
+FAST_3G = {"offline": False, "latency": 150 * 3.75,
+           "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9, "uploadThroughput": 750 * 1000 / 8 * 0.9}
+TARGET_USABLE_SPEEDUP_THROTTLED = 2.0
 
-READY = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
+# Installed before any script of the page runs: watch every animation frame for the math to be final.
+WATCH_MATH = """(() => {
+  const state = window.__lossbookBench = {mathFinal: null, mathjaxDone: false};
+  const mathjaxPending = () => {
+    const mj = window.MathJax;
+    if (!mj || !mj.startup || !mj.startup.promise) return !!document.querySelector('script[src*="mathjax"]');
+    if (!state.hooked) { state.hooked = true; mj.startup.promise.then(() => { state.mathjaxDone = true; }); }
+    return !state.mathjaxDone;
+  };
+  const tick = () => {
+    if (document.readyState !== 'loading' && !mathjaxPending()) {
+      const untypeset = [...document.querySelectorAll('.math')].some(el => !el.querySelector('mjx-container'));
+      if (!untypeset && document.fonts.status === 'loaded') { state.mathFinal = performance.now(); return; }
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();"""
+
+COLLECT = """async () => {
+  const deadline = performance.now() + 120000;
+  while (window.__lossbookBench.mathFinal === null && performance.now() < deadline) {
+    await new Promise(r => setTimeout(r, 20));
   }
-  await document.fonts.ready;
-  const ready = performance.now();
   const nav = performance.getEntriesByType('navigation')[0];
-  return {ready, dcl: nav.domContentLoadedEventEnd - nav.startTime,
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  return {fcp: fcp ? fcp.startTime : null, math: window.__lossbookBench.mathFinal,
           load: nav.loadEventEnd - nav.startTime};
 }"""
 
@@ -64,49 +96,11 @@ SCROLL_TO_END = """async () => {
 }"""
 
 
-def book_pages(html: Path) -> list[str]:
-    """The pages of the book in ``html`` (not Sphinx's index, search or redirect pages)."""
-    pages = []
-    for path in sorted(html.rglob("*.html")):
-        rel = path.relative_to(html)
-        if rel.parts[0] in NOT_BOOK_DIRS or rel.as_posix() in NOT_BOOK_PAGES:
-            continue
-        pages.append(rel.as_posix())
-    return pages
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript", ".mjs": "text/javascript", ".woff": "font/woff",
-        ".woff2": "font/woff2", ".svg": "image/svg+xml", ".json": "application/json",
-    }
-
-    def log_message(self, format, *args):  # noqa: A002 - no access log
-        pass
-
-
-class LocalServer:
-    """``html`` served on 127.0.0.1 (an ephemeral port) while in a ``with`` block."""
-
-    def __init__(self, html: Path):
-        handler = functools.partial(_QuietHandler, directory=str(html))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def load_once(browser, url: str) -> dict:
-    """Open ``url`` in a fresh context; return its weight and timing."""
+def load_once(browser, url: str, *, throttle: dict | None = None) -> dict:
+    """Open ``url`` in a fresh context; return its timings (s) and, unthrottled, its bytes."""
     origin = urlsplit(url).netloc
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.add_init_script(WATCH_MATH)
     finished = []
 
     def route(r):
@@ -118,125 +112,226 @@ def load_once(browser, url: str) -> dict:
 
     context.route("**/*", route)
     page = context.new_page()
+    if throttle:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", throttle)
     page.on("requestfinished", lambda r: finished.append(r))
     try:
-        page.goto(url, wait_until="load")
-        timing = page.evaluate(READY)
-        page.wait_for_load_state("networkidle")
-        page.evaluate(SCROLL_TO_END)
-        page.wait_for_load_state("networkidle")
-        by_type: dict[str, int] = {}
-        total = 0
-        for req in finished:
-            sizes = req.sizes()
-            n = sizes["responseBodySize"] + sizes["responseHeadersSize"]
-            total += n
-            by_type[req.resource_type] = by_type.get(req.resource_type, 0) + n
+        page.goto(url, wait_until="load", timeout=300_000)
+        t = page.evaluate(COLLECT)
+        row = {"fcp_s": t["fcp"] / 1e3 if t["fcp"] is not None else None,
+               "math_final_s": t["math"] / 1e3 if t["math"] is not None else None,
+               "load_s": t["load"] / 1e3}
+        row["usable_s"] = (max(row["fcp_s"], row["math_final_s"])
+                           if None not in (row["fcp_s"], row["math_final_s"]) else None)
+        if not throttle:
+            page.wait_for_load_state("networkidle")
+            page.evaluate(SCROLL_TO_END)
+            page.wait_for_load_state("networkidle")
+            by_type: dict[str, int] = {}
+            for req in finished:
+                sizes = req.sizes()
+                n = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                by_type[req.resource_type] = by_type.get(req.resource_type, 0) + n
+            row.update(weight_bytes=sum(by_type.values()), requests=len(finished),
+                       bytes_by_type=dict(sorted(by_type.items())),
+                       explorers=page.locator(EXPLORERS).count())
     finally:
         context.close()
-    return {"weight_bytes": total, "requests": len(finished), "bytes_by_type": dict(sorted(by_type.items())),
-            "dom_content_loaded_s": timing["dcl"] / 1e3, "load_s": timing["load"] / 1e3,
-            "ready_s": timing["ready"] / 1e3}
+    return row
 
 
-def measure(html: Path, pages: list[str], repeats: int, *, log=print) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"{CHROMIUM} not found: apt-get install -y chromium")
-    rows = []
-    with LocalServer(html) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            load_once(browser, server.url + pages[0])  # warm the browser process and the OS file cache
-            for name in pages:
-                loads = [load_once(browser, server.url + name) for _ in range(repeats)]
-                row = {"page": name, "chapter": name.startswith("chapters/"),
-                       "weight_bytes": loads[0]["weight_bytes"], "requests": loads[0]["requests"],
-                       "bytes_by_type": loads[0]["bytes_by_type"]}
-                for key in ("dom_content_loaded_s", "load_s", "ready_s"):
-                    row[key] = min(x[key] for x in loads)
-                    row[key.replace("_s", "_median_s")] = statistics.median(x[key] for x in loads)
-                rows.append(row)
-                log(f"  {name:<40} {row['weight_bytes'] / 1000:8.0f} KB {row['requests']:4d} requests "
-                    f" DOM {row['dom_content_loaded_s'] * 1e3:6.0f} ms  load {row['load_s'] * 1e3:6.0f} ms"
-                    f"  typeset {row['ready_s'] * 1e3:6.0f} ms")
-        finally:
-            browser.close()
-    lightest = min(rows, key=lambda r: r["weight_bytes"])
-    for row in rows:
-        row["ready_ratio_to_lightest"] = row["ready_s"] / lightest["ready_s"]
-        row["weight_ratio_to_lightest"] = row["weight_bytes"] / lightest["weight_bytes"]
-        row["within_budget"] = row["weight_bytes"] <= BUDGET_BYTES
-    return rows
+def _median(loads, key):
+    values = [x[key] for x in loads if x.get(key) is not None]
+    return statistics.median(values) if values else None
 
 
-def notes(rows):
-    """What the bytes are, from the measured split by resource type."""
-    mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
-    kind = lambda r, t: r["bytes_by_type"].get(t, 0)  # noqa: E731
-    lightest = min(rows, key=lambda r: r["weight_bytes"])
-    heaviest = max(rows, key=lambda r: r["weight_bytes"])
-    out = [
-        f"The lightest page, {lightest['page']} ({mb(lightest['weight_bytes'])}), is mostly the theme that "
-        f"every page pays: {mb(kind(lightest, 'stylesheet'))} of stylesheets, {mb(kind(lightest, 'font'))} of "
-        f"fonts, {mb(kind(lightest, 'script'))} of scripts.",
-    ]
-    scripts = sorted({kind(r, "script") for r in rows})
-    if len(scripts) > 1:
-        out.append(f"Pages with mathematics also load MathJax: {mb(scripts[-1])} of scripts instead of "
-                   f"{mb(scripts[0])}.")
-    chapters = [r for r in rows if r["chapter"]]
-    if chapters:
-        doc = [kind(r, "document") for r in chapters]
-        img = [kind(r, "image") for r in chapters]
-        out.append(
-            f"A chapter's own content is its HTML ({mb(min(doc))} to {mb(max(doc))}, much of it the "
-            "explorers' kernel-free twins with their frames inlined as images) and its figures "
-            f"({mb(min(img))} to {mb(max(img))}); the heaviest page, {heaviest['page']}, weighs "
-            f"{mb(heaviest['weight_bytes'])} in all.")
-    over = [r for r in rows if not r["within_budget"]]
-    for r in over:
-        out.append(f"{r['page']} is over the {BUDGET_BYTES / 1e6:.0f} MB budget of tests/test_site.py.")
-    if not over:
-        out.append(f"Every page is within tests/test_site.py's {BUDGET_BYTES / 1e6:.0f} MB budget.")
+def summarize(loads: list[dict]) -> dict:
+    out = {key: _median(loads, key) for key in ("fcp_s", "math_final_s", "load_s", "usable_s")}
+    out["loads"] = len(loads)
+    for key in ("weight_bytes", "requests", "bytes_by_type", "explorers"):
+        if key in loads[0]:
+            out[key] = loads[0][key]
     return out
 
 
+def ratios(before: dict, after: dict) -> dict:
+    """before ÷ after for each time (> 1: today's build is faster) and bytes."""
+    out = {}
+    for key in ("fcp_s", "math_final_s", "load_s", "usable_s", "weight_bytes"):
+        b, a = before.get(key), after.get(key)
+        if b is not None and a:
+            out[key] = b / a
+    return out
+
+
+def measure(builds: dict[str, Path], pages: list[str], repeats: int, throttled_pages: list[str],
+            throttled_repeats: int, *, log=print) -> dict:
+    """Every page of every build, alternating builds page by page."""
+    result = {"unthrottled": [], "fast_3g": []}
+    with launch() as browser, serve(builds["after"]) as after_url, \
+            serve(builds.get("before", builds["after"])) as before_url:
+        urls = {"after": after_url, "before": before_url}
+        names = [name for name in ("before", "after") if name in builds]
+        load_once(browser, urls["after"] + pages[0])  # warm the browser and the OS file cache
+        for profile, todo, n, throttle in (("unthrottled", pages, repeats, None),
+                                           ("fast_3g", throttled_pages, throttled_repeats, FAST_3G)):
+            for page in todo:
+                loads = {name: [] for name in names}
+                for _ in range(n):
+                    for name in names:
+                        if (builds[name] / page).exists():
+                            loads[name].append(load_once(browser, urls[name] + page, throttle=throttle))
+                row = {"page": page, "chapter": page.startswith("chapters/")}
+                for name in names:
+                    if loads[name]:
+                        row[name] = summarize(loads[name])
+                if "before" in row and "after" in row:
+                    row["before_over_after"] = ratios(row["before"], row["after"])
+                result[profile].append(row)
+                log(f"  {profile:<11} {page:<36} " + "  ".join(
+                    f"{name}: {_fmt(row[name])}" for name in names if name in row))
+    return result
+
+
+def _fmt(r):
+    kb = f"{r['weight_bytes'] / 1e3:5.0f} KB " if "weight_bytes" in r else ""
+    ms = lambda s: f"{s * 1e3:6.0f}" if s is not None else "     -"  # noqa: E731
+    return f"{kb}FCP {ms(r['fcp_s'])} math {ms(r['math_final_s'])} load {ms(r['load_s'])} ms"
+
+
+def build_before(ref: str, work: Path, *, log=print) -> Path:
+    """``ref`` of this repository built from scratch in ``work``; returns its html folder."""
+    import build  # benchmarks/build.py
+
+    source = build.snapshot(work / "src", ref=ref)
+    log(f"building {ref} ({build._git_rev(ref)}) in {source}")
+    result = build.run(source, work / "out", rebuild=False, pythonpath=source, log=log)
+    return Path(result["html"])
+
+
+def notes(data) -> list[str]:
+    out = []
+    rows = data["unthrottled"]
+    after = [r for r in rows if "after" in r]
+    over = [r for r in after if r["after"]["weight_bytes"] > _budget(r["after"])]
+    heaviest = max(after, key=lambda r: r["after"]["weight_bytes"])
+    out.append(
+        f"Heaviest first load today: {heaviest['page']}, {heaviest['after']['weight_bytes'] / 1e6:.2f} MB"
+        + (f" (was {heaviest['before']['weight_bytes'] / 1e6:.2f} MB)." if "before" in heaviest else "."))
+    for r in over:
+        out.append(f"{r['page']} is over its budget: {r['after']['weight_bytes'] / 1e6:.2f} MB > "
+                   f"{_budget(r['after']) / 1e6:.1f} MB.")
+    if not over:
+        out.append(f"Every page is within its budget ({BUDGET_BYTES / 1e6:.1f} MB with explorers, "
+                   f"{BUDGET_BYTES_NO_EXPLORERS / 1e6:.1f} MB without).")
+    late = [r for r in after if None not in (r["after"]["math_final_s"], r["after"]["fcp_s"])
+            and r["after"]["math_final_s"] > r["after"]["fcp_s"] + 0.050]
+    with_math = [r for r in after if r["after"].get("math_final_s") is not None]
+    if with_math:
+        out.append(
+            "Unthrottled, the math is final (typeset, and every font of the page loaded) "
+            + ("within 50 ms of the first contentful paint on every page." if not late else
+               f"more than 50 ms after the first paint on {len(late)} of {len(with_math)} pages "
+               f"({', '.join(r['page'] for r in late)}): the formulas are in the HTML at first paint, "
+               "but the fonts (MathJax's, preloaded, and the theme's) finish loading after it."))
+    speed = data["summary"].get("fast_3g_usable_speedup_median")
+    if speed is not None:
+        met = speed >= TARGET_USABLE_SPEEDUP_THROTTLED
+        out.append(f"On Fast 3G, today's pages are usable {speed:.1f}× sooner than before (median over "
+                   f"pages; target ≥ {TARGET_USABLE_SPEEDUP_THROTTLED:g}×: "
+                   f"{'met' if met else 'missed'}).")
+    return out
+
+
+def _budget(r):
+    return BUDGET_BYTES if r.get("explorers") else BUDGET_BYTES_NO_EXPLORERS
+
+
+def summary(result) -> dict:
+    out = {}
+    for profile in ("unthrottled", "fast_3g"):
+        for key in ("usable_s", "math_final_s", "fcp_s", "load_s", "weight_bytes"):
+            values = [r["before_over_after"][key] for r in result[profile]
+                      if key in r.get("before_over_after", {})]
+            if values:
+                out[f"{profile}_{key.removesuffix('_s').replace('_bytes', '')}_speedup_median"] = \
+                    statistics.median(values)
+    if "fast_3g_usable_speedup_median" not in out:
+        out.pop("fast_3g_usable_speedup_median", None)
+    return out
+
+
+def method(before, *, built_here: bool, repeats: int, throttled_repeats: int) -> str:
+    compared = ("no earlier build (smoke run)" if before is None else
+                f"`{before}` built from scratch in the same run" if built_here else
+                f"`{before}` (a full build from scratch made before this run)")
+    return (
+        f"Every page of today's build and of {compared}, served from 127.0.0.1 and opened in headless "
+        "Chromium (Playwright), each load in a fresh browser context (empty cache: a first visit), "
+        f"alternating between the builds page by page; {repeats} loads per page unthrottled, "
+        f"{throttled_repeats} on DevTools' Fast 3G profile (562.5 ms latency, 180 kB/s down; the "
+        "introduction and the chapters); medians. Bytes: bodies and headers of every response after "
+        "scrolling to the end (lazy images included). FCP: first contentful paint. Math final: the first "
+        "animation frame at which every formula is typeset, MathJax (where loaded) is done and the fonts "
+        "are loaded. Usable: the later of the two. Ratios are before ÷ after (> 1: today's build is "
+        "faster or lighter).")
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Page weight and load time in headless Chromium.")
+    parser = argparse.ArgumentParser(description="Page weight and speed in headless Chromium, before and after.")
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html",
-                        help="built html directory (default _build/html)")
-    parser.add_argument("--repeats", type=int, default=5, help="loads per page (default 5)")
-    parser.add_argument("--smoke", action="store_true", help="one page, one load")
+                        help="today's built html directory (default _build/html)")
+    parser.add_argument("--before-ref", default="main", help="git ref built as 'before' (default main)")
+    parser.add_argument("--before-html", type=Path, default=None,
+                        help="an html directory already built from the 'before' version (no build)")
+    parser.add_argument("--repeats", type=int, default=3, help="unthrottled loads per page and build (3)")
+    parser.add_argument("--throttled-repeats", type=int, default=2, help="Fast 3G loads per page and build (2)")
+    parser.add_argument("--smoke", action="store_true", help="one page, one load of each kind, no 'before'")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     args = parser.parse_args(argv)
 
     html = args.html.resolve()
-    pages = book_pages(html) if html.is_dir() else []
+    pages = built_pages(html)
     if not pages:
-        raise SystemExit(f"no pages in {html}: build the book first (jupyter-book build . --path-output DIR)")
-    repeats = args.repeats
+        raise SystemExit(f"no pages in {html}: build the book first (site/build.sh)")
+    env = environment(measured=("site", "_config.yml", "package-lock.json", "benchmarks/pages.py"))
+    builds, work = {"after": html}, None
+    if not args.smoke:
+        if args.before_html:
+            builds["before"] = args.before_html.resolve()
+        else:
+            work = Path(tempfile.mkdtemp(prefix="lossbook_bench_before_"))
+            builds["before"] = build_before(args.before_ref, work)
+        env["before"] = (args.before_ref if not args.before_html else
+                         f"{args.before_ref}, built into {args.before_html}")
+    repeats, throttled_repeats = args.repeats, args.throttled_repeats
+    throttled = [p for p in pages if p.startswith("chapters/") or p == "intro.html"]
     if args.smoke:
-        pages, repeats = pages[:1], 1
-    env = environment(measured=("benchmarks/pages.py",))
-    print(f"{len(pages)} pages from {html}, {repeats} loads each (min kept):")
-    rows = measure(html, pages, repeats)
+        pages, throttled, repeats, throttled_repeats = pages[:1], pages[:1], 1, 1
+    print(f"{len(pages)} pages, {repeats} loads each; Fast 3G: {len(throttled)} pages, "
+          f"{throttled_repeats} loads each; builds: {', '.join(f'{k}={v}' for k, v in builds.items())}")
+    try:
+        result = measure(builds, pages, repeats, throttled, throttled_repeats)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     data = {
         "benchmark": "pages",
         "smoke": args.smoke,
         "environment": env,
-        "method": (
-            f"Each page of the built book served from 127.0.0.1 and loaded {repeats} times in headless "
-            "Chromium (Playwright), each time in a fresh browser context (empty cache, a first visit). "
-            "Weight: bodies and headers of every response, after scrolling to the end. DOM ready and "
-            "load event: Navigation Timing; math typeset: when MathJax's first typeset and the fonts are "
-            "done. Times are the minimum over the loads; `÷ lightest` compares the math-typeset "
-            "time with that of the lightest page of the same run."),
+        "method": method(env.get("before"), built_here=work is not None, repeats=repeats,
+                         throttled_repeats=throttled_repeats),
         "budget_bytes": BUDGET_BYTES,
-        "pages": rows,
+        "budget_bytes_without_explorers": BUDGET_BYTES_NO_EXPLORERS,
+        "target_usable_speedup_fast_3g": TARGET_USABLE_SPEEDUP_THROTTLED,
+        **result,
     }
-    data["notes"] = notes(rows)
+    data["summary"] = summary(result)
+    data["notes"] = notes(data)
+    for note in data["notes"]:
+        print(f"note: {note}")
     path = write_results("pages", data, args.out)
     print(f"wrote {path}")
     return 0

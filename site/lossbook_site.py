@@ -2,13 +2,18 @@
 
 What it does, each for a reason given in issue #5:
 
-* makes sure the self-hosted MathJax is in ``site/_vendor`` before Sphinx
-  checks ``html_extra_path`` (vendoring it from ``node_modules`` if needed);
+* math typeset at build time (``prerender.py``, ``prerender.cjs``):
+  pages load no MathJax; makes sure the MathJax fonts the typeset formulas use
+  are in ``site/_vendor`` before Sphinx checks ``html_extra_path`` (vendoring
+  them from ``node_modules`` if needed);
+* executes the notebooks Sphinx is about to read on every core first
+  (``parallel_execution.py``), filling the jupyter-cache MyST-NB reads;
 * removes the duplicate inline ``const THEBE_JS_URL = ...`` script that
   sphinx-thebe adds twice (a ``SyntaxError`` on every page otherwise);
 * theme template overrides (``templates/``) and small fixes of the rendered
   pages for axe-core (accessible names of the theme's buttons, bibliography
-  list roles), no ``fontawesome.js`` (1.5 MB), a default colour mode;
+  list roles), no ``fontawesome.js`` (1.5 MB), the icon fonts cut to the
+  icons the site uses (``icon_subset.py``), a default colour mode;
 * adds ``static/lossbook-site.css`` and ``static/lossbook-site.js`` (white
   backgrounds for figures in dark mode; accessible names of the theme's
   buttons);
@@ -36,6 +41,10 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
+import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
+import icon_subset  # site/icon_subset.py
+import parallel_execution  # site/parallel_execution.py
+
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
@@ -43,10 +52,10 @@ STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 
 
-# --- self-hosted MathJax --------------------------------------------------
+# --- math typeset at build time, with self-hosted MathJax fonts -------------
 
 def _ensure_vendor(app: Sphinx, config) -> None:
-    if (HERE / "_vendor" / "mathjax" / "tex-chtml.js").exists():
+    if (HERE / "_vendor" / prerender.FONTS).is_dir():
         return
     sys.path.insert(0, str(HERE))
     try:
@@ -54,7 +63,7 @@ def _ensure_vendor(app: Sphinx, config) -> None:
     finally:
         sys.path.remove(str(HERE))
     vendor.vendor()  # exits with "run `npm ci`" if node_modules is missing
-    logger.info("lossbook_site: vendored MathJax into site/_vendor")
+    logger.info("lossbook_site: vendored the MathJax fonts into site/_vendor")
 
 
 # --- theme: fewer bytes, no console error, accessible names -------------------
@@ -286,6 +295,10 @@ def setup(app: Sphinx):
     app.connect("config-inited", _theme_setup, priority=100)
     app.connect("builder-inited", _add_filters)
     app.connect("html-page-context", _fix_page, priority=900)
+    app.connect("html-page-context", prerender.drop_runtime, priority=950)
+    app.connect("build-finished", prerender.typeset)
+    app.connect("build-finished", icon_subset.subset_icon_fonts)
+    app.connect("env-before-read-docs", parallel_execution.execute_in_parallel)
     app.connect("doctree-read", _drop_widget_state)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)

@@ -1,7 +1,8 @@
 """Copy the front-end files the built site serves itself out of node_modules.
 
-The book must make no third-party request when a page loads, so MathJax is
-served from the site. The version is pinned in package.json/package-lock.json
+The book must make no third-party request when a page loads, so the fonts of
+the math (typeset at build time by ``site/prerender.cjs``) are served from
+the site. The version is pinned in package.json/package-lock.json
 and installed with ``npm ci``; this script copies the part of it the pages use
 into ``site/_vendor/`` (gitignored), which ``_config.yml`` lists in Sphinx's
 ``html_extra_path``: Sphinx copies it to the root of ``_build/html`` as is,
@@ -28,17 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "site" / "_vendor"
 
-# What the pages load from MathJax's es5 build: the TeX input + CommonHTML
-# output component, its web fonts, the TeX extensions it may autoload, and the
-# menu / accessibility components a reader can switch on from the math menu.
+# What the pages load from MathJax: only the web fonts of the CommonHTML output
+# (the formulas are typeset at build time; no MathJax script reaches a page).
+MATHJAX_PACKAGE = "mathjax-full"
 MATHJAX_FILES = [
-    "tex-chtml.js",
-    "input/tex",
-    "output/chtml",
-    "ui",
-    "a11y",
-    "sre",
-    "adaptors",
+    "output/chtml/fonts/woff-v2",
 ]
 
 
@@ -58,14 +53,14 @@ def _installed_version(package: str) -> str:
 
 
 def vendor() -> Path:
-    """Copy MathJax into ``site/_vendor/mathjax``; return the vendor folder."""
-    installed, locked = _installed_version("mathjax"), _locked_version("mathjax")
+    """Copy MathJax's fonts into ``site/_vendor/mathjax``; return the vendor folder."""
+    installed, locked = _installed_version(MATHJAX_PACKAGE), _locked_version(MATHJAX_PACKAGE)
     if installed != locked:
         raise SystemExit(
-            f"node_modules has mathjax {installed} but package-lock.json pins "
+            f"node_modules has {MATHJAX_PACKAGE} {installed} but package-lock.json pins "
             f"{locked}: run `npm ci`."
         )
-    src = NODE_MODULES / "mathjax" / "es5"
+    src = NODE_MODULES / MATHJAX_PACKAGE / "es5"
     dest = VENDOR / "mathjax"
     if dest.exists():
         shutil.rmtree(dest)
@@ -76,13 +71,13 @@ def vendor() -> Path:
             shutil.copytree(s, d)
         else:
             shutil.copy2(s, d)
-    shutil.copy2(NODE_MODULES / "mathjax" / "LICENSE", dest / "LICENSE")
-    (dest / "VERSION").write_text(f"mathjax {installed} (npm, es5 build)\n")
+    shutil.copy2(NODE_MODULES / MATHJAX_PACKAGE / "LICENSE", dest / "LICENSE")
+    (dest / "VERSION").write_text(f"{MATHJAX_PACKAGE} {installed} (npm, es5 fonts)\n")
     return VENDOR
 
 
 if __name__ == "__main__":
     out = vendor()
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    print(f"vendored MathJax {_installed_version('mathjax')} into "
+    print(f"vendored the fonts of {MATHJAX_PACKAGE} {_installed_version(MATHJAX_PACKAGE)} into "
           f"{out.relative_to(ROOT)} ({size / 1e6:.1f} MB)", file=sys.stderr)

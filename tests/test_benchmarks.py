@@ -24,8 +24,8 @@ BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import losses  # noqa: E402
-import pages  # noqa: E402
 import report  # noqa: E402
+from headless import built_pages, serve  # noqa: E402 - site/headless.py (pytest's pythonpath)
 
 
 def run_script(*args, timeout=600):
@@ -139,7 +139,7 @@ def test_build_smoke(tmp_path):
     assert r["rebuild"] is None  # the smoke run builds once
     assert [c["chapter"] for c in r["chapters"]] == ["tiny.ipynb"]
     assert r["chapters"][0]["execution_s"] > 0
-    assert pages.book_pages(tmp_path / "book" / "_build" / "html") == ["intro.html", "tiny.html"]
+    assert built_pages(tmp_path / "book" / "_build" / "html") == ["intro.html", "tiny.html"]
 
 
 def test_widgets_smoke(tmp_path):
@@ -159,10 +159,10 @@ def test_pages_finds_book_pages_and_serves_them(tmp_path):
                  "_static/x.html", "_sources/y.html"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(f"<html><body>{name}</body></html>")
-    assert pages.book_pages(tmp_path) == ["chapters/01_a.html", "intro.html"]
-    with pages.LocalServer(tmp_path) as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(server.url + "chapters/01_a.html", timeout=10) as response:
+    assert built_pages(tmp_path) == ["chapters/01_a.html", "intro.html"]
+    with serve(tmp_path) as url:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "chapters/01_a.html", timeout=10) as response:
             assert b"chapters/01_a.html" in response.read()
 
 

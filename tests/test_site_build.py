@@ -1,0 +1,93 @@
+"""The site's build machinery on a tiny book (issue #15): notebooks executed in
+parallel before Sphinx reads them, failing exactly as before, kernels over IPC,
+math typeset at build time.
+
+Each test builds a two-notebook book with the project's local Sphinx extension
+(``site/lossbook_site.py``) in a temporary directory, so it needs Node.js and
+``npm ci`` (MathJax) like the book itself: marked ``site``, run by ``.ci/run``
+after the site tools are installed (``pytest tests/test_site_build.py -m site``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+def _notebook(path: Path, title: str, code: str, tags=()):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(code)
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nInline $\\alpha^2$ and\n\n$$\\sum_i x_i$$"), cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _book(directory: Path, second_cell: str) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "_config.yml").write_text(
+        "title: tiny\nonly_build_toc_files: true\n"
+        "execute:\n  execute_notebooks: cache\n  timeout: 120\n  allow_errors: false\n"
+        "sphinx:\n  local_extensions:\n    lossbook_site: " + str(ROOT / "site") + "\n"
+        "  config:\n    nb_execution_raise_on_error: true\n    html_extra_path: [" + str(ROOT / "site" / "_vendor") + "]\n")
+    (directory / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: a\n  - file: b\n")
+    (directory / "intro.md").write_text("# Tiny\n\nA page with $x$.\n")
+    _notebook(directory / "a.ipynb", "A", "print(6 * 7)")
+    _notebook(directory / "b.ipynb", "B", second_cell)
+    return directory
+
+
+def _build(book: Path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(book), "-W", "-n", "--keep-going"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_notebooks_run_in_parallel_over_ipc_and_math_is_typeset(tmp_path):
+    book = _book(tmp_path / "book", "import math\nprint(math.pi)")
+    rc, log = _build(book)
+    assert rc == 0, log[-3000:]
+    assert "executing 2 notebook(s), 2 at a time" in log or "executing 2 notebook(s), 1 at a time" in log, log
+    assert log.count("Executed notebook in") == 2 and log.count("(parallel)") == 2, log
+    assert log.count("Using cached notebook") == 2, log  # MyST-NB found both in the cache
+    assert "without encryption" not in log, "a kernel ran over TCP"
+    assert "Parent appears to have exited" not in log, "a kernel was left running"
+    html = book / "_build" / "html"
+    page = (html / "a.html").read_text()
+    assert "42" in page  # the executed output
+    assert "tex-chtml.js" not in page and "window.MathJax" not in page
+    assert page.count("<mjx-container") == 2 and "<mjx-assistive-mml" in page
+    assert json.loads((book / "_build" / "math-html.json").read_text())["a.html"] == 2
+
+
+def test_an_error_in_a_cell_fails_the_build_as_before(tmp_path):
+    book = _book(tmp_path / "book", "raise ValueError('on purpose')")
+    rc, log = _build(book)
+    assert rc != 0, "the build passed over a cell that raised"
+    # The parallel run leaves the failing notebook to MyST-NB, which reports it as it always has.
+    assert "failed in the parallel run (CellExecutionError)" in log, log[-3000:]
+    assert "Executing notebook failed: CellExecutionError" in log, log[-3000:]
+    assert "b.ipynb" in log
+
+
+def test_an_expected_error_tagged_raises_exception_passes(tmp_path):
+    book = _book(tmp_path / "book", "raise ValueError('shown on purpose')")
+    nb = nbformat.read(book / "b.ipynb", as_version=4)
+    nb.cells[1].metadata["tags"] = ["raises-exception"]
+    nbformat.write(nb, book / "b.ipynb")
+    rc, log = _build(book)
+    assert rc == 0, log[-3000:]
+    assert log.count("(parallel)") == 2, log
