@@ -14,6 +14,14 @@ The teaching helpers live in submodules that are imported explicitly, so that
 
 from ._validation import EPSILON
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .calibration import (
+    ReliabilityBins,
+    brier_score,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+    temperature_scale,
+)
 from .classification import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -71,6 +79,13 @@ __all__ = [
     "log_cosh",
     "epsilon_insensitive",
     "sum_squared_error",
+    # calibration
+    "reliability_bins",
+    "ReliabilityBins",
+    "expected_calibration_error",
+    "brier_score",
+    "temperature_scale",
+    "fit_temperature",
     # gradients
     "sigmoid_mse_grad",
     "sigmoid_bce_grad",
