@@ -108,9 +108,22 @@ class FrameworkTabs(SphinxTransform):
         group_framework_cells(self.document)
 
 
+#: MyST-NB names the toggle of a folded cell (tags hide-input, hide-output,
+#: hide-cell) "Toggle hidden content", while it shows "Show code cell source":
+#: a name that does not contain the visible text (axe-core
+#: label-content-name-mismatch, serious). The visible text names it well.
+_FOLD_SUMMARY = '<summary aria-label="Toggle hidden content">'
+
+
+def _name_folds_by_their_text(app, pagename, templatename, context, doctree):
+    if "body" in context and _FOLD_SUMMARY in context["body"]:
+        context["body"] = context["body"].replace(_FOLD_SUMMARY, "<summary>")
+
+
 def setup(app: Sphinx):
     app.setup_extension("sphinx_design")
     app.add_transform(FrameworkTabs)
+    app.connect("html-page-context", _name_folds_by_their_text)
     if str(STATIC) not in app.config.html_static_path:
         app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-layout.css")

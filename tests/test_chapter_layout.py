@@ -73,3 +73,10 @@ def test_other_tags_are_left_alone():
     chapter_layout.group_framework_cells(sec)
     assert sec.pformat() == before
     assert not tab_sets(sec)
+
+
+def test_fold_toggles_are_named_by_their_visible_text():
+    body = '<details class="hide"><summary aria-label="Toggle hidden content">\\n<p>Show code cell source</p></summary>'
+    context = {"body": body}
+    chapter_layout._name_folds_by_their_text(None, "page", "page.html", context, None)
+    assert "aria-label" not in context["body"] and "<summary>" in context["body"]

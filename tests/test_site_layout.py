@@ -15,8 +15,11 @@ build the book first, then ``python -m pytest tests/test_site_layout.py -m site`
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
-from test_site import BUILD_FIRST, HTML, browser, site_url  # noqa: F401  (fixtures)
+from test_site import BUILD_FIRST, CHROMIUM, CHROMIUM_ARGS, HTML, site_url  # noqa: F401  (site_url: fixture)
 
 pytestmark = pytest.mark.site
 
@@ -63,7 +66,36 @@ FIND_OVERFLOW = """
 """
 
 
-def _open(browser, url, width):  # noqa: F811
+@pytest.fixture(scope="module")
+def in_browser():
+    """``run(fn, *args)`` calls ``fn(browser, *args)`` with a headless Chromium of this module's own.
+
+    Playwright's sync API allows one instance per thread, and tests/test_site.py's
+    session-wide browser may hold this thread's when both modules run in one
+    session (as in .ci/run), so this browser lives in a worker thread.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: `apt-get install -y chromium`", pytrace=False)
+    pool = ThreadPoolExecutor(max_workers=1)
+    state = {}
+
+    def start():
+        from playwright.sync_api import sync_playwright
+
+        state["playwright"] = sync_playwright().start()
+        state["browser"] = state["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    def stop():
+        state["browser"].close()
+        state["playwright"].stop()
+
+    pool.submit(start).result()
+    yield lambda fn, *args: pool.submit(fn, state["browser"], *args).result()
+    pool.submit(stop).result()
+    pool.shutdown()
+
+
+def _open(browser, url, width):
     context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
     page = context.new_page()
     page.goto(url, wait_until="load")
@@ -72,14 +104,18 @@ def _open(browser, url, width):  # noqa: F811
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=list(WIDTHS))
 @pytest.mark.parametrize("page_path", CHAPTER_PAGES or ["(no chapters built)"])
-def test_nothing_overflows_the_column(page_path, width, site_url, browser):  # noqa: F811
+def test_nothing_overflows_the_column(page_path, width, site_url, in_browser):  # noqa: F811
     if not CHAPTER_PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
-    context, page = _open(browser, site_url + page_path, width)
-    try:
-        found = page.evaluate(FIND_OVERFLOW)
-    finally:
-        context.close()
+
+    def measure(browser):
+        context, page = _open(browser, site_url + page_path, width)
+        try:
+            return page.evaluate(FIND_OVERFLOW)
+        finally:
+            context.close()
+
+    found = in_browser(measure)
     assert found["tables"], f"{page_path}: no tables found (the test looks at nothing)"
     problems = list(found["problems"])
     for table in found["tables"]:
@@ -103,10 +139,13 @@ def _selected_sync_ids(page):
 """)
 
 
-def test_pytorch_tab_switches_every_tab_and_is_remembered(site_url, browser):  # noqa: F811
+def test_pytorch_tab_switches_every_tab_and_is_remembered(site_url, in_browser):  # noqa: F811
     if len(CHAPTER_PAGES) < 2:
         pytest.fail(BUILD_FIRST, pytrace=False)
-    first, second = CHAPTER_PAGES[0], CHAPTER_PAGES[1]
+    in_browser(_click_pytorch_then_open_the_next_page, site_url, CHAPTER_PAGES[0], CHAPTER_PAGES[1])
+
+
+def _click_pytorch_then_open_the_next_page(browser, site_url, first, second):
     context, page = _open(browser, site_url + first, 1280)
     try:
         before = _selected_sync_ids(page)
