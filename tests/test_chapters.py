@@ -5,6 +5,7 @@ browser suite checks the rendered pages). A chapter that breaks the pattern
 fails here with a message naming the chapter and what is missing.
 """
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-SECTIONS_IN_ORDER = ["Overview", "Comparing with TensorFlow", "Exercises", "Summary"]
+SECTIONS_IN_ORDER = ["Overview", "Comparing with TensorFlow and PyTorch", "Exercises", "Summary"]
+COMPARISON = "Comparing with TensorFlow and PyTorch"
+# Cell tags that site/chapter_layout.py turns into synced framework tabs.
+FRAMEWORK_TAGS = {"tab-lossbook", "tab-tensorflow", "tab-pytorch"}
 
 
 def load(path):
@@ -23,6 +27,25 @@ def load(path):
 
 def source(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def section_cells(nb, heading):
+    """The cells from the markdown cell holding ``## heading`` up to the next ``## `` heading."""
+    cells, inside = [], False
+    for cell in nb["cells"]:
+        text = source(cell) if cell["cell_type"] == "markdown" else ""
+        starts = re.findall(r"^## (.+?)\s*$", text, flags=re.M)
+        if inside and starts and starts[0] != heading:
+            break
+        if heading in starts:
+            inside = True
+        if inside:
+            cells.append(cell)
+    return cells
 
 
 def code_cells(nb):
@@ -196,3 +219,101 @@ def test_no_exercise_answer_outside_a_fold(path):
                     assert value == 0 or abs(float(shown) - value) > 5e-3 * abs(value), (
                         f"{path.name}: cell {i}, outside a fold, shows {shown}, the answer of {name!r}")
     assert checks, f"{path.name}: no check cell in the exercises"
+
+
+@chapter
+def test_first_screen_shows_the_key_idea_and_folds_setup_cells(path):
+    nb = load(path)
+    assert "The chapter in one sentence" in source(nb["cells"][0]), f"{path.name}: no key idea under the title"
+    install, imports = code_cells(nb)[:2]
+    assert tags(install) & {"hide-cell", "remove-cell"}, f"{path.name}: the install cell is not folded"
+    assert tags(imports) & {"hide-input", "hide-cell"}, f"{path.name}: the import cell is not folded"
+
+
+@chapter
+def test_comparison_leads_with_its_findings(path):
+    cells = section_cells(load(path), COMPARISON)
+    first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+    lead = "\n".join(source(c) for c in cells[:first_code] if c["cell_type"] == "markdown")
+    findings = re.findall(r"^- \*\*", lead, flags=re.M)
+    assert len(findings) >= 2, f"{path.name}: the comparison does not open with a list of findings"
+    assert "PyTorch" in lead and ("Keras" in lead or "TensorFlow" in lead), f"{path.name}: lead names no framework"
+
+
+@chapter
+def test_framework_tabs_show_each_framework_in_executed_cells(path):
+    cells = section_cells(load(path), COMPARISON)
+    runs, run = [], []
+    for cell in cells:
+        tagged = tags(cell) & FRAMEWORK_TAGS if cell["cell_type"] == "code" else set()
+        assert len(tagged) <= 1, f"{path.name}: a cell carries two framework tags {tagged}"
+        if tagged and not (run and tagged <= {t for t, _ in run}):
+            run.append((tagged.pop(), cell))
+        else:
+            if run:
+                runs.append(run)
+            run = [(tagged.pop(), cell)] if tagged else []
+    if run:
+        runs.append(run)
+    assert len(runs) >= 2, f"{path.name}: {len(runs)} sets of framework tabs (need 2)"
+    for run in runs:
+        names = [t for t, _ in run]
+        assert {"tab-tensorflow", "tab-pytorch"} <= set(names), f"{path.name}: a tab set has only {names}"
+        for tag, cell in run:
+            text = source(cell)
+            if tag == "tab-tensorflow":
+                assert re.search(r"\b(keras|tf)\.", text), f"{path.name}: TensorFlow tab without Keras/tf code"
+            if tag == "tab-pytorch":
+                assert "torch." in text, f"{path.name}: PyTorch tab without torch code"
+    # Tags outside the comparison section would make tabs elsewhere; keep them in it.
+    outside = [c for c in code_cells(load(path)) if tags(c) & FRAMEWORK_TAGS and c not in cells]
+    assert not outside, f"{path.name}: framework tab cells outside the comparison section"
+
+
+def _compare_calls(cell):
+    """(call, how it is shown) for each tf_compare.compare(...) in a code cell."""
+    tree = ast.parse(source(cell))
+    shown = []
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "tf_compare.compare":
+            parent = getattr(node, "parent", None)
+            if isinstance(parent, ast.Call) and ast.unparse(parent.func) == "display":
+                shown.append("display")
+            elif isinstance(parent, ast.Expr) and parent is tree.body[-1]:
+                shown.append("last expression")
+            elif isinstance(parent, ast.Call) and ast.unparse(parent.func) == "print":
+                shown.append("print")
+            else:
+                shown.append("other")
+    return shown
+
+
+@chapter
+def test_every_comparison_table_is_rendered_the_same_way(path):
+    """Each table is the HTML of a displayed Comparison, never its printed text; the full tables are folded."""
+    nb = load(path)
+    for cell in code_cells(nb):
+        if "tf_compare.compare(" not in source(cell):
+            continue
+        for how in _compare_calls(cell):
+            assert how in ("display", "last expression"), (
+                f"{path.name}: a tf_compare.compare table is shown by {how}, not as HTML:\n{source(cell)}"
+            )
+    cells = section_cells(nb, COMPARISON)
+    starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "### The full tables" in source(c)]
+    assert starts, f"{path.name}: no '### The full tables' subsection"
+    for cell in cells[starts[0]:]:
+        if cell["cell_type"] == "code" and "tf_compare.compare(" in source(cell):
+            assert tags(cell) & {"hide-output", "hide-cell"}, f"{path.name}: a full table is not folded"
+
+
+def test_rounding_is_explained_once_and_linked():
+    texts = {p.stem: markdown(load(p)) for p in CHAPTERS}
+    homes = [name for name, text in texts.items() if "(float32-rounding)=" in text]
+    assert len(homes) == 1, f"the rounding explanation should have one home, found {homes}"
+    for name, text in texts.items():
+        if name not in homes:
+            assert "<float32-rounding>" in text, f"{name}: does not link to the rounding explanation"

@@ -57,7 +57,7 @@ STATUSES = ("graded", "timeout", "crashed", "invalid")
 #: Cells (before the exercises) that ``mode="fast"`` skips: those that use
 #: these names, import TensorFlow or Keras, or use what such a cell defined.
 SKIPPED_NAMES = frozenset({"tf_compare", "widgets"})
-_SKIPPED_MODULES = ("tensorflow", "keras", "tf_keras")
+_SKIPPED_MODULES = ("tensorflow", "keras", "tf_keras", "torch")
 
 
 @dataclass(frozen=True)
