@@ -20,3 +20,34 @@ def tf():
     import tensorflow
 
     return tensorflow
+
+
+# --- the built site in headless Chromium (tests/test_site*.py, marked `site`) --------------------
+# One server and one browser for the whole session, shared by every browser-test module: Playwright's
+# sync API allows one instance per thread, so a module must not start its own.
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """URL of ``_build/html`` (or ``$LOSSBOOK_BUILD/html``) served on 127.0.0.1."""
+    from headless import serve  # site/headless.py (pytest's pythonpath)
+    from test_site import BUILD_FIRST, HTML
+
+    if not HTML.is_dir():
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    with serve(HTML) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright (site/headless.py's settings)."""
+    from headless import chromium_path, launch
+    from test_site import AXE_JS, ROOT
+
+    if chromium_path() is None:
+        pytest.fail("no `chromium` on PATH: `apt-get install -y chromium`", pytrace=False)
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS.relative_to(ROOT)} not found: run `npm ci`", pytrace=False)
+    with launch() as chromium:
+        yield chromium

@@ -50,7 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from headless import built_pages, chromium_path, launch, serve  # site/headless.py (pytest's pythonpath)
+from headless import built_pages  # site/headless.py (pytest's pythonpath)
 
 pytestmark = pytest.mark.site
 
@@ -110,22 +110,7 @@ def _repository_url() -> str:
 
 # --- fixtures ----------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def site_url():
-    if not HTML.is_dir():
-        pytest.fail(BUILD_FIRST, pytrace=False)
-    with serve(HTML) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if chromium_path() is None:
-        pytest.fail("no `chromium` on PATH: `apt-get install -y chromium`", pytrace=False)
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS.relative_to(ROOT)} not found: run `npm ci`", pytrace=False)
-    with launch() as browser:
-        yield browser
+# site_url and browser: session fixtures in tests/conftest.py, shared by every tests/test_site*.py
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import pytest
-from test_site import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, site_url  # noqa: F401 - site_url is a fixture
+from test_site import HTML, ROOT
 
 from lossbook import exercises
 
@@ -68,32 +67,19 @@ def _significant_digits(text):
 
 
 @pytest.fixture(scope="module")
-def exercise_texts(site_url):  # noqa: F811 - the fixture of tests/test_site.py
+def exercise_texts(site_url, browser):
     """``{chapter: (closed, opened)}``: the Exercises section's text with every fold closed, then opened."""
-    texts, errors = {}, []
-
-    def read():
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                for path in CHAPTERS:
-                    if not (HTML / "chapters" / f"{path.stem}.html").exists():
-                        continue
-                    page.goto(f"{site_url}chapters/{path.stem}.html", wait_until="load")
-                    page.wait_for_timeout(300)  # sphinx-togglebutton folds the solutions on DOMContentLoaded
-                    texts[path.stem] = (page.evaluate(EXERCISES_TEXT, False), page.evaluate(EXERCISES_TEXT, True))
-                browser.close()
-        except Exception as exc:  # noqa: BLE001 - raised again in the test's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=read, name="site-exercises")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    texts = {}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        for path in CHAPTERS:
+            if not (HTML / "chapters" / f"{path.stem}.html").exists():
+                continue
+            page.goto(f"{site_url}chapters/{path.stem}.html", wait_until="load")
+            page.wait_for_timeout(300)  # sphinx-togglebutton folds the solutions on DOMContentLoaded
+            texts[path.stem] = (page.evaluate(EXERCISES_TEXT, False), page.evaluate(EXERCISES_TEXT, True))
+    finally:
+        page.close()
     return texts
 
 

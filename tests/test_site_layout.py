@@ -15,11 +15,8 @@ build the book first, then ``python -m pytest tests/test_site_layout.py -m site`
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
-from test_site import BUILD_FIRST, CHROMIUM, CHROMIUM_ARGS, HTML, site_url  # noqa: F401  (site_url: fixture)
+from test_site import BUILD_FIRST, HTML
 
 pytestmark = pytest.mark.site
 
@@ -67,32 +64,9 @@ FIND_OVERFLOW = """
 
 
 @pytest.fixture(scope="module")
-def in_browser():
-    """``run(fn, *args)`` calls ``fn(browser, *args)`` with a headless Chromium of this module's own.
-
-    Playwright's sync API allows one instance per thread, and tests/test_site.py's
-    session-wide browser may hold this thread's when both modules run in one
-    session (as in .ci/run), so this browser lives in a worker thread.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: `apt-get install -y chromium`", pytrace=False)
-    pool = ThreadPoolExecutor(max_workers=1)
-    state = {}
-
-    def start():
-        from playwright.sync_api import sync_playwright
-
-        state["playwright"] = sync_playwright().start()
-        state["browser"] = state["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-    def stop():
-        state["browser"].close()
-        state["playwright"].stop()
-
-    pool.submit(start).result()
-    yield lambda fn, *args: pool.submit(fn, state["browser"], *args).result()
-    pool.submit(stop).result()
-    pool.shutdown()
+def in_browser(browser):
+    """``run(fn, *args)`` calls ``fn(browser, *args)`` with the session's headless Chromium."""
+    return lambda fn, *args: fn(browser, *args)
 
 
 def _open(browser, url, width):
@@ -104,7 +78,7 @@ def _open(browser, url, width):
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=list(WIDTHS))
 @pytest.mark.parametrize("page_path", CHAPTER_PAGES or ["(no chapters built)"])
-def test_nothing_overflows_the_column(page_path, width, site_url, in_browser):  # noqa: F811
+def test_nothing_overflows_the_column(page_path, width, site_url, in_browser):
     if not CHAPTER_PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
 
@@ -139,7 +113,7 @@ def _selected_sync_ids(page):
 """)
 
 
-def test_pytorch_tab_switches_every_tab_and_is_remembered(site_url, in_browser):  # noqa: F811
+def test_pytorch_tab_switches_every_tab_and_is_remembered(site_url, in_browser):
     if len(CHAPTER_PAGES) < 2:
         pytest.fail(BUILD_FIRST, pytrace=False)
     in_browser(_click_pytorch_then_open_the_next_page, site_url, CHAPTER_PAGES[0], CHAPTER_PAGES[1])
