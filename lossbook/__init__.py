@@ -16,7 +16,10 @@ from ._validation import EPSILON
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
 from .classification import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     categorical_hinge,
     exponential_loss,
     hinge,
@@ -32,14 +35,21 @@ from .gradients import (
     softmax_ce_grad,
 )
 from .information import binary_entropy, cross_entropy, entropy, kl_divergence
+from .probabilistic import gaussian_nll, poisson
 from .regression import (
     epsilon_insensitive,
     huber,
     log_cosh,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
+    mean_squared_logarithmic_error,
     sum_squared_error,
 )
+from .representation import circle, cosine_similarity, info_nce, nt_xent, triplet_margin_loss
+from .segmentation import dice, tversky
+from .sequence import ctc
+from .weighting import class_weight_to_sample_weight
 
 __version__ = "0.1.0"
 
@@ -60,6 +70,9 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "sparse_categorical_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "hinge",
     "squared_hinge",
     "categorical_hinge",
@@ -67,10 +80,28 @@ __all__ = [
     # regression losses
     "mean_squared_error",
     "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
     "huber",
     "log_cosh",
     "epsilon_insensitive",
     "sum_squared_error",
+    # probabilistic losses
+    "poisson",
+    "gaussian_nll",
+    # segmentation losses
+    "dice",
+    "tversky",
+    # sequence losses
+    "ctc",
+    # representation-learning losses
+    "cosine_similarity",
+    "circle",
+    "info_nce",
+    "nt_xent",
+    "triplet_margin_loss",
+    # weights
+    "class_weight_to_sample_weight",
     # gradients
     "sigmoid_mse_grad",
     "sigmoid_bce_grad",
