@@ -44,7 +44,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import classification, information, regression
+from . import classification, information, probabilistic, regression, representation, segmentation, sequence
 from ._validation import _describe, check_reduction, fail, reduce
 
 __all__ = ["LOSSES", "LossSpec", "Row", "Comparison", "compare", "tensorflow_modules"]
@@ -257,6 +257,63 @@ LOSSES: dict[str, LossSpec] = {
         classification.categorical_hinge, "lossbook.categorical_hinge", "CategoricalHinge", "categorical_hinge"
     ),
     "kl_divergence": LossSpec(_kl_divergence_batch, "lossbook.kl_divergence", "KLDivergence", "kl_divergence"),
+    # The losses added for full Keras coverage (issue #11); their parity inputs are in tests/parity_inputs.py.
+    "binary_focal_crossentropy": LossSpec(
+        classification.binary_focal_crossentropy,
+        "lossbook.binary_focal_crossentropy",
+        "BinaryFocalCrossentropy",
+        "binary_focal_crossentropy",
+        options={"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0, "from_logits": False,
+                 "label_smoothing": 0.0},
+    ),
+    "categorical_focal_crossentropy": LossSpec(
+        classification.categorical_focal_crossentropy,
+        "lossbook.categorical_focal_crossentropy",
+        "CategoricalFocalCrossentropy",
+        "categorical_focal_crossentropy",
+        options={"alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
+    ),
+    "categorical_generalized_cross_entropy": LossSpec(
+        classification.categorical_generalized_cross_entropy,
+        "lossbook.categorical_generalized_cross_entropy",
+        "CategoricalGeneralizedCrossEntropy",
+        "categorical_generalized_cross_entropy",
+        options={"q": 0.5},
+        labels=True,
+    ),
+    "mean_absolute_percentage_error": LossSpec(
+        regression.mean_absolute_percentage_error,
+        "lossbook.mean_absolute_percentage_error",
+        "MeanAbsolutePercentageError",
+        "mean_absolute_percentage_error",
+    ),
+    "mean_squared_logarithmic_error": LossSpec(
+        regression.mean_squared_logarithmic_error,
+        "lossbook.mean_squared_logarithmic_error",
+        "MeanSquaredLogarithmicError",
+        "mean_squared_logarithmic_error",
+    ),
+    "poisson": LossSpec(probabilistic.poisson, "lossbook.poisson", "Poisson", "poisson"),
+    "cosine_similarity": LossSpec(
+        representation.cosine_similarity,
+        "lossbook.cosine_similarity",
+        "CosineSimilarity",
+        "cosine_similarity",
+        options={"axis": -1},
+    ),
+    "circle": LossSpec(
+        representation.circle,
+        "lossbook.circle",
+        "Circle",
+        "circle",
+        options={"gamma": 80.0, "margin": 0.4, "remove_diagonal": True},
+        labels=True,
+    ),
+    "dice": LossSpec(segmentation.dice, "lossbook.dice", "Dice", "dice", options={"axis": None}),
+    "tversky": LossSpec(
+        segmentation.tversky, "lossbook.tversky", "Tversky", "tversky", options={"alpha": 0.5, "beta": 0.5, "axis": None}
+    ),
+    "ctc": LossSpec(sequence.ctc, "lossbook.ctc", "CTC", "ctc", labels=True),
     "sum_squared_error": LossSpec(
         regression.sum_squared_error,
         "lossbook.sum_squared_error",
