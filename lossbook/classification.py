@@ -404,11 +404,9 @@ def binary_focal_crossentropy(
     ``apply_class_balancing``, else :math:`w = 1`. With :math:`\gamma = 0`
     and no balancing this is :func:`binary_crossentropy`.
 
-    From logits, lossbook computes the cross-entropy exactly and
-    :math:`1 - p_t` as :math:`y\sigma(-z) + (1 - y)\sigma(z)`; Keras applies
-    the sigmoid first and clips, so the two differ where
-    :math:`\sigma(z) < 10^{-7}` (:math:`|z| > 16`): there Keras' cost stops
-    growing at :math:`(1 - 10^{-7})^\gamma \cdot 16.118`.
+    From logits, the cross-entropy is computed exactly (as Keras does: it
+    recovers the logits from its sigmoid output) and :math:`1 - p_t` as
+    :math:`y\sigma(-z) + (1 - y)\sigma(z)`, without cancellation.
 
     Parameters
     ----------
@@ -495,7 +493,10 @@ def categorical_focal_crossentropy(
     with :math:`p` normalized and clipped as in
     :func:`categorical_crossentropy` (Keras renormalizes rows that do not sum
     to 1; lossbook refuses them), or :math:`p = \operatorname{softmax}(z)`
-    with :math:`\log p` computed exactly for logits. With :math:`\gamma = 0`
+    with :math:`\log p` computed exactly for logits. (Keras clips the softmax
+    output to :math:`[10^{-7}, 1 - 10^{-7}]` before the log, so where a
+    true-class probability is below :math:`10^{-7}` its cost stops at 16.118;
+    lossbook's keeps growing, like :func:`categorical_crossentropy`'s.) With :math:`\gamma = 0`
     and :math:`\alpha = 1` this is :func:`categorical_crossentropy`.
 
     Parameters
