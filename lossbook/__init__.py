@@ -27,6 +27,8 @@ from .classification import (
     squared_hinge,
 )
 from .gradients import (
+    binary_focal_grad,
+    gaussian_nll_grad,
     huber_grad,
     mae_grad,
     mse_grad,
@@ -109,4 +111,6 @@ __all__ = [
     "mse_grad",
     "mae_grad",
     "huber_grad",
+    "binary_focal_grad",
+    "gaussian_nll_grad",
 ]

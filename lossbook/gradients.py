@@ -44,9 +44,13 @@ import numpy as np
 from ._validation import (
     as_float_array,
     as_pair,
+    check_bool,
+    check_fraction,
     check_in_unit_interval,
+    check_nonnegative,
     check_positive,
     check_same_shape,
+    fail,
 )
 from .activations import sigmoid, softmax
 
@@ -57,6 +61,8 @@ __all__ = [
     "mse_grad",
     "mae_grad",
     "huber_grad",
+    "binary_focal_grad",
+    "gaussian_nll_grad",
 ]
 
 _TARGET_HINT = "A sigmoid output lies in [0, 1], so its targets are labels 0/1 or soft labels in between."
@@ -204,7 +210,7 @@ def sigmoid_bce_grad(y_true, logits):
     return residual
 
 
-def softmax_ce_grad(y_true, logits):
+def softmax_ce_grad(y_true, logits, *, label_smoothing=0.0):
     r"""Gradient of categorical cross-entropy with respect to the logits of a softmax output.
 
     The derivative of the per-sample loss
@@ -224,6 +230,12 @@ def softmax_ce_grad(y_true, logits):
         Targets in [0, 1]: one-hot rows or soft labels.
     logits : array_like, shape (..., C)
         Logits, same shape as ``y_true``; the last axis holds the classes.
+    label_smoothing : float in [0, 1], default 0
+        Differentiate the label-smoothed loss (Keras' ``label_smoothing``):
+        the targets become :math:`y(1 - s) + s/C`, so the gradient of a
+        one-hot row is :math:`\operatorname{softmax}(z) - y(1 - s) - s/C`,
+        which never reaches 0 for a finite logit: smoothing keeps the logits
+        from growing without bound.
 
     Returns
     -------
@@ -265,9 +277,15 @@ def softmax_ce_grad(y_true, logits):
     [ 1. -1.]
     >>> print(softmax_ce_grad([0.3, 0.3], [0.0, 0.0]))
     [0. 0.]
+    >>> print(softmax_ce_grad([0.0, 1.0], [-50.0, 50.0], label_smoothing=0.2))  # pulls back towards 0.1 / 0.9
+    [-0.1  0.1]
     """
+    label_smoothing = check_fraction(label_smoothing, "label_smoothing")
     y_true, logits = as_pair(y_true, logits, names=("y_true", "logits"))
     check_in_unit_interval(y_true, "y_true", "Targets are one-hot rows or soft labels.")
+    if label_smoothing:
+        s = logits.dtype.type(label_smoothing)
+        y_true = y_true * (1 - s) + s / logits.dtype.type(y_true.shape[-1])
     return y_true.sum(axis=-1, keepdims=True, dtype=logits.dtype) * softmax(logits) - y_true
 
 
@@ -405,3 +423,125 @@ def huber_grad(y_true, y_pred, *, delta=1.0):
     y_true, y_pred = _elementwise_pair(y_true, y_pred, "y_pred")
     d = y_pred.dtype.type(delta)
     return np.clip(y_pred - y_true, -d, d)
+
+
+def binary_focal_grad(y_true, logits, *, gamma=2.0, apply_class_balancing=False, alpha=0.25):
+    r"""Gradient of binary focal cross-entropy with respect to the logit of a sigmoid output.
+
+    The per-element loss is :math:`\ell(z) = w\,q^\gamma\,\mathrm{BCE}(y, \sigma(z))`
+    with :math:`q = 1 - p_t = y\sigma(-z) + (1 - y)\sigma(z)` (see
+    :func:`lossbook.binary_focal_crossentropy`); since
+    :math:`\partial q / \partial z = (1 - 2y)\,\sigma(z)\sigma(-z)`,
+
+    .. math::
+
+        \frac{\partial \ell}{\partial z} = w \left[ q^\gamma (\sigma(z) - y)
+            + \gamma\, q^{\gamma - 1} (1 - 2y)\,\sigma(z)\sigma(-z)\,
+              \mathrm{BCE}(y, \sigma(z)) \right].
+
+    The second term is what focusing adds: for a confidently right
+    prediction both terms vanish like :math:`q^{\gamma+1}`, so easy examples
+    stop pulling on the weights much sooner than with plain cross-entropy
+    (:func:`sigmoid_bce_grad`, the case :math:`\gamma = 0`, :math:`w = 1`).
+    Label smoothing is differentiated by passing smoothed targets.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Targets in [0, 1].
+    logits : array_like, shape (...)
+        Logits, same shape.
+    gamma : float >= 0, default 2
+        Focusing parameter.
+    apply_class_balancing : bool, default False
+        Multiply by :math:`w = \alpha y + (1 - \alpha)(1 - y)`.
+    alpha : float in [0, 1], default 0.25
+        Weight of the positives when balancing.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        In the dtype of ``logits``; finite for logits as large as
+        :math:`\pm 10^4`.
+
+    Examples
+    --------
+    >>> from lossbook.gradients import binary_focal_grad, sigmoid_bce_grad
+    >>> print(binary_focal_grad([1.0, 1.0], [0.0, 3.0], gamma=0.0), sigmoid_bce_grad([1.0, 1.0], [0.0, 3.0]))
+    [-0.5        -0.04742587] [-0.5        -0.04742587]
+    >>> print(binary_focal_grad([1.0], [3.0], gamma=2.0).round(6))  # an easy example: 150x smaller
+    [-0.000315]
+    """
+    gamma = check_nonnegative(gamma, "gamma")
+    apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
+    alpha = check_fraction(alpha, "alpha")
+    y_true, logits = _elementwise_pair(y_true, logits, "logits")
+    check_in_unit_interval(y_true, "y_true", _TARGET_HINT)
+    dt = logits.dtype.type
+    residual, slope = _sigmoid_residual(y_true, logits)
+    q = y_true * sigmoid(-logits) + (1 - y_true) * sigmoid(logits)
+    bce = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
+    g = dt(gamma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # q^(gamma - 1) * BCE -> 0 where q = 0 (BCE vanishes like q there), also for gamma < 1.
+        focus = np.where(q > 0, np.power(q, g - 1) * bce, dt(0)) if gamma else np.zeros_like(q)
+    grad = np.power(q, g) * residual + g * focus * (1 - 2 * y_true) * slope
+    if apply_class_balancing:
+        a = dt(alpha)
+        grad = (a * y_true + (1 - a) * (1 - y_true)) * grad
+    return grad
+
+
+def gaussian_nll_grad(y_true, y_pred, var, *, eps=1e-6):
+    r"""Gradients of the Gaussian negative log-likelihood with respect to the mean and the variance.
+
+    For the per-element loss
+    :math:`\ell = \frac12\left(\log v + (y - \mu)^2 / v\right)`,
+    :math:`v = \max(\sigma^2, \varepsilon)` (see :func:`lossbook.gaussian_nll`):
+
+    .. math::
+
+        \frac{\partial \ell}{\partial \mu} = \frac{\mu - y}{v}, \qquad
+        \frac{\partial \ell}{\partial \sigma^2} = \frac12 \left( \frac1v - \frac{(y - \mu)^2}{v^2} \right).
+
+    The variance's gradient is 0 where :math:`v = (y - \mu)^2`: the
+    likelihood is best when the predicted variance equals the squared error.
+    As in PyTorch (which clamps under ``no_grad``), the clamp at
+    :math:`\varepsilon` is not differentiated: below it the same formula is
+    used with :math:`v = \varepsilon`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Observed values.
+    y_pred : array_like, shape (...)
+        Predicted means, same shape.
+    var : array_like, shape (...)
+        Predicted variances, positive, same shape.
+    eps : float > 0, default 1e-6
+        Lower clamp of the variance.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        :math:`\partial\ell/\partial\mu` and :math:`\partial\ell/\partial\sigma^2`,
+        each of the input shape, in the dtype of ``y_pred``.
+
+    Examples
+    --------
+    >>> from lossbook.gradients import gaussian_nll_grad
+    >>> d_mean, d_var = gaussian_nll_grad([0.0, 0.0], [2.0, 2.0], [4.0, 1.0])
+    >>> print(d_mean, d_var)
+    [0.5 2. ] [ 0.  -1.5]
+    """
+    check_positive(eps, "eps")
+    y_true, y_pred = _elementwise_pair(y_true, y_pred, "y_pred")
+    var = as_float_array(var, "var", dtype=y_pred.dtype, min_ndim=0)
+    check_same_shape(y_pred, var, ("y_pred", "var"))
+    if var.min() <= 0:
+        bad = tuple(int(i) for i in np.argwhere(var <= 0)[0])
+        fail("var", "contain only positive variances", f"{float(var[bad])!r} at index {bad}")
+    v = np.maximum(var, y_pred.dtype.type(eps))
+    error = y_pred - y_true
+    half = y_pred.dtype.type(0.5)
+    return error / v, half * (1 / v - np.square(error) / np.square(v))

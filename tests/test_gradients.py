@@ -376,3 +376,103 @@ class TestValidation:
     def test_huber_delta_type(self):
         with pytest.raises(TypeError, match=r"^delta must be a positive real number"):
             huber_grad([0.0], [1.0], delta="1")
+
+
+# --------------------------------------------------------------------------- focal, label smoothing, Gaussian NLL
+
+
+class TestFocalSmoothedAndGaussian:
+    @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+    @pytest.mark.parametrize("balance", [False, True])
+    def test_binary_focal_grad_finite_differences(self, gamma, balance):
+        rng = np.random.default_rng(5)
+        z = rng.uniform(-12, 12, size=(40, 3))
+        y = _binary_targets(rng, (40, 3))
+
+        def loss(zz):
+            return lb.binary_focal_crossentropy(y[..., None], zz[..., None], from_logits=True, gamma=gamma,
+                                                apply_class_balancing=balance, alpha=0.3, reduction="none")
+
+        expected = _central_difference(loss, z, H)
+        got = lb.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=balance, alpha=0.3)
+        np.testing.assert_allclose(got, expected, **FD_TOL)
+
+    @pytest.mark.parametrize("gamma", [0.5, 2.0])
+    def test_binary_focal_grad_matches_gradient_tape(self, gamma):
+        rng = np.random.default_rng(6)
+        z = rng.uniform(-8, 8, size=(30, 4))
+        y = _binary_targets(rng, (30, 4))
+        zt = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            per_sample = tf.keras.losses.binary_focal_crossentropy(tf.constant(y), zt, gamma=gamma, from_logits=True,
+                                                                   apply_class_balancing=True, alpha=0.4)
+            total = tf.reduce_sum(per_sample)
+        # Keras' per-sample value is the mean over the 4 columns.
+        expected = tape.gradient(total, zt).numpy() * 4
+        got = lb.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=True, alpha=0.4)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+    def test_binary_focal_grad_stays_finite_at_huge_logits(self):
+        for gamma in (0.5, 2.0):
+            g = lb.binary_focal_grad([1.0, 0.0, 1.0, 0.0], [-1e4, 1e4, 1e4, -1e4], gamma=gamma)
+            assert np.isfinite(g).all()
+            np.testing.assert_allclose(g, [-1.0, 1.0, 0.0, 0.0], atol=1e-12)
+
+    @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.4])
+    def test_label_smoothed_ce_grad_finite_differences_and_tape(self, smoothing):
+        rng = np.random.default_rng(7)
+        n, c = 20, 5
+        z = rng.normal(scale=4, size=(n, c))
+        y = np.eye(c)[rng.integers(0, c, n)]
+        expected = np.empty_like(z)
+        for k in range(c):
+            step = np.zeros_like(z)
+            step[:, k] = H
+            plus = lb.categorical_crossentropy(y, z + step, from_logits=True, label_smoothing=smoothing,
+                                               reduction="none")
+            minus = lb.categorical_crossentropy(y, z - step, from_logits=True, label_smoothing=smoothing,
+                                                reduction="none")
+            expected[:, k] = (plus - minus) / (2 * H)
+        got = softmax_ce_grad(y, z, label_smoothing=smoothing)
+        np.testing.assert_allclose(got, expected, **FD_TOL)
+        zt = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            total = tf.reduce_sum(tf.keras.losses.categorical_crossentropy(
+                tf.constant(y), zt, from_logits=True, label_smoothing=smoothing))
+        np.testing.assert_allclose(got, tape.gradient(total, zt).numpy(), rtol=1e-12, atol=1e-14)
+
+    def test_gaussian_nll_grad_finite_differences(self):
+        rng = np.random.default_rng(8)
+        y, mu = rng.normal(size=(30, 2)), rng.normal(size=(30, 2))
+        var = rng.uniform(0.05, 5, size=(30, 2))
+        d_mean, d_var = lb.gaussian_nll_grad(y, mu, var)
+
+        def by_mean(m):
+            return lb.gaussian_nll(y[..., None], m[..., None], var[..., None], reduction="none")
+
+        def by_var(v):
+            return lb.gaussian_nll(y[..., None], mu[..., None], v[..., None], reduction="none")
+
+        np.testing.assert_allclose(d_mean, _central_difference(by_mean, mu, H), **FD_TOL)
+        np.testing.assert_allclose(d_var, _central_difference(by_var, var, 1e-7), rtol=1e-5, atol=1e-6)
+
+    def test_gaussian_nll_grad_matches_gradient_tape_and_pytorch(self):
+        import torch
+
+        rng = np.random.default_rng(9)
+        y, mu = rng.normal(size=(10, 3)), rng.normal(size=(10, 3))
+        var = rng.uniform(1e-8, 3, size=(10, 3))  # some below eps = 1e-6
+        d_mean, d_var = lb.gaussian_nll_grad(y, mu, var)
+        m, v = torch.tensor(mu, requires_grad=True), torch.tensor(var, requires_grad=True)
+        torch.nn.GaussianNLLLoss(reduction="sum")(m, torch.tensor(y), v).backward()
+        np.testing.assert_allclose(d_mean, m.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(d_var, v.grad.numpy(), rtol=1e-12)
+        mt, vt = tf.constant(mu), tf.constant(np.maximum(var, 1e-6))
+        with tf.GradientTape() as tape:
+            tape.watch([mt, vt])
+            total = tf.reduce_sum(0.5 * (tf.math.log(vt) + tf.square(tf.constant(y) - mt) / vt))
+        tf_mean, tf_var = tape.gradient(total, [mt, vt])
+        np.testing.assert_allclose(d_mean, tf_mean.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(d_var, tf_var.numpy(), rtol=1e-12)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
+import lossbook.gradients
 from lossbook import _validation
 
 ONE_HOT = [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
@@ -464,3 +465,12 @@ def test_triplet_shapes_must_match():
 def test_class_weight_is_validated(class_weight, error, expected):
     with pytest.raises(error, match=expected):
         lb.class_weight_to_sample_weight([0, 1], class_weight)
+
+
+def test_new_gradients_validate_their_options():
+    with pytest.raises(ValueError, match=r"gamma must be a non-negative real number; received gamma=-2"):
+        lb.binary_focal_grad([1.0], [0.0], gamma=-2)
+    with pytest.raises(ValueError, match=r"var must contain only positive variances; received 0.0 at index \(0,\)"):
+        lb.gaussian_nll_grad([1.0], [0.0], [0.0])
+    with pytest.raises(ValueError, match=r"label_smoothing must be a real number in \[0, 1\]"):
+        lb.gradients.softmax_ce_grad([0.0, 1.0], [0.0, 0.0], label_smoothing=2)
