@@ -312,3 +312,48 @@ def reduce(values, reduction, sample_weight=None, *, mask=None):
         count = int(np.count_nonzero(mask))
         return values.sum(dtype=values.dtype) / values.dtype.type(count) if count else values.dtype.type(0)
     return values.mean(dtype=values.dtype)
+
+
+def check_grid_size(value, name):
+    """Refuse a number of subplot rows/columns that is not a positive integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        fail(name, "be a positive integer", f"{name}={value!r}")
+    return int(value)
+
+
+def check_axis_label(label, name):
+    """Refuse an axis label that is not a non-empty string (every axis of the book is labelled)."""
+    if not isinstance(label, str) or not label.strip():
+        fail(name, "be a non-empty string", repr(label), "Every axis of the book is labelled.")
+    return label
+
+
+def check_count(value, name, minimum):
+    """Refuse a count (epochs, samples) that is not an integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        fail(name, f"be an integer >= {minimum}", _describe(value), error=TypeError)
+    if value < minimum:
+        fail(name, f"be an integer >= {minimum}", f"{name}={value!r}")
+    return int(value)
+
+
+def check_choice(value, name, choices):
+    """Refuse a value that is not one of ``choices`` (strings); the message lists them."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        fail(name, f"be one of {allowed}", f"{name}={value!r}")
+    return value
+
+
+def check_not_string(value, name, expected):
+    """Refuse a single string where a sequence is expected (a string is a sequence of characters)."""
+    if isinstance(value, str):
+        fail(name, f"be {expected}", f"the string {value!r}", error=TypeError)
+    return value
+
+
+def check_instance(value, name, cls, description):
+    """Refuse a value that is not an instance of ``cls`` (``description`` names it for the reader)."""
+    if not isinstance(value, cls):
+        fail(name, f"be {description}", f"{type(value).__name__}", error=TypeError)
+    return value

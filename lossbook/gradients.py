@@ -63,6 +63,11 @@ __all__ = [
     "huber_grad",
     "binary_focal_grad",
     "gaussian_nll_grad",
+    "neg_log_derivative",
+    "central_difference",
+    "hinge_margin_grad",
+    "squared_hinge_margin_grad",
+    "exponential_margin_grad",
 ]
 
 _TARGET_HINT = "A sigmoid output lies in [0, 1], so its targets are labels 0/1 or soft labels in between."
@@ -545,3 +550,192 @@ def gaussian_nll_grad(y_true, y_pred, var, *, eps=1e-6):
     error = y_pred - y_true
     half = y_pred.dtype.type(0.5)
     return error / v, half * (1 / v - np.square(error) / np.square(v))
+
+
+# -- derivatives for the figures: -log q, a numerical slope (chapters 2 and 3) ------------
+
+
+def neg_log_derivative(q):
+    r"""Derivative of the loss :math:`-\log q` with respect to the probability :math:`q`.
+
+    .. math::
+
+        \frac{d}{dq}\left(-\log q\right) = -\frac{1}{q}, \qquad 0 < q \le 1
+
+    It is the derivative of the cross-entropy of a one-hot target with respect
+    to the predicted probability of the true class (the other probabilities do
+    not enter the loss).
+
+    Parameters
+    ----------
+    q : array_like, shape (...)
+        Probabilities in (0, 1].
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`\le -1`; large and negative as :math:`q \to 0`.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.neg_log_derivative([0.5, 1.0]))
+    [-2. -1.]
+    """
+    q = as_float_array(q, "q", min_ndim=0)
+    check_in_unit_interval(q, "q")
+    if (q == 0).any():
+        fail("q", "contain probabilities in (0, 1]", "q=0", "The derivative of -log q is -1/q, infinite at 0.")
+    return -1.0 / q
+
+
+def central_difference(f, x, *, h=1e-3):
+    r"""Numerical slope of a scalar function by the central difference.
+
+    .. math::
+
+        f'(x) \approx \frac{f(x + h) - f(x - h)}{2h}
+
+    Parameters
+    ----------
+    f : callable
+        Function of one float returning a float (or a 0-d array).
+    x : float
+        Where to take the slope.
+    h : float, default 1e-3
+        Half the step.
+
+    Returns
+    -------
+    float
+        The slope. For a step function it is 0 unless a jump lies within
+        ``h`` of ``x``, which is why accuracy cannot be trained by gradient
+        descent.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> round(gradients.central_difference(lambda x: x**2, 3.0), 6)
+    6.0
+    """
+    check_positive(h, "h")
+    return float((f(x + h) - f(x - h)) / (2 * h))
+
+
+# -- derivatives of margin losses (chapter 6) ---------------------------------------------
+#
+# The loss zoo's figure needs the slopes of the margin losses with respect to
+# the margin m = y f(x), y in {-1, 1}. The logistic loss's is
+# sigmoid_bce_grad(1, m); these are the others.
+
+
+def _margin_array(margin):
+    return as_float_array(margin, "margin", min_ndim=0)
+
+
+def hinge_margin_grad(margin):
+    r"""Derivative of the hinge loss with respect to the margin.
+
+    For the margin :math:`m = y f(x)` (label :math:`y \in \{-1, 1\}`, score
+    :math:`f(x)`), the hinge loss of :func:`lossbook.hinge` is
+    :math:`\max(0, 1 - m)`, and
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m) = \begin{cases}
+            -1 & m \le 1 \\
+            0 & m > 1
+        \end{cases}
+
+    At the kink :math:`m = 1` any value in :math:`[-1, 0]` is a subgradient;
+    this function returns :math:`-1`, what TensorFlow's autodiff gives for
+    ``keras.losses.hinge`` (its ``maximum(1 - m, 0)`` passes the gradient to
+    the first argument on a tie).
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        -1 or 0, float64 (or the floating dtype of ``margin``).
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-1. -1. -1.  0.]
+    """
+    m = _margin_array(margin)
+    return np.where(m <= 1, -1.0, 0.0).astype(m.dtype)
+
+
+def squared_hinge_margin_grad(margin):
+    r"""Derivative of the squared hinge loss with respect to the margin.
+
+    The squared hinge loss of :func:`lossbook.squared_hinge`,
+    :math:`\max(0, 1 - m)^2` for the margin :math:`m = y f(x)`, is
+    differentiable everywhere:
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m)^2 = -2 \max(0, 1 - m)
+
+    It grows linearly with a wrong margin, where the hinge's stays at
+    :math:`-1`.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`\le 0`, in the floating dtype of ``margin`` (float64
+        for integers).
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.squared_hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-6. -1.  0.  0.]
+    """
+    m = _margin_array(margin)
+    return 2 * np.minimum(m - 1, 0)  # -2 max(0, 1 - m), without a negative zero
+
+
+def exponential_margin_grad(margin):
+    r"""Derivative of the exponential loss with respect to the margin.
+
+    The exponential loss of AdaBoost, :func:`lossbook.exponential_loss`, is
+    :math:`e^{-m}` for the margin :math:`m = y f(x)`, and
+
+    .. math::
+
+        \frac{d}{dm} e^{-m} = -e^{-m}
+
+    Its magnitude equals the loss itself: a badly wrong example pulls
+    exponentially hard.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite. Below about -709 the result overflows to
+        ``-inf`` in float64 (NumPy warns), as the loss does.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`< 0`, in the floating dtype of ``margin``.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.exponential_margin_grad([0.0, 1.0]).round(6))
+    [-1.       -0.367879]
+    """
+    m = _margin_array(margin)
+    return -np.exp(-m)

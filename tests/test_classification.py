@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
+from lossbook.classification import binary_accuracy
 
 CLASSIFICATION = [lb.binary_crossentropy, lb.categorical_crossentropy, lb.hinge, lb.squared_hinge, lb.exponential_loss]
 
@@ -326,3 +327,30 @@ class TestKerasSurprises:
         for fn in (lb.categorical_crossentropy, lb.categorical_focal_crossentropy):
             with pytest.raises(ValueError, match="y_pred must sum to 1 along the last axis"):
                 fn(y_true, y_pred)
+
+
+class TestBinaryAccuracy:
+    def test_keras_example(self):
+        # keras.metrics.BinaryAccuracy docs: update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]]) -> 0.75
+        assert binary_accuracy([1, 1, 0, 0], [0.98, 1, 0, 0.6]) == 0.75
+
+    def test_half_predicts_class_zero(self):
+        # Keras thresholds with y_pred > 0.5 (keras/src/metrics/accuracy_metrics.py).
+        np.testing.assert_array_equal(binary_accuracy([[1], [0]], [[0.5], [0.5]]), [0.0, 1.0])
+
+    def test_matches_tensorflow(self, rng, tf):
+        import keras
+
+        y = (rng.random((6, 9)) < 0.5).astype(float)
+        p = rng.random((6, 9))
+        p[0, :3] = 0.5
+        expected = np.asarray(keras.metrics.binary_accuracy(y, p)).mean(axis=-1)
+        np.testing.assert_allclose(binary_accuracy(y, p), expected, rtol=1e-6)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="y_true and p must have the same shape"):
+            binary_accuracy([0, 1], [[0.2, 0.8]])
+        with pytest.raises(ValueError, match="y_true must contain labels 0 or 1"):
+            binary_accuracy([0, 2], [0.2, 0.8])
+        with pytest.raises(ValueError, match=r"p must contain probabilities in \[0, 1\]"):
+            binary_accuracy([0, 1], [0.2, 1.8])

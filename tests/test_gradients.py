@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
 import lossbook as lb  # noqa: E402
+from lossbook import gradients  # noqa: E402
 from lossbook.gradients import (  # noqa: E402
     huber_grad,
     mae_grad,
@@ -476,3 +477,102 @@ class TestFocalSmoothedAndGaussian:
         tf_mean, tf_var = tape.gradient(total, [mt, vt])
         np.testing.assert_allclose(d_mean, tf_mean.numpy(), rtol=1e-12)
         np.testing.assert_allclose(d_var, tf_var.numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- derivatives for the figures
+
+
+class TestNegLogDerivative:
+    def test_values(self):
+        # d/dq (-log q) = -1/q: exact values by hand.
+        np.testing.assert_array_equal(gradients.neg_log_derivative([0.25, 0.5, 1.0]), [-4.0, -2.0, -1.0])
+        assert gradients.neg_log_derivative(0.1).shape == ()
+
+    def test_matches_finite_difference_of_lossbook_cross_entropy(self):
+        # The derivative of categorical_crossentropy([0, 1, 0], [(1-q)/2, q, (1-q)/2]) in q.
+        def loss(q):
+            return float(lb.categorical_crossentropy([0, 1, 0], [(1 - q) / 2, q, (1 - q) / 2]))
+
+        for q in (0.05, 0.3, 0.9):
+            numeric = gradients.central_difference(loss, q, h=1e-5)
+            assert gradients.neg_log_derivative(q) == pytest.approx(numeric, rel=1e-7)
+
+    def test_zero_and_out_of_range(self):
+        with pytest.raises(ValueError, match=r"q must contain probabilities in \(0, 1\]"):
+            gradients.neg_log_derivative([0.5, 0.0])
+        with pytest.raises(ValueError, match=r"q must contain probabilities in \[0, 1\]"):
+            gradients.neg_log_derivative(1.5)
+        with pytest.raises(TypeError, match="q must be an array of real numbers"):
+            gradients.neg_log_derivative("0.5")
+
+
+class TestCentralDifference:
+    def test_polynomial(self):
+        # d/dx x^3 at 2 is 12; the central difference's error is h^2 = 1e-6 here.
+        assert gradients.central_difference(lambda x: x**3, 2.0) == pytest.approx(12.0, abs=2e-6)
+
+    def test_step_function_has_zero_slope_away_from_jumps(self):
+        def step(x):
+            return float(x > 0)
+
+        assert gradients.central_difference(step, 0.5) == 0.0
+        assert gradients.central_difference(step, 0.0) == pytest.approx(500.0)  # 1 / (2h)
+
+    @pytest.mark.parametrize("h", [0, -1e-3, float("nan")])
+    def test_bad_step(self, h):
+        with pytest.raises(ValueError, match="h must be a positive real number"):
+            gradients.central_difference(np.sin, 0.0, h=h)
+
+
+def _margin_loss(loss, m):
+    """A lossbook margin loss of the label 1 and score m, per sample (so its margin is m)."""
+    m = np.asarray(m, dtype=float)
+    return loss(np.ones((m.size, 1)), m.reshape(-1, 1), reduction="none")
+
+
+MARGIN_GRADS = [
+    (gradients.hinge_margin_grad, lb.hinge, "hinge"),
+    (gradients.squared_hinge_margin_grad, lb.squared_hinge, "squared_hinge"),
+    (gradients.exponential_margin_grad, lb.exponential_loss, None),
+]
+
+
+class TestMarginGradients:
+    # margins away from the hinge's kink at m = 1, where the central difference is exact up to h^2
+    MARGINS = np.array([-3.0, -1.7, -0.4, 0.0, 0.6, 0.95, 1.05, 2.2, 3.0])
+
+    @pytest.mark.parametrize(("grad", "loss", "_"), MARGIN_GRADS)
+    def test_matches_finite_differences_of_lossbook(self, grad, loss, _):
+        h = 1e-6
+        numeric = (_margin_loss(loss, self.MARGINS + h) - _margin_loss(loss, self.MARGINS - h)) / (2 * h)
+        np.testing.assert_allclose(grad(self.MARGINS), numeric, rtol=1e-7, atol=1e-8)
+
+    def test_values_by_hand(self):
+        np.testing.assert_array_equal(gradients.hinge_margin_grad([-1.0, 1.0, 1.5]), [-1.0, -1.0, 0.0])
+        np.testing.assert_array_equal(gradients.squared_hinge_margin_grad([-1.0, 0.0, 1.0, 2.0]), [-4.0, -2.0, 0.0, 0.0])
+        np.testing.assert_allclose(gradients.exponential_margin_grad([-1.0, 0.0]), [-np.e, -1.0], rtol=1e-15)
+        assert not np.signbit(gradients.squared_hinge_margin_grad(2.0))  # 0, not -0
+        assert gradients.hinge_margin_grad(0.5).shape == ()
+
+    @pytest.mark.parametrize(("grad", "_", "keras_name"), MARGIN_GRADS)
+    def test_matches_tensorflow_autodiff(self, grad, _, keras_name, tf):
+        # Keras' hinge and squared hinge (labels 1, scores m) and tf.exp(-m); ties at the kink m = 1 included.
+        import keras
+
+        m = tf.Variable(np.array([-3.0, -0.5, 0.0, 1.0, 1.5, 2.5]))
+        with tf.GradientTape() as tape:
+            if keras_name is None:
+                total = tf.reduce_sum(tf.exp(-m))
+            else:
+                scores = tf.reshape(m, (-1, 1))
+                total = tf.reduce_sum(getattr(keras.losses, keras_name)(tf.ones_like(scores), scores))
+        np.testing.assert_allclose(grad(m.numpy()), tape.gradient(total, m).numpy(), rtol=1e-12)
+
+    def test_dtype_and_bad_input(self):
+        assert gradients.exponential_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert gradients.hinge_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert gradients.squared_hinge_margin_grad([1, 2]).dtype == np.float64
+        with pytest.raises(ValueError, match="margin must contain only finite numbers"):
+            gradients.hinge_margin_grad([0.0, np.nan])
+        with pytest.raises(TypeError, match="margin must be an array of real numbers"):
+            gradients.exponential_margin_grad("1")
