@@ -690,3 +690,66 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
         run(op.name + (suffix if spec.reduces else ""), tf_op, refused_word=None)
 
     return Comparison(name, tuple(rows), dtype, reduction, options)
+
+
+# --------------------------------------------------------------------------
+# Coverage of Keras' losses (the API page's table is generated from this)
+# --------------------------------------------------------------------------
+
+#: The parametrized tests that run every registry entry against Keras, as
+#: pytest node ids with ``{name}`` for the registry name (tests/test_tf_compare.py
+#: checks that pytest collects every one of them).
+PARITY_TESTS = (
+    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float32]",
+    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float64]",
+    "tests/test_tf_compare.py::test_reduction_mean_matches_keras_default[{name}]",
+    "tests/test_weighting.py::test_sample_weight_matches_keras[mean-{name}]",
+)
+
+
+def keras_loss_classes():
+    """The names of every loss class ``keras.losses`` exports (``Loss`` itself and its wrapper left out)."""
+    _, keras = tensorflow_modules()
+    return sorted(
+        name for name in dir(keras.losses)
+        if isinstance(getattr(keras.losses, name), type) and issubclass(getattr(keras.losses, name), keras.losses.Loss)
+        and name not in ("Loss", "LossFunctionWrapper")
+    )
+
+
+def keras_coverage():
+    """Every Keras loss class, the lossbook function that computes it, and the tests that check they agree.
+
+    Built from :data:`LOSSES` and the installed Keras, so a Keras loss without
+    a registry entry shows up with ``lossbook=None``.
+
+    Returns
+    -------
+    list of dict
+        One per Keras loss class, sorted by class name: ``keras_class``,
+        ``keras_function``, ``lossbook`` (the public name, or None),
+        ``registry`` (the :data:`LOSSES` key, or None), ``options`` and
+        ``parity_tests`` (pytest node ids).
+
+    Examples
+    --------
+    >>> from lossbook import tf_compare
+    >>> rows = tf_compare.keras_coverage()
+    >>> len(rows), all(row["lossbook"] for row in rows)
+    (22, True)
+    >>> rows[0]["keras_class"], rows[0]["lossbook"]
+    ('BinaryCrossentropy', 'lossbook.binary_crossentropy')
+    """
+    by_class = {spec.keras_class: (name, spec) for name, spec in LOSSES.items() if spec.keras_class}
+    rows = []
+    for cls in keras_loss_classes():
+        name, spec = by_class.get(cls, (None, None))
+        rows.append({
+            "keras_class": cls,
+            "keras_function": spec.keras_function if spec else None,
+            "lossbook": spec.lossbook_name if spec else None,
+            "registry": name,
+            "options": dict(spec.options) if spec else {},
+            "parity_tests": [test.format(name=name) for test in PARITY_TESTS] if spec else [],
+        })
+    return rows

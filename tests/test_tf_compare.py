@@ -473,3 +473,41 @@ def test_categorical_hinge_follows_keras_when_every_wrong_score_is_negative():
     result = tf_compare.compare("categorical_hinge", [[0, 1, 0]], [[-2.0, 0.5, -3.0]], dtype="float64")
     for row in result.rows:
         assert float(row.value) == 0.5, row.implementation
+
+
+# --------------------------------------------------------------------------
+# The API page's coverage table (generated from the registry)
+# --------------------------------------------------------------------------
+
+
+def test_every_keras_loss_class_is_covered():
+    rows = tf_compare.keras_coverage()
+    assert len(rows) == len(tf_compare.keras_loss_classes()) == 22  # Keras 3.15
+    missing = [row["keras_class"] for row in rows if row["lossbook"] is None]
+    assert not missing, missing
+    for row in rows:
+        name = row["lossbook"].removeprefix("lossbook.")
+        assert name in lb.__all__ and name == row["keras_function"], row
+
+
+def test_coverage_table_names_tests_that_exist():
+    # Every pytest node id in the table is collected by pytest: the table cannot cite a test that is not there.
+    ids = {test for row in tf_compare.keras_coverage() for test in row["parity_tests"]}
+    files = sorted({i.split("::")[0] for i in ids})
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    collected = set(proc.stdout.split())
+    assert ids <= collected, sorted(ids - collected)[:5]
+
+
+def test_coverage_table_rst_lists_every_class():
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "site"))
+    import lossbook_site
+
+    rst = "\n".join(lossbook_site.coverage_rst())
+    assert "The 22 loss classes of the installed Keras: 22 computed by lossbook" in rst
+    for row in tf_compare.keras_coverage():
+        assert f"``keras.losses.{row['keras_class']}``" in rst
+        assert f":func:`{row['lossbook']}`" in rst
+    assert "not covered" not in rst
