@@ -617,11 +617,12 @@ def categorical_generalized_cross_entropy(labels, y_pred, *, q=0.5, reduction="m
 
 def _signed_labels(y_true):
     """Map labels in {0, 1} to {-1, 1} as Keras does; refuse anything else."""
-    values = np.unique(y_true)
-    if np.isin(values, (0.0, 1.0)).all():
-        return 2 * y_true - 1
-    if np.isin(values, (-1.0, 1.0)).all():
+    # Elementwise tests, not np.unique (a sort): this runs on every call of the hinge losses.
+    if (np.abs(y_true) == 1).all():
         return y_true
+    if ((y_true == 0) | (y_true == 1)).all():
+        return 2 * y_true - 1
+    values = np.unique(y_true)
     shown = ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if values.size > 5 else "")
     fail("y_true", "contain labels in {-1, 1} or in {0, 1}", f"values {{{shown}}}")
 
@@ -733,7 +734,7 @@ def categorical_hinge(y_true, y_pred, *, reduction="mean", sample_weight=None):
     0.8
     """
     y_true, y_pred = as_pair(y_true, y_pred)
-    if not np.isin(y_true, (0.0, 1.0)).all() or (y_true.sum(axis=-1) != 1).any():
+    if not ((y_true == 0) | (y_true == 1)).all() or (last_axis_sum(y_true) != 1).any():
         fail("y_true", "contain one-hot rows (a single 1, zeros elsewhere)", f"y_true={_short(y_true)}")
     positive = last_axis_sum(y_true * y_pred)
     negative = last_axis_max((1 - y_true) * y_pred)

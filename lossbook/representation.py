@@ -32,11 +32,6 @@ __all__ = ["cosine_similarity", "circle", "info_nce", "nt_xent", "triplet_margin
 _NORM_FLOOR = 1e-7
 
 
-def _l2_normalize(x, axis):
-    norm = np.sqrt(np.square(x).sum(axis=axis, keepdims=True))
-    return x / np.maximum(norm, x.dtype.type(_NORM_FLOOR))
-
-
 def cosine_similarity(y_true, y_pred, *, axis=-1, reduction="mean", sample_weight=None):
     r"""Negative cosine similarity, Keras' ``CosineSimilarity`` loss.
 
@@ -81,8 +76,13 @@ def cosine_similarity(y_true, y_pred, *, axis=-1, reduction="mean", sample_weigh
     """
     y_true, y_pred = as_pair(y_true, y_pred)
     axis = check_axis(axis, y_pred.ndim)
-    cos = (_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis)).sum(axis=axis)
-    return reduce(-cos, reduction, sample_weight)
+    if axis != y_pred.ndim - 1:
+        y_true, y_pred = np.moveaxis(y_true, axis, -1), np.moveaxis(y_pred, axis, -1)
+    # Keras divides each vector by max(norm, 1e-7); the same, as one dot product over two norms.
+    floor = y_pred.dtype.type(_NORM_FLOOR)
+    norms = np.maximum(np.sqrt(last_axis_sum(np.square(y_true))), floor)
+    norms *= np.maximum(np.sqrt(last_axis_sum(np.square(y_pred))), floor)
+    return reduce(-(last_axis_sum(y_true * y_pred) / norms), reduction, sample_weight)
 
 
 def _masked_logsumexp(x, mask):
