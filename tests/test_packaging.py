@@ -72,15 +72,19 @@ def test_wheel_holds_every_file_of_the_package(wheel):
 
 
 def test_pip_install_into_a_fresh_virtualenv_imports_everything(wheel, tmp_path):
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", venv])
-    python = venv / "bin" / "python"
-    site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
-    # The dependencies, from the interpreter running the tests (lossbook itself is not installed there).
-    (Path(site) / "_lossbook_test_dependencies.pth").write_text(str(Path(np.__file__).parent.parent) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel])
+    # No PYTHONPATH: the source tree must not be what gets imported (or what pip sees as installed).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["MPLBACKEND"] = "Agg"
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", venv], env=env)
+    python = venv / "bin" / "python"
+    site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env).stdout.strip()
+    # The dependencies, from the interpreter running the tests. lossbook may be installed there
+    # too (CI installs it in editable mode): --ignore-installed installs the wheel regardless,
+    # and the virtualenv's own site-packages comes first on its path.
+    (Path(site) / "_lossbook_test_dependencies.pth").write_text(str(Path(np.__file__).parent.parent) + "\n")
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--ignore-installed", "--quiet",
+          wheel], env=env)
     out = _run([python, "-c", IMPORT_EVERYTHING, site], cwd=tmp_path, env=env).stdout
     count, names = out.split(" ", 1)
     expected = {".".join(p.with_suffix("").parts) for p in _sources() if p.suffix == ".py"}
