@@ -214,7 +214,7 @@ def _losses(r):
             t = case["cpu_per_call_s"]
             lines.append(
                 f"| {SHORT.get(case['case'], case['label'])} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
-                f"| {fmt(t.get('tf.nn'))} | {fmt(t['naive'])} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
+                f"| {fmt(t.get('tf.nn'))} | {fmt(t.get('naive'))} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
                 f"| {_met(case['target_met'])} |"
             )
         wall_ratios = [case["wall_ratio_lossbook_to_fastest_tf"] for case in size["cases"]]
@@ -227,7 +227,7 @@ def _losses(r):
         lines += ["### Where lossbook's time goes", "",
                   "Each lossbook loss timed in three parts, apart, in the lossbook process: CPU time per call, "
                   "minimum of repeats, next to the whole call from the tables above. The parts are lossbook's "
-                  "own code (below; `a`, `b`: `y_true`, `y_pred` as validated, `e`: the per-element values).", ""]
+                  "own step functions (below).", ""]
         for size in r["sizes"]:
             n = size["shape"][0]
             whole = {c["case"]: c["cpu_per_call_s"]["lossbook"] for c in size["cases"]}
@@ -245,6 +245,12 @@ def _losses(r):
                 lines.append(f"| {SHORT.get(case, case)} | `{c['validation']}` | `{c['elementwise']}` "
                              f"| `{c['reductions']}` |")
             lines += [""]
+        sources = r.get("part_source")
+        if sources:
+            lines += ["The steps are lossbook's own functions, which the public losses call in this order; their "
+                      "source at the time of the run (`inspect.getsource`):", ""]
+            for qualified, source in sources.items():
+                lines += [f"`{qualified}`:", "", "```python", source.rstrip(), "```", ""]
     lines += ["### Speed against stability", "", r["stability"]["method"], ""]
     lines += [
         "| loss | logits × | exact (float64) | lossbook | Keras | naive | naive's relative error |",

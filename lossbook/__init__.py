@@ -24,7 +24,10 @@ from .calibration import (
 )
 from .classification import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     categorical_hinge,
     exponential_loss,
     hinge,
@@ -32,6 +35,8 @@ from .classification import (
     squared_hinge,
 )
 from .gradients import (
+    binary_focal_grad,
+    gaussian_nll_grad,
     huber_grad,
     mae_grad,
     mse_grad,
@@ -40,14 +45,21 @@ from .gradients import (
     softmax_ce_grad,
 )
 from .information import binary_entropy, cross_entropy, entropy, kl_divergence
+from .probabilistic import gaussian_nll, poisson
 from .regression import (
     epsilon_insensitive,
     huber,
     log_cosh,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
+    mean_squared_logarithmic_error,
     sum_squared_error,
 )
+from .representation import circle, cosine_similarity, info_nce, nt_xent, triplet_margin_loss
+from .segmentation import dice, tversky
+from .sequence import ctc
+from .weighting import class_weight_to_sample_weight
 
 __version__ = "0.1.0"
 
@@ -68,6 +80,9 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "sparse_categorical_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "hinge",
     "squared_hinge",
     "categorical_hinge",
@@ -75,6 +90,8 @@ __all__ = [
     # regression losses
     "mean_squared_error",
     "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
     "huber",
     "log_cosh",
     "epsilon_insensitive",
@@ -86,6 +103,22 @@ __all__ = [
     "brier_score",
     "temperature_scale",
     "fit_temperature",
+    # probabilistic losses
+    "poisson",
+    "gaussian_nll",
+    # segmentation losses
+    "dice",
+    "tversky",
+    # sequence losses
+    "ctc",
+    # representation-learning losses
+    "cosine_similarity",
+    "circle",
+    "info_nce",
+    "nt_xent",
+    "triplet_margin_loss",
+    # weights
+    "class_weight_to_sample_weight",
     # gradients
     "sigmoid_mse_grad",
     "sigmoid_bce_grad",
@@ -93,4 +126,6 @@ __all__ = [
     "mse_grad",
     "mae_grad",
     "huber_grad",
+    "binary_focal_grad",
+    "gaussian_nll_grad",
 ]

@@ -191,15 +191,169 @@ def log_base(base, dtype):
     return dtype.type(np.log(base))
 
 
-def reduce(values, reduction):
-    """Apply a batch reduction to per-sample loss values.
+def check_fraction(value, name, *, open_interval=False):
+    """Refuse a parameter that is not a real number in [0, 1] (or (0, 1) with ``open_interval``)."""
+    interval = "(0, 1)" if open_interval else "[0, 1]"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        fail(name, f"be a real number in {interval}", _describe(value), error=TypeError)
+    inside = 0 < value < 1 if open_interval else 0 <= value <= 1
+    if not np.isfinite(value) or not inside:
+        fail(name, f"be a real number in {interval}", f"{name}={value!r}")
+    return float(value)
 
-    ``"mean"`` is Keras' default ``sum_over_batch_size``; ``"none"`` returns the
-    per-sample values unchanged.
+
+def check_integer(value, name, *, allow_none=False):
+    """Refuse a parameter that is not an integer (``ignore_class=1.5`` or ``"255"`` is a bug)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        fail(name, "be an integer" + (" or None" if allow_none else ""), _describe(value), error=TypeError)
+    return int(value)
+
+
+def check_axis(axis, ndim, name="axis"):
+    """Refuse an axis that is not an integer in ``[-ndim, ndim)``; return it as a non-negative int."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        fail(name, "be an integer", _describe(axis), error=TypeError)
+    if not -ndim <= axis < ndim:
+        fail(name, f"be an axis of an array with {ndim} dimension{'s' if ndim != 1 else ''}, in [{-ndim}, {ndim})",
+             f"{name}={axis!r}")
+    return int(axis) % ndim
+
+
+def check_no_negatives(x, name, hint=None):
+    """Refuse negative entries (counts, rates, squared-log targets)."""
+    if x.min() >= 0:
+        return
+    bad = tuple(int(i) for i in np.argwhere(x < 0)[0])
+    fail(name, "contain only non-negative numbers", f"{float(x[bad])!r} at index {bad}", hint)
+
+
+def as_labels(labels, y_pred, name="labels", *, ignore_class=None):
+    """Validate integer class labels against predictions of shape ``(..., C)``; return them as ``intp``.
+
+    Labels equal to ``ignore_class`` may lie outside ``[0, C)`` (a "void" class
+    such as -1 or 255); every other label must be a class index.
+    """
+    arr = np.asarray(labels)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            bad = arr[~np.isfinite(arr) | (arr != np.round(arr))].flat[0]
+            fail(name, "contain integer class indices", f"{name} containing {float(bad)!r}")
+    elif arr.dtype.kind not in "iu":
+        fail(name, "be an array of integer class indices", f"an array of dtype {arr.dtype}", error=TypeError)
+    expected = y_pred.shape[:-1]
+    if arr.shape != expected:
+        hint = "Squeeze the trailing axis of length 1." if arr.shape == (*expected, 1) else None
+        fail(name, f"have shape y_pred.shape[:-1]={expected}, one label per sample", f"{name}.shape={arr.shape}", hint)
+    arr = arr.astype(np.intp)
+    n_classes = y_pred.shape[-1]
+    outside = (arr < 0) | (arr >= n_classes)
+    if ignore_class is not None:
+        outside &= arr != ignore_class
+    if outside.any():
+        bad = arr[outside].flat[0]
+        fail(name, f"be class indices in [0, {n_classes - 1}] for y_pred with {n_classes} classes",
+             f"label {int(bad)}", None if ignore_class is None else f"ignore_class={ignore_class}.")
+    return arr
+
+
+def as_sample_weight(sample_weight, values):
+    """Validate per-sample weights against per-sample loss values; return them in ``values``' dtype.
+
+    Keras' rule (``squeeze_or_expand_to_same_rank`` in ``keras/src/losses/loss.py``):
+    a weight array with one more dimension than the losses, of length 1, is
+    squeezed (shape ``(N, 1)`` for ``(N,)`` losses); then the weights must
+    broadcast to the losses' shape without enlarging it: a scalar, the losses'
+    shape, or any shape with 1s where the losses have more (``(N, 1)`` for
+    losses of shape ``(N, T)``). Weights must be finite and non-negative.
+    """
+    w = as_float_array(sample_weight, "sample_weight", dtype=values.dtype, min_ndim=0)
+    if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
+        w = w[..., 0]
+    if values.ndim == 0 and w.ndim > 0:
+        fail("sample_weight", "be a scalar for a loss that reduces the whole batch to one number",
+             f"sample_weight.shape={w.shape}", "Pass axis=... to get one loss value per sample.")
+    try:
+        fits = np.broadcast_shapes(values.shape, w.shape) == values.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        example = f"{values.shape}" if values.ndim <= 1 else f"{values.shape} or ({values.shape[0]}, 1)"
+        fail("sample_weight", f"be a scalar or broadcast to the per-sample losses' shape {values.shape} "
+             f"(for example {example})", f"sample_weight.shape={w.shape}")
+    if w.min() < 0:
+        bad = tuple(int(i) for i in np.argwhere(w < 0)[0])
+        fail("sample_weight", "contain only non-negative weights", f"{float(w[bad])!r} at index {bad}")
+    return w
+
+
+def reduce(values, reduction, sample_weight=None, *, mask=None):
+    """Weight per-sample loss values, then apply a batch reduction, as Keras' ``Loss.__call__`` does.
+
+    ``"mean"`` is Keras' default ``sum_over_batch_size``: the sum of the
+    weighted values divided by the **number of values**, not by the sum of the
+    weights (a sample of weight 0 still counts in the denominator).
+    ``"none"`` returns the (weighted) per-sample values. ``mask`` (boolean,
+    the shape of ``values``) marks the values that count, as Keras' masks do
+    (``apply_mask`` in ``keras/src/losses/loss.py``): masked-out values are 0,
+    and ``"mean"`` divides by the number of values that count.
     """
     check_reduction(reduction)
-    if reduction == "none":
+    if sample_weight is not None:
+        values = values * as_sample_weight(sample_weight, values)
+    if mask is not None:
+        values = np.where(mask, values, values.dtype.type(0))
+    if reduction == "none" or values.ndim == 0:
         return values
     if reduction == "sum":
         return values.sum(dtype=values.dtype)
+    if mask is not None:
+        count = int(np.count_nonzero(mask))
+        return values.sum(dtype=values.dtype) / values.dtype.type(count) if count else values.dtype.type(0)
     return values.mean(dtype=values.dtype)
+
+
+def check_grid_size(value, name):
+    """Refuse a number of subplot rows/columns that is not a positive integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        fail(name, "be a positive integer", f"{name}={value!r}")
+    return int(value)
+
+
+def check_axis_label(label, name):
+    """Refuse an axis label that is not a non-empty string (every axis of the book is labelled)."""
+    if not isinstance(label, str) or not label.strip():
+        fail(name, "be a non-empty string", repr(label), "Every axis of the book is labelled.")
+    return label
+
+
+def check_count(value, name, minimum):
+    """Refuse a count (epochs, samples) that is not an integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        fail(name, f"be an integer >= {minimum}", _describe(value), error=TypeError)
+    if value < minimum:
+        fail(name, f"be an integer >= {minimum}", f"{name}={value!r}")
+    return int(value)
+
+
+def check_choice(value, name, choices):
+    """Refuse a value that is not one of ``choices`` (strings); the message lists them."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        fail(name, f"be one of {allowed}", f"{name}={value!r}")
+    return value
+
+
+def check_not_string(value, name, expected):
+    """Refuse a single string where a sequence is expected (a string is a sequence of characters)."""
+    if isinstance(value, str):
+        fail(name, f"be {expected}", f"the string {value!r}", error=TypeError)
+    return value
+
+
+def check_instance(value, name, cls, description):
+    """Refuse a value that is not an instance of ``cls`` (``description`` names it for the reader)."""
+    if not isinstance(value, cls):
+        fail(name, f"be {description}", f"{type(value).__name__}", error=TypeError)
+    return value

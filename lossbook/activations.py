@@ -4,9 +4,10 @@
 ``expit`` and ``log_expit``, which never overflow. ``softmax``, ``log_softmax``
 and ``logsumexp`` shift by the row maximum, as SciPy's functions of the same
 names do, with the reductions of :mod:`lossbook._reductions`: SciPy's versions
-go through its array-API layer, which costs about 100 µs per call on a 10 x 10
-array and is several times slower than TensorFlow on large ones, while every
-loss computed from logits calls them (the tests compare both with SciPy). All
+go through its array-API layer, which adds a per-call overhead larger than
+the whole of a small loss and is several times slower than TensorFlow on large
+arrays (``benchmarks/losses.py`` measures lossbook's), while every loss
+computed from logits calls them (the tests compare both with SciPy). All
 of them keep a floating input's dtype (float32 in, float32 out) and work along
 the last axis.
 """

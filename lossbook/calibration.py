@@ -36,16 +36,12 @@ __all__ = [
 class ReliabilityBins(NamedTuple):
     """Per-bin statistics of a reliability diagram (one entry per bin).
 
-    Attributes
-    ----------
-    edges : ndarray, shape (n_bins + 1,)
-        Bin edges on [0, 1]; bin :math:`m` is :math:`(e_{m-1}, e_m]`.
-    confidence : ndarray, shape (n_bins,)
-        Mean top-label confidence of the samples in each bin (NaN if empty).
-    accuracy : ndarray, shape (n_bins,)
-        Fraction of those samples whose top label is right (NaN if empty).
-    counts : ndarray of int, shape (n_bins,)
-        Number of samples in each bin.
+    Its fields: ``edges``, shape (n_bins + 1,), the bin edges on [0, 1] (bin
+    :math:`m` is :math:`(e_{m-1}, e_m]`); ``confidence``, shape (n_bins,), the
+    mean top-label confidence of the samples in each bin (NaN if empty);
+    ``accuracy``, shape (n_bins,), the fraction of them whose top label is
+    right (NaN if empty); ``counts``, shape (n_bins,), the number of samples in
+    each bin.
     """
 
     edges: np.ndarray

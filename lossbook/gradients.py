@@ -44,9 +44,13 @@ import numpy as np
 from ._validation import (
     as_float_array,
     as_pair,
+    check_bool,
+    check_fraction,
     check_in_unit_interval,
+    check_nonnegative,
     check_positive,
     check_same_shape,
+    fail,
 )
 from .activations import sigmoid, softmax
 
@@ -57,6 +61,13 @@ __all__ = [
     "mse_grad",
     "mae_grad",
     "huber_grad",
+    "binary_focal_grad",
+    "gaussian_nll_grad",
+    "neg_log_derivative",
+    "central_difference",
+    "hinge_margin_grad",
+    "squared_hinge_margin_grad",
+    "exponential_margin_grad",
 ]
 
 _TARGET_HINT = "A sigmoid output lies in [0, 1], so its targets are labels 0/1 or soft labels in between."
@@ -204,7 +215,7 @@ def sigmoid_bce_grad(y_true, logits):
     return residual
 
 
-def softmax_ce_grad(y_true, logits):
+def softmax_ce_grad(y_true, logits, *, label_smoothing=0.0):
     r"""Gradient of categorical cross-entropy with respect to the logits of a softmax output.
 
     The derivative of the per-sample loss
@@ -224,6 +235,12 @@ def softmax_ce_grad(y_true, logits):
         Targets in [0, 1]: one-hot rows or soft labels.
     logits : array_like, shape (..., C)
         Logits, same shape as ``y_true``; the last axis holds the classes.
+    label_smoothing : float in [0, 1], default 0
+        Differentiate the label-smoothed loss (Keras' ``label_smoothing``):
+        the targets become :math:`y(1 - s) + s/C`, so the gradient of a
+        one-hot row is :math:`\operatorname{softmax}(z) - y(1 - s) - s/C`,
+        which never reaches 0 for a finite logit: smoothing keeps the logits
+        from growing without bound.
 
     Returns
     -------
@@ -265,9 +282,15 @@ def softmax_ce_grad(y_true, logits):
     [ 1. -1.]
     >>> print(softmax_ce_grad([0.3, 0.3], [0.0, 0.0]))
     [0. 0.]
+    >>> print(softmax_ce_grad([0.0, 1.0], [-50.0, 50.0], label_smoothing=0.2))  # pulls back towards 0.1 / 0.9
+    [-0.1  0.1]
     """
+    label_smoothing = check_fraction(label_smoothing, "label_smoothing")
     y_true, logits = as_pair(y_true, logits, names=("y_true", "logits"))
     check_in_unit_interval(y_true, "y_true", "Targets are one-hot rows or soft labels.")
+    if label_smoothing:
+        s = logits.dtype.type(label_smoothing)
+        y_true = y_true * (1 - s) + s / logits.dtype.type(y_true.shape[-1])
     return y_true.sum(axis=-1, keepdims=True, dtype=logits.dtype) * softmax(logits) - y_true
 
 
@@ -405,3 +428,314 @@ def huber_grad(y_true, y_pred, *, delta=1.0):
     y_true, y_pred = _elementwise_pair(y_true, y_pred, "y_pred")
     d = y_pred.dtype.type(delta)
     return np.clip(y_pred - y_true, -d, d)
+
+
+def binary_focal_grad(y_true, logits, *, gamma=2.0, apply_class_balancing=False, alpha=0.25):
+    r"""Gradient of binary focal cross-entropy with respect to the logit of a sigmoid output.
+
+    The per-element loss is :math:`\ell(z) = w\,q^\gamma\,\mathrm{BCE}(y, \sigma(z))`
+    with :math:`q = 1 - p_t = y\sigma(-z) + (1 - y)\sigma(z)` (see
+    :func:`lossbook.binary_focal_crossentropy`); since
+    :math:`\partial q / \partial z = (1 - 2y)\,\sigma(z)\sigma(-z)`,
+
+    .. math::
+
+        \frac{\partial \ell}{\partial z} = w \left[ q^\gamma (\sigma(z) - y)
+            + \gamma\, q^{\gamma - 1} (1 - 2y)\,\sigma(z)\sigma(-z)\,
+              \mathrm{BCE}(y, \sigma(z)) \right].
+
+    The second term is what focusing adds: for a confidently right
+    prediction both terms vanish like :math:`q^{\gamma+1}`, so easy examples
+    stop pulling on the weights much sooner than with plain cross-entropy
+    (:func:`sigmoid_bce_grad`, the case :math:`\gamma = 0`, :math:`w = 1`).
+    Label smoothing is differentiated by passing smoothed targets.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Targets in [0, 1].
+    logits : array_like, shape (...)
+        Logits, same shape.
+    gamma : float >= 0, default 2
+        Focusing parameter.
+    apply_class_balancing : bool, default False
+        Multiply by :math:`w = \alpha y + (1 - \alpha)(1 - y)`.
+    alpha : float in [0, 1], default 0.25
+        Weight of the positives when balancing.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        In the dtype of ``logits``; finite for logits as large as
+        :math:`\pm 10^4`.
+
+    Examples
+    --------
+    >>> from lossbook.gradients import binary_focal_grad, sigmoid_bce_grad
+    >>> print(binary_focal_grad([1.0, 1.0], [0.0, 3.0], gamma=0.0), sigmoid_bce_grad([1.0, 1.0], [0.0, 3.0]))
+    [-0.5        -0.04742587] [-0.5        -0.04742587]
+    >>> print(binary_focal_grad([1.0], [3.0], gamma=2.0).round(6))  # an easy example: 150x smaller
+    [-0.000315]
+    """
+    gamma = check_nonnegative(gamma, "gamma")
+    apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
+    alpha = check_fraction(alpha, "alpha")
+    y_true, logits = _elementwise_pair(y_true, logits, "logits")
+    check_in_unit_interval(y_true, "y_true", _TARGET_HINT)
+    dt = logits.dtype.type
+    residual, slope = _sigmoid_residual(y_true, logits)
+    q = y_true * sigmoid(-logits) + (1 - y_true) * sigmoid(logits)
+    bce = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
+    g = dt(gamma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # q^(gamma - 1) * BCE -> 0 where q = 0 (BCE vanishes like q there), also for gamma < 1.
+        focus = np.where(q > 0, np.power(q, g - 1) * bce, dt(0)) if gamma else np.zeros_like(q)
+    grad = np.power(q, g) * residual + g * focus * (1 - 2 * y_true) * slope
+    if apply_class_balancing:
+        a = dt(alpha)
+        grad = (a * y_true + (1 - a) * (1 - y_true)) * grad
+    return grad
+
+
+def gaussian_nll_grad(y_true, y_pred, var, *, eps=1e-6):
+    r"""Gradients of the Gaussian negative log-likelihood with respect to the mean and the variance.
+
+    For the per-element loss
+    :math:`\ell = \frac12\left(\log v + (y - \mu)^2 / v\right)`,
+    :math:`v = \max(\sigma^2, \varepsilon)` (see :func:`lossbook.gaussian_nll`):
+
+    .. math::
+
+        \frac{\partial \ell}{\partial \mu} = \frac{\mu - y}{v}, \qquad
+        \frac{\partial \ell}{\partial \sigma^2} = \frac12 \left( \frac1v - \frac{(y - \mu)^2}{v^2} \right).
+
+    The variance's gradient is 0 where :math:`v = (y - \mu)^2`: the
+    likelihood is best when the predicted variance equals the squared error.
+    As in PyTorch (which clamps under ``no_grad``), the clamp at
+    :math:`\varepsilon` is not differentiated: below it the same formula is
+    used with :math:`v = \varepsilon`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (...)
+        Observed values.
+    y_pred : array_like, shape (...)
+        Predicted means, same shape.
+    var : array_like, shape (...)
+        Predicted variances, positive, same shape.
+    eps : float > 0, default 1e-6
+        Lower clamp of the variance.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        :math:`\partial\ell/\partial\mu` and :math:`\partial\ell/\partial\sigma^2`,
+        each of the input shape, in the dtype of ``y_pred``.
+
+    Examples
+    --------
+    >>> from lossbook.gradients import gaussian_nll_grad
+    >>> d_mean, d_var = gaussian_nll_grad([0.0, 0.0], [2.0, 2.0], [4.0, 1.0])
+    >>> print(d_mean, d_var)
+    [0.5 2. ] [ 0.  -1.5]
+    """
+    check_positive(eps, "eps")
+    y_true, y_pred = _elementwise_pair(y_true, y_pred, "y_pred")
+    var = as_float_array(var, "var", dtype=y_pred.dtype, min_ndim=0)
+    check_same_shape(y_pred, var, ("y_pred", "var"))
+    if var.min() <= 0:
+        bad = tuple(int(i) for i in np.argwhere(var <= 0)[0])
+        fail("var", "contain only positive variances", f"{float(var[bad])!r} at index {bad}")
+    v = np.maximum(var, y_pred.dtype.type(eps))
+    error = y_pred - y_true
+    half = y_pred.dtype.type(0.5)
+    return error / v, half * (1 / v - np.square(error) / np.square(v))
+
+
+# -- derivatives for the figures: -log q, a numerical slope (chapters 2 and 3) ------------
+
+
+def neg_log_derivative(q):
+    r"""Derivative of the loss :math:`-\log q` with respect to the probability :math:`q`.
+
+    .. math::
+
+        \frac{d}{dq}\left(-\log q\right) = -\frac{1}{q}, \qquad 0 < q \le 1
+
+    It is the derivative of the cross-entropy of a one-hot target with respect
+    to the predicted probability of the true class (the other probabilities do
+    not enter the loss).
+
+    Parameters
+    ----------
+    q : array_like, shape (...)
+        Probabilities in (0, 1].
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`\le -1`; large and negative as :math:`q \to 0`.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.neg_log_derivative([0.5, 1.0]))
+    [-2. -1.]
+    """
+    q = as_float_array(q, "q", min_ndim=0)
+    check_in_unit_interval(q, "q")
+    if (q == 0).any():
+        fail("q", "contain probabilities in (0, 1]", "q=0", "The derivative of -log q is -1/q, infinite at 0.")
+    return -1.0 / q
+
+
+def central_difference(f, x, *, h=1e-3):
+    r"""Numerical slope of a scalar function by the central difference.
+
+    .. math::
+
+        f'(x) \approx \frac{f(x + h) - f(x - h)}{2h}
+
+    Parameters
+    ----------
+    f : callable
+        Function of one float returning a float (or a 0-d array).
+    x : float
+        Where to take the slope.
+    h : float, default 1e-3
+        Half the step.
+
+    Returns
+    -------
+    float
+        The slope. For a step function it is 0 unless a jump lies within
+        ``h`` of ``x``, which is why accuracy cannot be trained by gradient
+        descent.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> round(gradients.central_difference(lambda x: x**2, 3.0), 6)
+    6.0
+    """
+    check_positive(h, "h")
+    return float((f(x + h) - f(x - h)) / (2 * h))
+
+
+# -- derivatives of margin losses (chapter 6) ---------------------------------------------
+#
+# The loss zoo's figure needs the slopes of the margin losses with respect to
+# the margin m = y f(x), y in {-1, 1}. The logistic loss's is
+# sigmoid_bce_grad(1, m); these are the others.
+
+
+def _margin_array(margin):
+    return as_float_array(margin, "margin", min_ndim=0)
+
+
+def hinge_margin_grad(margin):
+    r"""Derivative of the hinge loss with respect to the margin.
+
+    For the margin :math:`m = y f(x)` (label :math:`y \in \{-1, 1\}`, score
+    :math:`f(x)`), the hinge loss of :func:`lossbook.hinge` is
+    :math:`\max(0, 1 - m)`, and
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m) = \begin{cases}
+            -1 & m \le 1 \\
+            0 & m > 1
+        \end{cases}
+
+    At the kink :math:`m = 1` any value in :math:`[-1, 0]` is a subgradient;
+    this function returns :math:`-1`, what TensorFlow's autodiff gives for
+    ``keras.losses.hinge`` (its ``maximum(1 - m, 0)`` passes the gradient to
+    the first argument on a tie).
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        -1 or 0, float64 (or the floating dtype of ``margin``).
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-1. -1. -1.  0.]
+    """
+    m = _margin_array(margin)
+    return np.where(m <= 1, -1.0, 0.0).astype(m.dtype)
+
+
+def squared_hinge_margin_grad(margin):
+    r"""Derivative of the squared hinge loss with respect to the margin.
+
+    The squared hinge loss of :func:`lossbook.squared_hinge`,
+    :math:`\max(0, 1 - m)^2` for the margin :math:`m = y f(x)`, is
+    differentiable everywhere:
+
+    .. math::
+
+        \frac{d}{dm} \max(0, 1 - m)^2 = -2 \max(0, 1 - m)
+
+    It grows linearly with a wrong margin, where the hinge's stays at
+    :math:`-1`.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`\le 0`, in the floating dtype of ``margin`` (float64
+        for integers).
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.squared_hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
+    [-6. -1.  0.  0.]
+    """
+    m = _margin_array(margin)
+    return 2 * np.minimum(m - 1, 0)  # -2 max(0, 1 - m), without a negative zero
+
+
+def exponential_margin_grad(margin):
+    r"""Derivative of the exponential loss with respect to the margin.
+
+    The exponential loss of AdaBoost, :func:`lossbook.exponential_loss`, is
+    :math:`e^{-m}` for the margin :math:`m = y f(x)`, and
+
+    .. math::
+
+        \frac{d}{dm} e^{-m} = -e^{-m}
+
+    Its magnitude equals the loss itself: a badly wrong example pulls
+    exponentially hard.
+
+    Parameters
+    ----------
+    margin : array_like, shape (...)
+        Margins :math:`m`, finite. Below about -709 the result overflows to
+        ``-inf`` in float64 (NumPy warns), as the loss does.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values :math:`< 0`, in the floating dtype of ``margin``.
+
+    Examples
+    --------
+    >>> from lossbook import gradients
+    >>> print(gradients.exponential_margin_grad([0.0, 1.0]).round(6))
+    [-1.       -0.367879]
+    """
+    m = _margin_array(margin)
+    return -np.exp(-m)

@@ -37,7 +37,17 @@ from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._validation import as_float_array, check_in_unit_interval, check_positive, check_same_shape, fail
+from ._validation import check_axis_label, check_grid_size
+# The math these figures plot lives with the other gradients and metrics; plots re-exports it
+# because the chapters call it as plots.<name>.
+from .classification import binary_accuracy
+from .gradients import (
+    central_difference,
+    exponential_margin_grad,
+    hinge_margin_grad,
+    neg_log_derivative,
+    squared_hinge_margin_grad,
+)
 
 __all__ = [
     "PALETTE",
@@ -159,10 +169,8 @@ def new_figure(nrows=1, ncols=1, *, figsize=None, pyplot=True, **subplots_kw):
     >>> fig.get_size_inches().tolist(), left.xaxis.label.get_fontsize() >= 10
     ([9.6, 3.2], True)
     """
-    if isinstance(nrows, bool) or not isinstance(nrows, (int, np.integer)) or nrows < 1:
-        fail("nrows", "be a positive integer", f"nrows={nrows!r}")
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        fail("ncols", "be a positive integer", f"ncols={ncols!r}")
+    check_grid_size(nrows, "nrows")
+    check_grid_size(ncols, "ncols")
     if figsize is None:
         figsize = (min(4.8 * ncols, 9.6), 3.2 * nrows)
     with style_context():
@@ -203,9 +211,8 @@ def style_axes(ax, *, xlabel, ylabel, title=None, xlim=None, ylim=None, legend=F
     >>> plots.style_axes(ax, xlabel="q", ylabel="loss", ylim=(0, 5)).get_ylim()
     (np.float64(0.0), np.float64(5.0))
     """
-    for name, label in (("xlabel", xlabel), ("ylabel", ylabel)):
-        if not isinstance(label, str) or not label.strip():
-            fail(name, "be a non-empty string", repr(label), "Every axis of the book is labelled.")
+    check_axis_label(xlabel, "xlabel")
+    check_axis_label(ylabel, "ylabel")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title is not None:
@@ -276,229 +283,3 @@ def marker(ax, x, y, *, color=PALETTE["black"], size=60, zorder=4, **kwargs):
     kwargs.setdefault("edgecolors", "white")
     kwargs.setdefault("linewidths", 1.2)
     return ax.scatter([x], [y], s=size, color=color, zorder=zorder, clip_on=False, **kwargs)
-
-
-def neg_log_derivative(q):
-    r"""Derivative of the loss :math:`-\log q` with respect to the probability :math:`q`.
-
-    .. math::
-
-        \frac{d}{dq}\left(-\log q\right) = -\frac{1}{q}, \qquad 0 < q \le 1
-
-    It is the derivative of the cross-entropy of a one-hot target with respect
-    to the predicted probability of the true class (the other probabilities do
-    not enter the loss).
-
-    Parameters
-    ----------
-    q : array_like, shape (...)
-        Probabilities in (0, 1].
-
-    Returns
-    -------
-    ndarray, shape (...)
-        Values :math:`\le -1`; large and negative as :math:`q \to 0`.
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> print(plots.neg_log_derivative([0.5, 1.0]))
-    [-2. -1.]
-    """
-    q = as_float_array(q, "q", min_ndim=0)
-    check_in_unit_interval(q, "q")
-    if (q == 0).any():
-        fail("q", "contain probabilities in (0, 1]", "q=0", "The derivative of -log q is -1/q, infinite at 0.")
-    return -1.0 / q
-
-
-def central_difference(f, x, *, h=1e-3):
-    r"""Numerical slope of a scalar function by the central difference.
-
-    .. math::
-
-        f'(x) \approx \frac{f(x + h) - f(x - h)}{2h}
-
-    Parameters
-    ----------
-    f : callable
-        Function of one float returning a float (or a 0-d array).
-    x : float
-        Where to take the slope.
-    h : float, default 1e-3
-        Half the step.
-
-    Returns
-    -------
-    float
-        The slope. For a step function it is 0 unless a jump lies within
-        ``h`` of ``x``, which is why accuracy cannot be trained by gradient
-        descent.
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> round(plots.central_difference(lambda x: x**2, 3.0), 6)
-    6.0
-    """
-    check_positive(h, "h")
-    return float((f(x + h) - f(x - h)) / (2 * h))
-
-
-def binary_accuracy(y_true, p, *, threshold=0.5):
-    r"""Fraction of samples whose predicted class matches the label, as in Keras.
-
-    .. math::
-
-        \mathrm{acc} = \frac{1}{N} \sum_{n=1}^{N} [\, [p_n > t] = y_n \,]
-
-    with threshold :math:`t` (Keras' ``binary_accuracy``: a probability of
-    exactly 0.5 predicts class 0).
-
-    Parameters
-    ----------
-    y_true : array_like, shape (..., N)
-        Labels 0 or 1.
-    p : array_like, shape (..., N)
-        Predicted probabilities of class 1.
-    threshold : float, default 0.5
-
-    Returns
-    -------
-    ndarray, shape (...)
-        Accuracy over the last axis, in [0, 1].
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> print(plots.binary_accuracy([0, 1, 1, 0], [0.2, 0.9, 0.4, 0.5]))
-    0.75
-    """
-    y_true = as_float_array(y_true, "y_true")
-    p = as_float_array(p, "p")
-    check_same_shape(y_true, p, ("y_true", "p"))
-    check_in_unit_interval(p, "p")
-    if not np.isin(y_true, (0.0, 1.0)).all():
-        fail("y_true", "contain labels 0 or 1", f"values {np.unique(y_true)[:5]}")
-    return ((p > threshold) == (y_true == 1)).mean(axis=-1)
-
-
-# -- derivatives of margin losses (chapter 6) ---------------------------------------------
-#
-# lossbook.gradients differentiates the losses a network is trained with, with
-# respect to its outputs; the loss zoo's figure also needs the slopes of the
-# margin losses with respect to the margin m = y f(x), y in {-1, 1}. The
-# logistic loss's is in lossbook.gradients (sigmoid_bce_grad(1, m)); these are
-# the others.
-
-
-def _margin_array(margin):
-    return as_float_array(margin, "margin", min_ndim=0)
-
-
-def hinge_margin_grad(margin):
-    r"""Derivative of the hinge loss with respect to the margin.
-
-    For the margin :math:`m = y f(x)` (label :math:`y \in \{-1, 1\}`, score
-    :math:`f(x)`), the hinge loss of :func:`lossbook.hinge` is
-    :math:`\max(0, 1 - m)`, and
-
-    .. math::
-
-        \frac{d}{dm} \max(0, 1 - m) = \begin{cases}
-            -1 & m \le 1 \\
-            0 & m > 1
-        \end{cases}
-
-    At the kink :math:`m = 1` any value in :math:`[-1, 0]` is a subgradient;
-    this function returns :math:`-1`, what TensorFlow's autodiff gives for
-    ``keras.losses.hinge`` (its ``maximum(1 - m, 0)`` passes the gradient to
-    the first argument on a tie).
-
-    Parameters
-    ----------
-    margin : array_like, shape (...)
-        Margins :math:`m`, finite.
-
-    Returns
-    -------
-    ndarray, shape (...)
-        -1 or 0, float64 (or the floating dtype of ``margin``).
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> print(plots.hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
-    [-1. -1. -1.  0.]
-    """
-    m = _margin_array(margin)
-    return np.where(m <= 1, -1.0, 0.0).astype(m.dtype)
-
-
-def squared_hinge_margin_grad(margin):
-    r"""Derivative of the squared hinge loss with respect to the margin.
-
-    The squared hinge loss of :func:`lossbook.squared_hinge`,
-    :math:`\max(0, 1 - m)^2` for the margin :math:`m = y f(x)`, is
-    differentiable everywhere:
-
-    .. math::
-
-        \frac{d}{dm} \max(0, 1 - m)^2 = -2 \max(0, 1 - m)
-
-    It grows linearly with a wrong margin, where the hinge's stays at
-    :math:`-1`.
-
-    Parameters
-    ----------
-    margin : array_like, shape (...)
-        Margins :math:`m`, finite.
-
-    Returns
-    -------
-    ndarray, shape (...)
-        Values :math:`\le 0`, in the floating dtype of ``margin`` (float64
-        for integers).
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> print(plots.squared_hinge_margin_grad([-2.0, 0.5, 1.0, 1.5]))
-    [-6. -1.  0.  0.]
-    """
-    m = _margin_array(margin)
-    return 2 * np.minimum(m - 1, 0)  # -2 max(0, 1 - m), without a negative zero
-
-
-def exponential_margin_grad(margin):
-    r"""Derivative of the exponential loss with respect to the margin.
-
-    The exponential loss of AdaBoost, :func:`lossbook.exponential_loss`, is
-    :math:`e^{-m}` for the margin :math:`m = y f(x)`, and
-
-    .. math::
-
-        \frac{d}{dm} e^{-m} = -e^{-m}
-
-    Its magnitude equals the loss itself: a badly wrong example pulls
-    exponentially hard.
-
-    Parameters
-    ----------
-    margin : array_like, shape (...)
-        Margins :math:`m`, finite. Below about -709 the result overflows to
-        ``-inf`` in float64 (NumPy warns), as the loss does.
-
-    Returns
-    -------
-    ndarray, shape (...)
-        Values :math:`< 0`, in the floating dtype of ``margin``.
-
-    Examples
-    --------
-    >>> from lossbook import plots
-    >>> print(plots.exponential_margin_grad([0.0, 1.0]).round(6))
-    [-1.       -0.367879]
-    """
-    m = _margin_array(margin)
-    return -np.exp(-m)

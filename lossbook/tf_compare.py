@@ -44,7 +44,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import classification, information, regression
+from . import classification, information, probabilistic, regression, representation, segmentation, sequence
 from ._validation import _describe, check_reduction, fail, reduce
 
 __all__ = ["LOSSES", "LossSpec", "Row", "Comparison", "compare", "tensorflow_modules"]
@@ -257,6 +257,63 @@ LOSSES: dict[str, LossSpec] = {
         classification.categorical_hinge, "lossbook.categorical_hinge", "CategoricalHinge", "categorical_hinge"
     ),
     "kl_divergence": LossSpec(_kl_divergence_batch, "lossbook.kl_divergence", "KLDivergence", "kl_divergence"),
+    # The losses added for full Keras coverage (issue #11); their parity inputs are in tests/parity_inputs.py.
+    "binary_focal_crossentropy": LossSpec(
+        classification.binary_focal_crossentropy,
+        "lossbook.binary_focal_crossentropy",
+        "BinaryFocalCrossentropy",
+        "binary_focal_crossentropy",
+        options={"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0, "from_logits": False,
+                 "label_smoothing": 0.0},
+    ),
+    "categorical_focal_crossentropy": LossSpec(
+        classification.categorical_focal_crossentropy,
+        "lossbook.categorical_focal_crossentropy",
+        "CategoricalFocalCrossentropy",
+        "categorical_focal_crossentropy",
+        options={"alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
+    ),
+    "categorical_generalized_cross_entropy": LossSpec(
+        classification.categorical_generalized_cross_entropy,
+        "lossbook.categorical_generalized_cross_entropy",
+        "CategoricalGeneralizedCrossEntropy",
+        "categorical_generalized_cross_entropy",
+        options={"q": 0.5},
+        labels=True,
+    ),
+    "mean_absolute_percentage_error": LossSpec(
+        regression.mean_absolute_percentage_error,
+        "lossbook.mean_absolute_percentage_error",
+        "MeanAbsolutePercentageError",
+        "mean_absolute_percentage_error",
+    ),
+    "mean_squared_logarithmic_error": LossSpec(
+        regression.mean_squared_logarithmic_error,
+        "lossbook.mean_squared_logarithmic_error",
+        "MeanSquaredLogarithmicError",
+        "mean_squared_logarithmic_error",
+    ),
+    "poisson": LossSpec(probabilistic.poisson, "lossbook.poisson", "Poisson", "poisson"),
+    "cosine_similarity": LossSpec(
+        representation.cosine_similarity,
+        "lossbook.cosine_similarity",
+        "CosineSimilarity",
+        "cosine_similarity",
+        options={"axis": -1},
+    ),
+    "circle": LossSpec(
+        representation.circle,
+        "lossbook.circle",
+        "Circle",
+        "circle",
+        options={"gamma": 80.0, "margin": 0.4, "remove_diagonal": True},
+        labels=True,
+    ),
+    "dice": LossSpec(segmentation.dice, "lossbook.dice", "Dice", "dice", options={"axis": None}),
+    "tversky": LossSpec(
+        segmentation.tversky, "lossbook.tversky", "Tversky", "tversky", options={"alpha": 0.5, "beta": 0.5, "axis": None}
+    ),
+    "ctc": LossSpec(sequence.ctc, "lossbook.ctc", "CTC", "ctc", labels=True),
     "sum_squared_error": LossSpec(
         regression.sum_squared_error,
         "lossbook.sum_squared_error",
@@ -633,3 +690,66 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
         run(op.name + (suffix if spec.reduces else ""), tf_op, refused_word=None)
 
     return Comparison(name, tuple(rows), dtype, reduction, options)
+
+
+# --------------------------------------------------------------------------
+# Coverage of Keras' losses (the API page's table is generated from this)
+# --------------------------------------------------------------------------
+
+#: The parametrized tests that run every registry entry against Keras, as
+#: pytest node ids with ``{name}`` for the registry name (tests/test_tf_compare.py
+#: checks that pytest collects every one of them).
+PARITY_TESTS = (
+    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float32]",
+    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float64]",
+    "tests/test_tf_compare.py::test_reduction_mean_matches_keras_default[{name}]",
+    "tests/test_weighting.py::test_sample_weight_matches_keras[mean-{name}]",
+)
+
+
+def keras_loss_classes():
+    """The names of every loss class ``keras.losses`` exports (``Loss`` itself and its wrapper left out)."""
+    _, keras = tensorflow_modules()
+    return sorted(
+        name for name in dir(keras.losses)
+        if isinstance(getattr(keras.losses, name), type) and issubclass(getattr(keras.losses, name), keras.losses.Loss)
+        and name not in ("Loss", "LossFunctionWrapper")
+    )
+
+
+def keras_coverage():
+    """Every Keras loss class, the lossbook function that computes it, and the tests that check they agree.
+
+    Built from :data:`LOSSES` and the installed Keras, so a Keras loss without
+    a registry entry shows up with ``lossbook=None``.
+
+    Returns
+    -------
+    list of dict
+        One per Keras loss class, sorted by class name: ``keras_class``,
+        ``keras_function``, ``lossbook`` (the public name, or None),
+        ``registry`` (the :data:`LOSSES` key, or None), ``options`` and
+        ``parity_tests`` (pytest node ids).
+
+    Examples
+    --------
+    >>> from lossbook import tf_compare
+    >>> rows = tf_compare.keras_coverage()
+    >>> len(rows), all(row["lossbook"] for row in rows)
+    (22, True)
+    >>> rows[0]["keras_class"], rows[0]["lossbook"]
+    ('BinaryCrossentropy', 'lossbook.binary_crossentropy')
+    """
+    by_class = {spec.keras_class: (name, spec) for name, spec in LOSSES.items() if spec.keras_class}
+    rows = []
+    for cls in keras_loss_classes():
+        name, spec = by_class.get(cls, (None, None))
+        rows.append({
+            "keras_class": cls,
+            "keras_function": spec.keras_function if spec else None,
+            "lossbook": spec.lossbook_name if spec else None,
+            "registry": name,
+            "options": dict(spec.options) if spec else {},
+            "parity_tests": [test.format(name=name) for test in PARITY_TESTS] if spec else [],
+        })
+    return rows

@@ -40,6 +40,10 @@ import numpy as np
 from ._validation import (
     as_float_array,
     check_bool,
+    check_choice,
+    check_count,
+    check_instance,
+    check_not_string,
     check_positive,
     fail,
 )
@@ -115,22 +119,6 @@ class History:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _check_count(value, name, minimum):
-    """Refuse a count that is not an integer >= minimum (bools included)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        fail(name, f"be an integer >= {minimum}", f"{value!r} of type {type(value).__name__}", error=TypeError)
-    if value < minimum:
-        fail(name, f"be an integer >= {minimum}", f"{name}={value!r}")
-    return int(value)
-
-
-def _check_loss_name(loss):
-    if not isinstance(loss, str) or loss not in LOSSES:
-        allowed = ", ".join(repr(name) for name in LOSSES)
-        fail("loss", f"be one of {allowed}", f"loss={loss!r}")
-    return loss
-
-
 def make_two_blobs(n_samples=200, *, spread=0.6, seed=0):
     r"""A seeded two-class dataset in the plane: two Gaussian blobs.
 
@@ -163,9 +151,9 @@ def make_two_blobs(n_samples=200, *, spread=0.6, seed=0):
     >>> x.shape, y.tolist()
     ((6, 2), [1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
     """
-    n_samples = _check_count(n_samples, "n_samples", 2)
+    n_samples = check_count(n_samples, "n_samples", 2)
     check_positive(spread, "spread")
-    seed = _check_count(seed, "seed", 0)
+    seed = check_count(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     y = np.zeros(n_samples)
     y[n_samples // 2 :] = 1.0
@@ -288,7 +276,7 @@ def train_logistic(x, y, *, loss, w0, b0=0.0, learning_rate=0.5, epochs=1000, pr
     >>> h.output.shape, round(float(h.output[0, 0]), 2), round(float(h.output[-1, 0]), 3)
     ((301, 1), 0.98, 0.012)
     """
-    loss_name = _check_loss_name(loss)
+    loss_name = check_choice(loss, "loss", tuple(LOSSES))
     x, y = _validate_data(x, y)
     n_features = x.shape[1]
     w = as_float_array(w0, "w0", dtype=np.float64)
@@ -299,7 +287,7 @@ def train_logistic(x, y, *, loss, w0, b0=0.0, learning_rate=0.5, epochs=1000, pr
         fail("b0", "be a single number", f"b0.shape={b.shape}")
     b = float(b)
     learning_rate = float(check_positive(learning_rate, "learning_rate"))
-    epochs = _check_count(epochs, "epochs", 0)
+    epochs = check_count(epochs, "epochs", 0)
     if progress is None:
         progress = epochs >= PROGRESS_MIN_EPOCHS
     progress = check_bool(progress, "progress")
@@ -393,9 +381,8 @@ def training_race(
     >>> {name: training.epochs_to_accuracy(h, 0.95) for name, h in race.items()}
     {'mse': None, 'bce': 12}
     """
-    if isinstance(losses, str):
-        fail("losses", "be a sequence of loss names such as ('mse', 'bce')", f"the string {losses!r}", error=TypeError)
-    losses = [_check_loss_name(name) for name in losses]
+    check_not_string(losses, "losses", "a sequence of loss names such as ('mse', 'bce')")
+    losses = [check_choice(name, "loss", tuple(LOSSES)) for name in losses]
     if not losses:
         fail("losses", "name at least one loss", "an empty sequence")
     x, y = make_two_blobs(n_samples, seed=seed)
@@ -493,8 +480,7 @@ def epochs_to_accuracy(history, target):
     >>> training.epochs_to_accuracy(race["bce"], 0.95), training.epochs_to_accuracy(race["mse"], 0.95)
     (12, 840)
     """
-    if not isinstance(history, History):
-        fail("history", "be a lossbook.training.History", f"{type(history).__name__}", error=TypeError)
+    check_instance(history, "history", History, "a lossbook.training.History")
     check_positive(target, "target")
     if target > 1:
         fail("target", "be an accuracy in (0, 1]", f"target={target!r}", "Write 95% as 0.95.")

@@ -22,7 +22,11 @@ What it does, each for a reason given in issue #5:
   duplicate ``[1]`` targets;
 * provides the ``lossbook-api`` directive, which documents every name in
   ``lossbook.__all__``, grouped by the module it is defined in, so the API
-  page grows with the package.
+  page grows with the package;
+* provides the ``lossbook-keras-coverage`` directive, the API page's table of
+  every Keras loss class, the lossbook function that computes it and the
+  parity tests that compare them, generated from ``lossbook.tf_compare``'s
+  registry and the installed Keras (never written by hand).
 """
 
 from __future__ import annotations
@@ -256,6 +260,44 @@ class LossbookAPI(SphinxDirective):
         return node.children
 
 
+def coverage_rst():
+    """The Keras coverage table as reStructuredText lines (a list-table), from lossbook.tf_compare."""
+    from lossbook import tf_compare
+
+    rows = tf_compare.keras_coverage()
+    covered = sum(1 for row in rows if row["lossbook"])
+    rst = [f".. list-table:: The {len(rows)} loss classes of the installed Keras: {covered} computed by lossbook",
+           "   :header-rows: 1", "   :widths: 30 30 40", "",
+           "   * - Keras class", "     - lossbook function", "     - Parity tests (pytest node ids)"]
+    for row in rows:
+        ours = f":func:`{row['lossbook']}`" if row["lossbook"] else "not covered"
+        tests = ", ".join(f"``{t.split('::', 1)[1]}`` in ``{t.split('::', 1)[0]}``" for t in row["parity_tests"])
+        rst += [f"   * - ``keras.losses.{row['keras_class']}``", f"     - {ours}", f"     - {tests or '—'}"]
+    return rst + [""]
+
+
+class LossbookKerasCoverage(SphinxDirective):
+    """The table of Keras loss classes, lossbook functions and parity tests (see :func:`coverage_rst`).
+
+    Usage::
+
+        ```{eval-rst}
+        .. lossbook-keras-coverage::
+        ```
+    """
+
+    has_content = False
+
+    def run(self):
+        from lossbook import tf_compare
+
+        node = nodes.section()
+        node.document = self.state.document
+        nested_parse_with_titles(self.state, StringList(coverage_rst(), source=self.get_source_info()[0]), node)
+        self.env.note_dependency(tf_compare.__file__)
+        return node.children
+
+
 def _drop_widget_state(app, doctree):
     """Keep executed notebooks' ipywidgets state out of the pages.
 
@@ -303,6 +345,7 @@ def setup(app: Sphinx):
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)
     app.add_directive("lossbook-api", LossbookAPI)
+    app.add_directive("lossbook-keras-coverage", LossbookKerasCoverage)
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-site.css")
     app.add_js_file("lossbook-site.js", defer="defer")

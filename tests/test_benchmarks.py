@@ -59,9 +59,10 @@ def test_losses_smoke_records_every_case(losses_smoke):
     assert [s["shape"] for s in r["sizes"]] == [[10, 10], [1000, 10]]
     for size in r["sizes"]:
         cases = {c["case"]: c for c in size["cases"]}
-        assert set(cases) == {"cce_logits", "cce_probs", "bce_probs", "bce_logits", "mse"}
+        assert set(cases) == set(losses.CASES)
+        assert set(losses.CLASSIC) | set(losses.OTHER_LOSSES) == set(cases)
         for name, c in cases.items():
-            expected = {"lossbook", "keras", "naive"}
+            expected = {"lossbook", "keras", "naive"} if name in losses.CLASSIC else {"lossbook", "keras"}
             if name in ("cce_logits", "bce_logits"):
                 expected.add("tf.nn")
             assert set(c["cpu_per_call_s"]) == expected
@@ -82,9 +83,11 @@ def test_losses_smoke_times_numpy_code_without_tensorflow(losses_smoke):
     assert processes["keras"]["tensorflow_imported"] is True
     for size in losses_smoke["sizes"]:
         parts = losses_smoke["parts_cpu_s"][str(size["shape"][0])]
+        assert set(parts) == set(losses.CLASSIC)
         for c in size["cases"]:
-            assert set(parts[c["case"]]) == {"validation", "elementwise", "reductions"}
-            assert all(t > 0 for t in parts[c["case"]].values())
+            if c["case"] in losses.CLASSIC:
+                assert set(parts[c["case"]]) == {"validation", "elementwise", "reductions"}
+                assert all(t > 0 for t in parts[c["case"]].values())
             assert c["calling_thread_cpu_per_call_s"]["lossbook"] > 0 and c["wall_per_call_s"]["lossbook"] > 0
 
 
@@ -101,15 +104,47 @@ def test_losses_notes_explain_a_missed_target_from_the_parts(losses_smoke):
     assert not any(n.startswith(f"On {large['shape'][0]:,} × 10 arrays every") for n in notes)
 
 
-@pytest.mark.parametrize("name", list(losses.CASES))
-def test_lossbook_parts_compose_to_the_public_function(name):
-    # The page says where lossbook's time goes by timing these parts apart; they must be
-    # lossbook's own computation, so together they give the public function's value exactly.
+@pytest.mark.parametrize("name", losses.CLASSIC)
+def test_public_function_calls_exactly_the_timed_steps(name, monkeypatch):
+    # The page says where lossbook's time goes by timing lossbook's step functions apart.
+    # They are not copies: record every call of them while the public function runs.
+    import functools
+
     data = losses.make_inputs(50)
-    t, y = (data[key] for key in losses.CASES[name][1])
-    validate, elementwise, reductions = losses.lossbook_parts(name)
-    expected = losses.implementation("lossbook", name)(t, y)
-    assert reductions(elementwise(*validate(t, y))) == expected
+    t, y = losses.case_inputs(name, data, 50)
+    steps = losses.lossbook_steps(name)
+    calls = []
+    for step in steps:
+        fn = step.func if isinstance(step, functools.partial) else step
+        module = sys.modules[fn.__module__]
+        owners = [m for m in (module, *(sys.modules[k] for k in ("lossbook.classification", "lossbook.regression")))
+                  if getattr(m, fn.__name__, None) is fn]
+
+        def recorder(*args, _fn=fn, **kwargs):
+            calls.append((_fn.__name__, kwargs.get("from_logits")))
+            return _fn(*args, **kwargs)
+
+        for owner in owners:
+            monkeypatch.setattr(owner, fn.__name__, recorder)
+    value = losses.implementation("lossbook", name)(t, y)
+    monkeypatch.undo()
+    expected = [((s.func if isinstance(s, functools.partial) else s).__name__, getattr(s, "keywords", {}).get(
+        "from_logits")) for s in steps]
+    assert calls == expected
+    # and, run one after the other, the steps give the public function's value exactly
+    validate, per_element, reduce = steps
+    assert reduce(per_element(*validate(t, y))) == value
+
+
+def test_step_sources_are_the_functions_source():
+    import inspect
+
+    from lossbook import classification, regression
+
+    sources = losses.step_sources()
+    assert sources["lossbook.classification._categorical_terms"] == inspect.getsource(classification._categorical_terms)
+    assert sources["lossbook.regression._squared_errors"] == inspect.getsource(regression._squared_errors)
+    assert not hasattr(losses, "PART_CODE") and not hasattr(losses, "lossbook_parts")
 
 
 def test_losses_smoke_shows_the_naive_formulas_failing(losses_smoke):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
+from lossbook.classification import binary_accuracy
 
 CLASSIFICATION = [lb.binary_crossentropy, lb.categorical_crossentropy, lb.hinge, lb.squared_hinge, lb.exponential_loss]
 
@@ -153,3 +154,203 @@ class TestNumerics:
         assert per.shape == (3, 5)
         assert fn(y, p) == pytest.approx(per.mean(), rel=1e-14)
         assert fn(y, p, reduction="sum") == pytest.approx(per.sum(), rel=1e-14)
+
+
+# --------------------------------------------------------------------------
+# Options Keras has: label_smoothing, axis, ignore_class; focal and generalized CE
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from lossbook import tf_compare
+
+    return tf_compare.tensorflow_modules()[1]
+
+
+class TestLabelSmoothing:
+    @pytest.mark.parametrize("from_logits", [False, True])
+    @pytest.mark.parametrize("smoothing", [0.1, 0.5, 1.0])
+    def test_binary_matches_keras(self, keras, rng, from_logits, smoothing):
+        y_true = (rng.random((8, 5)) < 0.5) * 1.0
+        y_pred = 2 * rng.normal(size=(8, 5)) if from_logits else rng.uniform(0.02, 0.98, (8, 5))
+        ours = lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits, label_smoothing=smoothing)
+        theirs = keras.losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=smoothing,
+                                                 dtype="float64")(y_true, y_pred).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+    @pytest.mark.parametrize("from_logits", [False, True])
+    def test_categorical_and_focal_match_keras(self, keras, rng, from_logits):
+        y_true = np.eye(6)[rng.integers(0, 6, 9)]
+        y_pred = rng.normal(size=(9, 6)) if from_logits else rng.dirichlet(np.ones(6), 9)
+        for ours_fn, cls in ((lb.categorical_crossentropy, keras.losses.CategoricalCrossentropy),
+                             (lb.categorical_focal_crossentropy, keras.losses.CategoricalFocalCrossentropy),
+                             (lb.binary_focal_crossentropy, keras.losses.BinaryFocalCrossentropy)):
+            ours = ours_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=0.2)
+            theirs = cls(from_logits=from_logits, label_smoothing=0.2, dtype="float64")(y_true, y_pred).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=ours_fn.__name__)
+
+    def test_categorical_smoothing_is_cross_entropy_with_mixed_targets(self, rng):
+        y_true = np.eye(4)[[0, 3]]
+        z = rng.normal(size=(2, 4))
+        mixed = y_true * 0.7 + 0.3 / 4
+        np.testing.assert_allclose(lb.categorical_crossentropy(y_true, z, from_logits=True, label_smoothing=0.3),
+                                   lb.categorical_crossentropy(mixed, z, from_logits=True), rtol=1e-14)
+
+    def test_smoothing_raises_the_minimum_above_zero(self):
+        # With smoothing, the perfect one-hot prediction is no longer free: its cost is the
+        # entropy of the smoothed target plus the clipping's 16.1 nats on the zeros.
+        assert lb.categorical_crossentropy([0, 1], [0.0, 1.0]) < 1e-6
+        assert lb.categorical_crossentropy([0, 1], [0.0, 1.0], label_smoothing=0.1) > 0.5
+
+
+class TestAxis:
+    def test_binary_axis_0_matches_keras(self, keras, rng):
+        y_true = (rng.random((5, 3)) < 0.5) * 1.0
+        y_pred = rng.uniform(0.05, 0.95, (5, 3))
+        ours = lb.binary_crossentropy(y_true, y_pred, axis=0, reduction="none")
+        theirs = keras.losses.binary_crossentropy(y_true, y_pred, axis=0).numpy()
+        assert ours.shape == (3,)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+    def test_categorical_class_axis_1_of_images(self, keras, rng):
+        # Segmentation logits in channels-first layout: (N, C, H, W).
+        labels = rng.integers(0, 4, size=(2, 3, 3))
+        y_true = np.moveaxis(np.eye(4)[labels], -1, 1)
+        z = rng.normal(size=(2, 4, 3, 3))
+        ours = lb.categorical_crossentropy(y_true, z, from_logits=True, axis=1, reduction="none")
+        theirs = keras.losses.categorical_crossentropy(y_true, z, from_logits=True, axis=1).numpy()
+        assert ours.shape == (2, 3, 3)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+        np.testing.assert_allclose(
+            lb.sparse_categorical_crossentropy(labels, z, from_logits=True, axis=1, reduction="none"), ours, rtol=1e-12)
+
+
+class TestIgnoreClass:
+    @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+    def test_matches_keras(self, keras, rng, reduction):
+        labels = rng.integers(0, 5, size=(4, 6))
+        labels[rng.random((4, 6)) < 0.3] = -1
+        z = rng.normal(size=(4, 6, 5))
+        ours = lb.sparse_categorical_crossentropy(labels, z, from_logits=True, ignore_class=-1, reduction=reduction)
+        theirs = keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=-1, reduction=reduction, dtype="float64")(labels, z).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+    def test_mean_leaves_ignored_samples_out_of_the_denominator(self, rng):
+        z = rng.normal(size=(4, 3))
+        full = lb.sparse_categorical_crossentropy([0, 1, 2, 0], z, from_logits=True, reduction="none")
+        ours = lb.sparse_categorical_crossentropy([0, 255, 2, 255], z, from_logits=True, ignore_class=255)
+        np.testing.assert_allclose(ours, (full[0] + full[2]) / 2, rtol=1e-14)
+        none = lb.sparse_categorical_crossentropy([0, 255, 2, 255], z, from_logits=True, ignore_class=255,
+                                                  reduction="none")
+        np.testing.assert_array_equal(none[[1, 3]], 0.0)
+
+    def test_everything_ignored_gives_zero_like_keras(self, keras):
+        z = np.zeros((2, 3))
+        assert lb.sparse_categorical_crossentropy([-1, -1], z, from_logits=True, ignore_class=-1) == 0.0
+        theirs = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)(np.array([-1, -1]), z)
+        assert float(theirs) == 0.0
+
+
+class TestFocal:
+    def test_gamma_zero_is_binary_crossentropy(self, rng):
+        y_true = (rng.random((6, 4)) < 0.5) * 1.0
+        for from_logits, y_pred in ((False, rng.uniform(0.05, 0.95, (6, 4))), (True, rng.normal(size=(6, 4)))):
+            np.testing.assert_allclose(
+                lb.binary_focal_crossentropy(y_true, y_pred, gamma=0.0, from_logits=from_logits),
+                lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits), rtol=1e-14)
+
+    def test_gamma_zero_alpha_one_is_categorical_crossentropy(self, rng):
+        y_true = np.eye(5)[rng.integers(0, 5, 7)]
+        z = rng.normal(size=(7, 5))
+        np.testing.assert_allclose(
+            lb.categorical_focal_crossentropy(y_true, z, gamma=0.0, alpha=1.0, from_logits=True),
+            lb.categorical_crossentropy(y_true, z, from_logits=True), rtol=1e-14)
+
+    def test_focusing_down_weights_easy_examples(self):
+        easy = lb.binary_focal_crossentropy([1.0], [0.95], reduction="none")
+        hard = lb.binary_focal_crossentropy([1.0], [0.05], reduction="none")
+        ratio_focal = hard / easy
+        ratio_plain = lb.binary_crossentropy([1.0], [0.05]) / lb.binary_crossentropy([1.0], [0.95])
+        np.testing.assert_allclose(ratio_focal, ratio_plain * (0.95 / 0.05) ** 2, rtol=1e-12)
+
+    def test_per_class_alpha_matches_keras(self, keras, rng):
+        y_true = np.eye(3)[rng.integers(0, 3, 6)]
+        y_pred = rng.dirichlet(np.ones(3), 6)
+        alpha = [0.2, 0.5, 1.5]
+        ours = lb.categorical_focal_crossentropy(y_true, y_pred, alpha=alpha, reduction="none")
+        theirs = keras.losses.categorical_focal_crossentropy(y_true, y_pred, alpha=alpha).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+    def test_extreme_logits_categorical_exact_where_keras_clips(self, keras):
+        # Keras applies the softmax, clips to [1e-7, 1 - 1e-7], then takes logs: a true-class
+        # probability of e^-30 costs 16.118 in Keras, 30 in lossbook.
+        ours = lb.categorical_focal_crossentropy([[1.0, 0.0]], [[-30.0, 0.0]], from_logits=True, alpha=1.0, gamma=0.0)
+        theirs = keras.losses.categorical_focal_crossentropy([[1.0, 0.0]], [[-30.0, 0.0]], from_logits=True,
+                                                             alpha=1.0, gamma=0.0).numpy()
+        assert ours == pytest.approx(30.0, rel=1e-12)
+        assert theirs == pytest.approx(-np.log(1e-7), rel=1e-6)
+
+    def test_extreme_logits_binary_exact_in_both(self, keras):
+        # Keras' binary cross-entropy recovers the logits from a sigmoid output
+        # (_get_logits in keras/src/backend/tensorflow/nn.py), so both are exact here.
+        ours = lb.binary_focal_crossentropy([[1.0]], [[-30.0]], from_logits=True, gamma=2.0)
+        theirs = keras.losses.BinaryFocalCrossentropy(from_logits=True, dtype="float64")([[1.0]], [[-30.0]]).numpy()
+        assert ours == pytest.approx(30.0, rel=1e-12)
+        assert theirs == pytest.approx(ours, rel=1e-12)
+
+
+class TestGeneralizedCrossEntropy:
+    def test_limits_cross_entropy_and_mae(self, rng):
+        probs = rng.dirichlet(np.ones(4), 5)
+        labels = rng.integers(0, 4, 5)
+        ce = lb.sparse_categorical_crossentropy(labels, probs, reduction="none")
+        np.testing.assert_allclose(lb.categorical_generalized_cross_entropy(labels, probs, q=1e-6, reduction="none"),
+                                   ce, rtol=1e-4)
+        p_true = probs[np.arange(5), labels]
+        np.testing.assert_allclose(
+            lb.categorical_generalized_cross_entropy(labels, probs, q=1 - 1e-9, reduction="none"), 1 - p_true,
+            rtol=1e-7)
+
+    def test_bounded_where_cross_entropy_is_not(self):
+        # A confidently "wrong" prediction (a noisy label) costs at most 1/q.
+        assert lb.categorical_generalized_cross_entropy([0], [[0.0, 1.0]], q=0.5) == 2.0
+
+
+class TestKerasSurprises:
+    def test_keras_renormalizes_what_lossbook_refuses(self, keras):
+        # Rows summing to 1.1: Keras divides by the sum (-ln(0.2 / 1.1)); lossbook refuses.
+        y_true, y_pred = [[0, 0, 1, 0, 0]], [[0.5, 0.1, 0.2, 0.2, 0.1]]
+        theirs = keras.losses.CategoricalCrossentropy(dtype="float64")(y_true, y_pred).numpy()
+        assert theirs == pytest.approx(-np.log(0.2 / 1.1), rel=1e-12)
+        for fn in (lb.categorical_crossentropy, lb.categorical_focal_crossentropy):
+            with pytest.raises(ValueError, match="y_pred must sum to 1 along the last axis"):
+                fn(y_true, y_pred)
+
+
+class TestBinaryAccuracy:
+    def test_keras_example(self):
+        # keras.metrics.BinaryAccuracy docs: update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]]) -> 0.75
+        assert binary_accuracy([1, 1, 0, 0], [0.98, 1, 0, 0.6]) == 0.75
+
+    def test_half_predicts_class_zero(self):
+        # Keras thresholds with y_pred > 0.5 (keras/src/metrics/accuracy_metrics.py).
+        np.testing.assert_array_equal(binary_accuracy([[1], [0]], [[0.5], [0.5]]), [0.0, 1.0])
+
+    def test_matches_tensorflow(self, rng, tf):
+        import keras
+
+        y = (rng.random((6, 9)) < 0.5).astype(float)
+        p = rng.random((6, 9))
+        p[0, :3] = 0.5
+        expected = np.asarray(keras.metrics.binary_accuracy(y, p)).mean(axis=-1)
+        np.testing.assert_allclose(binary_accuracy(y, p), expected, rtol=1e-6)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="y_true and p must have the same shape"):
+            binary_accuracy([0, 1], [[0.2, 0.8]])
+        with pytest.raises(ValueError, match="y_true must contain labels 0 or 1"):
+            binary_accuracy([0, 2], [0.2, 0.8])
+        with pytest.raises(ValueError, match=r"p must contain probabilities in \[0, 1\]"):
+            binary_accuracy([0, 1], [0.2, 1.8])

@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
 import lossbook as lb  # noqa: E402
+from lossbook import gradients  # noqa: E402
 from lossbook.gradients import (  # noqa: E402
     huber_grad,
     mae_grad,
@@ -376,3 +377,202 @@ class TestValidation:
     def test_huber_delta_type(self):
         with pytest.raises(TypeError, match=r"^delta must be a positive real number"):
             huber_grad([0.0], [1.0], delta="1")
+
+
+# --------------------------------------------------------------------------- focal, label smoothing, Gaussian NLL
+
+
+class TestFocalSmoothedAndGaussian:
+    @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+    @pytest.mark.parametrize("balance", [False, True])
+    def test_binary_focal_grad_finite_differences(self, gamma, balance):
+        rng = np.random.default_rng(5)
+        z = rng.uniform(-12, 12, size=(40, 3))
+        y = _binary_targets(rng, (40, 3))
+
+        def loss(zz):
+            return lb.binary_focal_crossentropy(y[..., None], zz[..., None], from_logits=True, gamma=gamma,
+                                                apply_class_balancing=balance, alpha=0.3, reduction="none")
+
+        expected = _central_difference(loss, z, H)
+        got = lb.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=balance, alpha=0.3)
+        np.testing.assert_allclose(got, expected, **FD_TOL)
+
+    @pytest.mark.parametrize("gamma", [0.5, 2.0])
+    def test_binary_focal_grad_matches_gradient_tape(self, gamma):
+        rng = np.random.default_rng(6)
+        z = rng.uniform(-8, 8, size=(30, 4))
+        y = _binary_targets(rng, (30, 4))
+        zt = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            per_sample = tf.keras.losses.binary_focal_crossentropy(tf.constant(y), zt, gamma=gamma, from_logits=True,
+                                                                   apply_class_balancing=True, alpha=0.4)
+            total = tf.reduce_sum(per_sample)
+        # Keras' per-sample value is the mean over the 4 columns.
+        expected = tape.gradient(total, zt).numpy() * 4
+        got = lb.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=True, alpha=0.4)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+    def test_binary_focal_grad_stays_finite_at_huge_logits(self):
+        for gamma in (0.5, 2.0):
+            g = lb.binary_focal_grad([1.0, 0.0, 1.0, 0.0], [-1e4, 1e4, 1e4, -1e4], gamma=gamma)
+            assert np.isfinite(g).all()
+            np.testing.assert_allclose(g, [-1.0, 1.0, 0.0, 0.0], atol=1e-12)
+
+    @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.4])
+    def test_label_smoothed_ce_grad_finite_differences_and_tape(self, smoothing):
+        rng = np.random.default_rng(7)
+        n, c = 20, 5
+        z = rng.normal(scale=4, size=(n, c))
+        y = np.eye(c)[rng.integers(0, c, n)]
+        expected = np.empty_like(z)
+        for k in range(c):
+            step = np.zeros_like(z)
+            step[:, k] = H
+            plus = lb.categorical_crossentropy(y, z + step, from_logits=True, label_smoothing=smoothing,
+                                               reduction="none")
+            minus = lb.categorical_crossentropy(y, z - step, from_logits=True, label_smoothing=smoothing,
+                                                reduction="none")
+            expected[:, k] = (plus - minus) / (2 * H)
+        got = softmax_ce_grad(y, z, label_smoothing=smoothing)
+        np.testing.assert_allclose(got, expected, **FD_TOL)
+        zt = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            total = tf.reduce_sum(tf.keras.losses.categorical_crossentropy(
+                tf.constant(y), zt, from_logits=True, label_smoothing=smoothing))
+        np.testing.assert_allclose(got, tape.gradient(total, zt).numpy(), rtol=1e-12, atol=1e-14)
+
+    def test_gaussian_nll_grad_finite_differences(self):
+        rng = np.random.default_rng(8)
+        y, mu = rng.normal(size=(30, 2)), rng.normal(size=(30, 2))
+        var = rng.uniform(0.05, 5, size=(30, 2))
+        d_mean, d_var = lb.gaussian_nll_grad(y, mu, var)
+
+        def by_mean(m):
+            return lb.gaussian_nll(y[..., None], m[..., None], var[..., None], reduction="none")
+
+        def by_var(v):
+            return lb.gaussian_nll(y[..., None], mu[..., None], v[..., None], reduction="none")
+
+        np.testing.assert_allclose(d_mean, _central_difference(by_mean, mu, H), **FD_TOL)
+        np.testing.assert_allclose(d_var, _central_difference(by_var, var, 1e-7), rtol=1e-5, atol=1e-6)
+
+    def test_gaussian_nll_grad_matches_gradient_tape_and_pytorch(self):
+        import torch
+
+        rng = np.random.default_rng(9)
+        y, mu = rng.normal(size=(10, 3)), rng.normal(size=(10, 3))
+        var = rng.uniform(1e-8, 3, size=(10, 3))  # some below eps = 1e-6
+        d_mean, d_var = lb.gaussian_nll_grad(y, mu, var)
+        m, v = torch.tensor(mu, requires_grad=True), torch.tensor(var, requires_grad=True)
+        torch.nn.GaussianNLLLoss(reduction="sum")(m, torch.tensor(y), v).backward()
+        np.testing.assert_allclose(d_mean, m.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(d_var, v.grad.numpy(), rtol=1e-12)
+        mt, vt = tf.constant(mu), tf.constant(np.maximum(var, 1e-6))
+        with tf.GradientTape() as tape:
+            tape.watch([mt, vt])
+            total = tf.reduce_sum(0.5 * (tf.math.log(vt) + tf.square(tf.constant(y) - mt) / vt))
+        tf_mean, tf_var = tape.gradient(total, [mt, vt])
+        np.testing.assert_allclose(d_mean, tf_mean.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(d_var, tf_var.numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- derivatives for the figures
+
+
+class TestNegLogDerivative:
+    def test_values(self):
+        # d/dq (-log q) = -1/q: exact values by hand.
+        np.testing.assert_array_equal(gradients.neg_log_derivative([0.25, 0.5, 1.0]), [-4.0, -2.0, -1.0])
+        assert gradients.neg_log_derivative(0.1).shape == ()
+
+    def test_matches_finite_difference_of_lossbook_cross_entropy(self):
+        # The derivative of categorical_crossentropy([0, 1, 0], [(1-q)/2, q, (1-q)/2]) in q.
+        def loss(q):
+            return float(lb.categorical_crossentropy([0, 1, 0], [(1 - q) / 2, q, (1 - q) / 2]))
+
+        for q in (0.05, 0.3, 0.9):
+            numeric = gradients.central_difference(loss, q, h=1e-5)
+            assert gradients.neg_log_derivative(q) == pytest.approx(numeric, rel=1e-7)
+
+    def test_zero_and_out_of_range(self):
+        with pytest.raises(ValueError, match=r"q must contain probabilities in \(0, 1\]"):
+            gradients.neg_log_derivative([0.5, 0.0])
+        with pytest.raises(ValueError, match=r"q must contain probabilities in \[0, 1\]"):
+            gradients.neg_log_derivative(1.5)
+        with pytest.raises(TypeError, match="q must be an array of real numbers"):
+            gradients.neg_log_derivative("0.5")
+
+
+class TestCentralDifference:
+    def test_polynomial(self):
+        # d/dx x^3 at 2 is 12; the central difference's error is h^2 = 1e-6 here.
+        assert gradients.central_difference(lambda x: x**3, 2.0) == pytest.approx(12.0, abs=2e-6)
+
+    def test_step_function_has_zero_slope_away_from_jumps(self):
+        def step(x):
+            return float(x > 0)
+
+        assert gradients.central_difference(step, 0.5) == 0.0
+        assert gradients.central_difference(step, 0.0) == pytest.approx(500.0)  # 1 / (2h)
+
+    @pytest.mark.parametrize("h", [0, -1e-3, float("nan")])
+    def test_bad_step(self, h):
+        with pytest.raises(ValueError, match="h must be a positive real number"):
+            gradients.central_difference(np.sin, 0.0, h=h)
+
+
+def _margin_loss(loss, m):
+    """A lossbook margin loss of the label 1 and score m, per sample (so its margin is m)."""
+    m = np.asarray(m, dtype=float)
+    return loss(np.ones((m.size, 1)), m.reshape(-1, 1), reduction="none")
+
+
+MARGIN_GRADS = [
+    (gradients.hinge_margin_grad, lb.hinge, "hinge"),
+    (gradients.squared_hinge_margin_grad, lb.squared_hinge, "squared_hinge"),
+    (gradients.exponential_margin_grad, lb.exponential_loss, None),
+]
+
+
+class TestMarginGradients:
+    # margins away from the hinge's kink at m = 1, where the central difference is exact up to h^2
+    MARGINS = np.array([-3.0, -1.7, -0.4, 0.0, 0.6, 0.95, 1.05, 2.2, 3.0])
+
+    @pytest.mark.parametrize(("grad", "loss", "_"), MARGIN_GRADS)
+    def test_matches_finite_differences_of_lossbook(self, grad, loss, _):
+        h = 1e-6
+        numeric = (_margin_loss(loss, self.MARGINS + h) - _margin_loss(loss, self.MARGINS - h)) / (2 * h)
+        np.testing.assert_allclose(grad(self.MARGINS), numeric, rtol=1e-7, atol=1e-8)
+
+    def test_values_by_hand(self):
+        np.testing.assert_array_equal(gradients.hinge_margin_grad([-1.0, 1.0, 1.5]), [-1.0, -1.0, 0.0])
+        np.testing.assert_array_equal(gradients.squared_hinge_margin_grad([-1.0, 0.0, 1.0, 2.0]), [-4.0, -2.0, 0.0, 0.0])
+        np.testing.assert_allclose(gradients.exponential_margin_grad([-1.0, 0.0]), [-np.e, -1.0], rtol=1e-15)
+        assert not np.signbit(gradients.squared_hinge_margin_grad(2.0))  # 0, not -0
+        assert gradients.hinge_margin_grad(0.5).shape == ()
+
+    @pytest.mark.parametrize(("grad", "_", "keras_name"), MARGIN_GRADS)
+    def test_matches_tensorflow_autodiff(self, grad, _, keras_name, tf):
+        # Keras' hinge and squared hinge (labels 1, scores m) and tf.exp(-m); ties at the kink m = 1 included.
+        import keras
+
+        m = tf.Variable(np.array([-3.0, -0.5, 0.0, 1.0, 1.5, 2.5]))
+        with tf.GradientTape() as tape:
+            if keras_name is None:
+                total = tf.reduce_sum(tf.exp(-m))
+            else:
+                scores = tf.reshape(m, (-1, 1))
+                total = tf.reduce_sum(getattr(keras.losses, keras_name)(tf.ones_like(scores), scores))
+        np.testing.assert_allclose(grad(m.numpy()), tape.gradient(total, m).numpy(), rtol=1e-12)
+
+    def test_dtype_and_bad_input(self):
+        assert gradients.exponential_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert gradients.hinge_margin_grad(np.float32([0.5])).dtype == np.float32
+        assert gradients.squared_hinge_margin_grad([1, 2]).dtype == np.float64
+        with pytest.raises(ValueError, match="margin must contain only finite numbers"):
+            gradients.hinge_margin_grad([0.0, np.nan])
+        with pytest.raises(TypeError, match="margin must be an array of real numbers"):
+            gradients.exponential_margin_grad("1")

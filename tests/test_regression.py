@@ -116,3 +116,48 @@ def test_mse_mean_in_one_pass_equals_mean_of_per_sample_means(rng):
     assert value == pytest.approx(float(lb.mean_squared_error(a, b, reduction="none").mean(dtype=np.float64)), rel=1e-6)
     with pytest.raises(ValueError, match="reduction"):
         lb.mean_squared_error(a, b, reduction="avg")
+
+
+# --------------------------------------------------------------------------
+# MAPE and MSLE: Keras' floors, refused where they would hide a bug
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from lossbook import tf_compare
+
+    return tf_compare.tensorflow_modules()[1]
+
+
+class TestPercentageAndLogErrors:
+    def test_mape_by_hand(self):
+        # |2 - 1| / 2 = 50 %, |4 - 5| / 4 = 25 %: mean 37.5 %
+        assert lb.mean_absolute_percentage_error([[2.0, 4.0]], [[1.0, 5.0]]) == 37.5
+        assert lb.mean_absolute_percentage_error([[-2.0]], [[-1.0]]) == 50.0  # |y| in the denominator
+
+    def test_mape_zero_target_refused_where_keras_divides_by_1e_minus_7(self, keras):
+        theirs = keras.losses.MeanAbsolutePercentageError(dtype="float64")([[0.0, 1.0]], [[0.5, 1.0]]).numpy()
+        assert theirs == pytest.approx(100 * 0.5 / 1e-7 / 2, rel=1e-9)  # 250 million percent
+        with pytest.raises(ValueError, match=r"y_true must contain no zeros .* received 0.0 at index \(0, 0\)"):
+            lb.mean_absolute_percentage_error([[0.0, 1.0]], [[0.5, 1.0]])
+
+    def test_msle_is_mse_of_log1p(self, rng):
+        y_true, y_pred = rng.uniform(0, 10, (5, 3)), rng.uniform(0, 10, (5, 3))
+        np.testing.assert_allclose(lb.mean_squared_logarithmic_error(y_true, y_pred),
+                                   lb.mean_squared_error(np.log1p(y_true), np.log1p(y_pred)), rtol=1e-13)
+
+    def test_msle_negative_refused_where_keras_floors_at_1e_minus_7(self, keras):
+        # Keras replaces -0.5 by 1e-7: the prediction costs what 0 would, and gets no gradient.
+        at_zero = keras.losses.mean_squared_logarithmic_error([[1.0]], [[0.0]]).numpy()
+        negative = keras.losses.mean_squared_logarithmic_error([[1.0]], [[-0.5]]).numpy()
+        np.testing.assert_allclose(negative, at_zero, rtol=1e-6)
+        with pytest.raises(ValueError, match="y_pred must contain only non-negative numbers; received -0.5"):
+            lb.mean_squared_logarithmic_error([[1.0]], [[-0.5]])
+
+    def test_msle_float32_tiny_values_keep_precision(self):
+        # log1p instead of Keras' log(x + 1): for x = 1e-4 in float32 log(1 + x) has a
+        # relative error of about 6e-4 (1 + 1e-4 rounds); log1p is exact to an ulp.
+        value = lb.mean_squared_logarithmic_error(np.float32([[0.0]]), np.float32([[1e-4]]))
+        assert value.dtype == np.float32
+        assert value == pytest.approx((np.log1p(1e-4) - np.log1p(1e-7)) ** 2, rel=1e-6)  # 0 is floored at 1e-7

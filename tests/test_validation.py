@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import lossbook as lb
+import lossbook.gradients
 from lossbook import _validation
 
 ONE_HOT = [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
 PROBS = [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]
+COUNTS = [[1.0, 2.0, 3.0], [2.0, 1.0, 1.0]]
 
 # Losses that take (y_true, y_pred) of one shape, with inputs valid for each.
 PAIR_LOSSES = {
@@ -27,6 +29,14 @@ PAIR_LOSSES = {
     "squared_hinge": (lb.squared_hinge, ONE_HOT, PROBS),
     "categorical_hinge": (lb.categorical_hinge, ONE_HOT, PROBS),
     "exponential_loss": (lb.exponential_loss, ONE_HOT, PROBS),
+    "binary_focal_crossentropy": (lb.binary_focal_crossentropy, ONE_HOT, PROBS),
+    "categorical_focal_crossentropy": (lb.categorical_focal_crossentropy, ONE_HOT, PROBS),
+    "mean_absolute_percentage_error": (lb.mean_absolute_percentage_error, COUNTS, PROBS),
+    "mean_squared_logarithmic_error": (lb.mean_squared_logarithmic_error, COUNTS, PROBS),
+    "poisson": (lb.poisson, COUNTS, PROBS),
+    "cosine_similarity": (lb.cosine_similarity, ONE_HOT, PROBS),
+    "dice": (lb.dice, ONE_HOT, PROBS),
+    "tversky": (lb.tversky, ONE_HOT, PROBS),
     "cross_entropy": (lb.cross_entropy, ONE_HOT, [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]),
     "kl_divergence": (lb.kl_divergence, ONE_HOT, [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]),
 }
@@ -274,3 +284,193 @@ def test_message_format_is_shared():
     with pytest.raises(ValueError) as info:
         _validation.fail("thing", "be good", "thing=bad", "Try harder.")
     assert str(info.value) == "thing must be good; received thing=bad. Try harder."
+
+
+# --------------------------------------------------------------------------
+# The options added for full Keras coverage (issue #11)
+# --------------------------------------------------------------------------
+
+WEIGHTED_LOSSES = sorted(k for k in PAIR_LOSSES if k not in ("sum_squared_error", "cross_entropy", "kl_divergence"))
+
+
+@pytest.mark.parametrize("key", WEIGHTED_LOSSES)
+@pytest.mark.parametrize(
+    "weight, expected",
+    [
+        ([1.0, 2.0, 3.0], r"sample_weight must be a scalar or broadcast to the per-sample losses' shape \(2,\) "
+                          r"\(for example \(2,\)\); received sample_weight.shape=\(3,\)\."),
+        ([[1.0, 2.0]], r"sample_weight must be a scalar or broadcast to .* received sample_weight.shape=\(1, 2\)"),
+        ([1.0, -0.5], r"sample_weight must contain only non-negative weights; received -0.5 at index \(1,\)\."),
+        ([1.0, np.nan], r"sample_weight must contain only finite numbers; received nan at index \(1,\)\."),
+        ([np.inf, 1.0], r"sample_weight must contain only finite numbers; received inf at index \(0,\)\."),
+    ],
+)
+def test_bad_sample_weights_are_refused(key, weight, expected):
+    fn, y_true, y_pred = PAIR_LOSSES[key]
+    kwargs = {"axis": -1} if key in ("dice", "tversky") else {}
+    with pytest.raises(ValueError, match=expected):
+        fn(y_true, y_pred, sample_weight=weight, **kwargs)
+
+
+def test_sample_weight_of_strings_is_a_type_error():
+    with pytest.raises(TypeError, match="sample_weight must be an array of real numbers"):
+        lb.mean_squared_error(ONE_HOT, PROBS, sample_weight=["a", "b"])
+
+
+def test_whole_batch_dice_takes_only_a_scalar_weight():
+    with pytest.raises(ValueError, match=r"sample_weight must be a scalar for a loss that reduces the whole batch"):
+        lb.dice(ONE_HOT, PROBS, sample_weight=[1.0, 2.0])
+
+
+SMOOTHED = [lb.binary_crossentropy, lb.categorical_crossentropy, lb.binary_focal_crossentropy,
+            lb.categorical_focal_crossentropy]
+
+
+@pytest.mark.parametrize("fn", SMOOTHED)
+@pytest.mark.parametrize("smoothing", [-0.1, 1.5, np.nan])
+def test_label_smoothing_outside_unit_interval_is_refused(fn, smoothing):
+    with pytest.raises(ValueError, match=rf"label_smoothing must be a real number in \[0, 1\]; received "
+                                         rf"label_smoothing={smoothing!r}\."):
+        fn(ONE_HOT, PROBS, label_smoothing=smoothing)
+
+
+@pytest.mark.parametrize("fn", SMOOTHED)
+def test_label_smoothing_must_be_a_number(fn):
+    with pytest.raises(TypeError, match=r"label_smoothing must be a real number in \[0, 1\]; received '0.1' of type str"):
+        fn(ONE_HOT, PROBS, label_smoothing="0.1")
+
+
+@pytest.mark.parametrize("fn", [lb.binary_focal_crossentropy, lb.categorical_focal_crossentropy])
+def test_negative_gamma_is_refused(fn):
+    with pytest.raises(ValueError, match=r"gamma must be a non-negative real number; received gamma=-1.0\."):
+        fn(ONE_HOT, PROBS, gamma=-1.0)
+
+
+@pytest.mark.parametrize("alpha", [-0.25, 1.25])
+def test_binary_focal_alpha_outside_unit_interval_is_refused(alpha):
+    with pytest.raises(ValueError, match=rf"alpha must be a real number in \[0, 1\]; received alpha={alpha}\."):
+        lb.binary_focal_crossentropy(ONE_HOT, PROBS, alpha=alpha, apply_class_balancing=True)
+
+
+@pytest.mark.parametrize("alpha", [[0.5, 0.5], [0.2, -0.1, 0.3]])
+def test_categorical_focal_alpha_needs_one_non_negative_weight_per_class(alpha):
+    with pytest.raises(ValueError, match=r"alpha must be a non-negative number or one non-negative weight per class, "
+                                         r"shape \(3,\); received alpha="):
+        lb.categorical_focal_crossentropy(ONE_HOT, PROBS, alpha=alpha)
+
+
+@pytest.mark.parametrize("ignore_class", [1.5, "255", True])
+def test_ignore_class_must_be_an_integer(ignore_class):
+    with pytest.raises(TypeError, match=r"ignore_class must be an integer or None; received "):
+        lb.sparse_categorical_crossentropy([0, 1], PROBS, ignore_class=ignore_class)
+
+
+def test_labels_outside_the_classes_are_refused_unless_ignored():
+    with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 2\] .* received label 255\. "
+                                         r"ignore_class=-1\."):
+        lb.sparse_categorical_crossentropy([0, 255], PROBS, ignore_class=-1)
+
+
+@pytest.mark.parametrize("axis, error, expected", [
+    (2, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=2\."),
+    (-3, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=-3\."),
+    (1.0, TypeError, r"axis must be an integer; received 1.0 of type float\."),
+])
+@pytest.mark.parametrize("fn", [lb.binary_crossentropy, lb.categorical_crossentropy, lb.cosine_similarity])
+def test_bad_axis_is_refused(fn, axis, error, expected):
+    with pytest.raises(error, match=expected):
+        fn(ONE_HOT, PROBS, axis=axis)
+
+
+@pytest.mark.parametrize("axis, error", [((0, 0), ValueError), ((5,), ValueError), ("all", TypeError)])
+def test_dice_axis_is_checked(axis, error):
+    with pytest.raises(error, match="axis must"):
+        lb.dice(ONE_HOT, PROBS, axis=axis)
+
+
+@pytest.mark.parametrize("q", [0, 1, 1.5, -0.2])
+def test_generalized_cross_entropy_q_in_open_unit_interval(q):
+    with pytest.raises(ValueError, match=rf"q must be a real number in \(0, 1\); received q={q!r}\."):
+        lb.categorical_generalized_cross_entropy([1, 2], PROBS, q=q)
+
+
+def test_ctc_label_sequence_longer_than_time_steps_is_refused():
+    with pytest.raises(ValueError, match=r"y_true must have label sequences no longer than the 2 time steps of "
+                                         r"y_pred; received a sequence of 3 labels in y_true\[0\]\."):
+        lb.ctc([[1, 2, 1]], np.zeros((1, 2, 3)))
+
+
+@pytest.mark.parametrize("labels, expected", [
+    ([[1, 0, 2]], r"y_true must hold each label sequence first and its padding zeros after it"),
+    ([[1, 5]], r"y_true must contain labels in \[1, 2\] \(0 is the blank and the padding\); received label 5"),
+    ([1, 2], r"y_true must have shape \(batch_size, max_length\)"),
+])
+def test_ctc_labels_are_validated(labels, expected):
+    with pytest.raises(ValueError, match=expected):
+        lb.ctc(labels, np.zeros((1, 4, 3)))
+
+
+def test_ctc_needs_three_dimensional_logits():
+    with pytest.raises(ValueError, match=r"y_pred must have shape \(batch_size, time_steps, num_classes\)"):
+        lb.ctc([[1]], np.zeros((1, 4, 3, 1)))
+
+
+@pytest.mark.parametrize("var, expected", [
+    ([[1.0, 0.0, 1.0]], r"var must contain only positive variances; received 0.0 at index \(0, 1\)\."),
+    ([[1.0, -2.0, 1.0]], r"var must contain only positive variances; received -2.0 at index \(0, 1\)\."),
+    ([[1.0, 1.0]], r"var must have the shape of y_pred \(1, 3\) or \(1, 1\) .* received var.shape=\(1, 2\)\."),
+    ([[np.nan, 1.0, 1.0]], r"var must contain only finite numbers; received nan"),
+])
+def test_gaussian_nll_variance_is_validated(var, expected):
+    with pytest.raises(ValueError, match=expected):
+        lb.gaussian_nll([[0.0, 1.0, 2.0]], [[0.0, 1.0, 2.0]], var)
+
+
+def test_gaussian_nll_eps_must_be_positive():
+    with pytest.raises(ValueError, match=r"eps must be a positive real number; received eps=0"):
+        lb.gaussian_nll([[0.0]], [[0.0]], [[1.0]], eps=0)
+
+
+def test_poisson_negative_predictions_are_refused():
+    with pytest.raises(ValueError, match=r"y_pred must contain only non-negative numbers; received -0.1 at index "
+                                         r"\(1, 0\)\. A Poisson rate is >= 0"):
+        lb.poisson(COUNTS, [[0.1, 0.2, 0.3], [-0.1, 0.2, 0.3]])
+
+
+@pytest.mark.parametrize("fn", [lb.info_nce, lb.nt_xent])
+@pytest.mark.parametrize("temperature", [0, -1.0])
+def test_temperature_must_be_positive(fn, temperature):
+    with pytest.raises(ValueError, match=r"temperature must be a positive real number"):
+        fn(np.zeros((4, 4)), temperature=temperature)
+
+
+def test_nt_xent_needs_an_even_square_matrix():
+    with pytest.raises(ValueError, match=r"similarity must be a matrix of shape \(N, N\); received "
+                                         r"similarity.shape=\(4, 6\)"):
+        lb.nt_xent(np.zeros((4, 6)))
+    with pytest.raises(ValueError, match=r"similarity must have an even number of rows"):
+        lb.nt_xent(np.zeros((3, 3)))
+
+
+def test_triplet_shapes_must_match():
+    with pytest.raises(ValueError, match=r"anchor and negative must have the same shape"):
+        lb.triplet_margin_loss(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("class_weight, error, expected", [
+    ([1.0, 2.0], TypeError, r"class_weight must be a mapping from class index to weight"),
+    ({0: -1.0}, ValueError, r"class_weight\[0\] must be a non-negative real number"),
+    ({0.5: 1.0}, TypeError, r"class_weight key must be an integer"),
+])
+def test_class_weight_is_validated(class_weight, error, expected):
+    with pytest.raises(error, match=expected):
+        lb.class_weight_to_sample_weight([0, 1], class_weight)
+
+
+def test_new_gradients_validate_their_options():
+    with pytest.raises(ValueError, match=r"gamma must be a non-negative real number; received gamma=-2"):
+        lb.binary_focal_grad([1.0], [0.0], gamma=-2)
+    with pytest.raises(ValueError, match=r"var must contain only positive variances; received 0.0 at index \(0,\)"):
+        lb.gaussian_nll_grad([1.0], [0.0], [0.0])
+    with pytest.raises(ValueError, match=r"label_smoothing must be a real number in \[0, 1\]"):
+        lb.gradients.softmax_ce_grad([0.0, 1.0], [0.0, 0.0], label_smoothing=2)

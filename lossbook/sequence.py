@@ -1,0 +1,137 @@
+"""Sequence losses: connectionist temporal classification (CTC).
+
+:func:`ctc` is Keras' ``keras.losses.ctc``: integer label sequences padded
+with 0 (which is also the CTC blank), logits over time, and the negative log
+probability of all alignments of each label sequence, summed with the forward
+algorithm of Graves et al. (2006) in log space.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, fail, reduce
+from .activations import stable_log_softmax
+
+__all__ = ["ctc"]
+
+
+def _ctc_labels(y_true, y_pred):
+    arr = np.asarray(y_true)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            fail("y_true", "contain integer labels", "non-integer values")
+    elif arr.dtype.kind not in "iu":
+        fail("y_true", "be an array of integer labels", f"an array of dtype {arr.dtype}", error=TypeError)
+    if arr.ndim != 2 or arr.shape[0] != y_pred.shape[0]:
+        fail("y_true", f"have shape (batch_size, max_length) = ({y_pred.shape[0]}, L), integer labels padded with 0",
+             f"y_true.shape={arr.shape}")
+    arr = arr.astype(np.intp)
+    n_classes = y_pred.shape[2]
+    outside = (arr < 0) | (arr >= n_classes)
+    if outside.any():
+        fail("y_true", f"contain labels in [1, {n_classes - 1}] (0 is the blank and the padding)",
+             f"label {int(arr[outside][0])}")
+    lengths = (arr != 0).sum(axis=1)
+    # Padding comes last: a 0 followed by a label would be read as part of the sequence by TensorFlow.
+    leading = np.arange(arr.shape[1])[None, :] < lengths[:, None]
+    if ((arr != 0) != leading).any():
+        row = int(np.argwhere(((arr != 0) != leading).any(axis=1))[0, 0])
+        fail("y_true", "hold each label sequence first and its padding zeros after it",
+             f"y_true[{row}]={arr[row].tolist()}", "0 is the blank: it cannot be a label.")
+    too_long = lengths > y_pred.shape[1]
+    if too_long.any():
+        row = int(np.argwhere(too_long)[0, 0])
+        fail("y_true", f"have label sequences no longer than the {y_pred.shape[1]} time steps of y_pred",
+             f"a sequence of {int(lengths[row])} labels in y_true[{row}]")
+    return arr, lengths
+
+
+def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
+    r"""Connectionist temporal classification loss, as ``keras.losses.ctc``.
+
+    .. math::
+
+        \ell(y, z) = -\log \sum_{\pi \in \mathcal{B}^{-1}(y)} \prod_{t=1}^{T}
+            \operatorname{softmax}(z_t)_{\pi_t}
+
+    where :math:`\mathcal{B}` removes repeated symbols and then blanks (class
+    0) from an alignment :math:`\pi` of length :math:`T`. The sum over
+    alignments is the forward recursion over the label sequence with blanks
+    interleaved, in log space (no underflow for long sequences).
+
+    Parameters
+    ----------
+    y_true : array_like of int, shape (N, L)
+        Label sequences, each followed by zeros as padding (0 is the blank and
+        is never a label). A sequence's length is its number of non-zeros.
+    y_pred : array_like, shape (N, T, C)
+        Logits (not probabilities) over ``C`` classes, blank included, at
+        ``T`` time steps.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Batch reduction of the per-sequence values.
+    sample_weight : array_like, optional
+        Weights of the per-sequence values (Keras' semantics).
+
+    Returns
+    -------
+    ndarray
+        Shape ``()``, or ``(N,)`` for ``"none"``. ``inf`` for a sequence that
+        no alignment of length ``T`` can produce (a label repeated needs a
+        blank between: "aa" needs 3 steps).
+
+    Raises
+    ------
+    ValueError
+        A label sequence longer than ``T``, labels outside ``[1, C)``, or
+        padding before a label.
+
+    References
+    ----------
+    A. Graves, S. Fernández, F. Gomez and J. Schmidhuber, "Connectionist
+    Temporal Classification: Labelling Unsegmented Sequence Data with
+    Recurrent Neural Networks", ICML 2006.
+
+    See Also
+    --------
+    keras.losses.CTC, tf.nn.ctc_loss
+
+    Examples
+    --------
+    Uniform logits over 2 classes and 2 steps: the label "1" has three
+    alignments (1 1, 0 1, 1 0), each of probability 1/4:
+
+    >>> import lossbook as lb
+    >>> import numpy as np
+    >>> print(round(float(lb.ctc([[1]], np.zeros((1, 2, 2)))), 6), round(-np.log(3 / 4), 6))
+    0.287682 0.287682
+    """
+    y_pred = as_float_array(y_pred, "y_pred", min_ndim=3)
+    if y_pred.ndim != 3:
+        fail("y_pred", "have shape (batch_size, time_steps, num_classes): logits", f"y_pred.shape={y_pred.shape}")
+    labels, lengths = _ctc_labels(y_true, y_pred)
+    log_p = stable_log_softmax(y_pred)  # (N, T, C)
+    n, steps, _ = log_p.shape
+    width = 2 * labels.shape[1] + 1
+    extended = np.zeros((n, width), dtype=np.intp)  # blank, l1, blank, l2, ..., blank
+    extended[:, 1::2] = labels
+    # A skip from s - 2 to s is allowed onto a label that differs from the one two places back.
+    skip = np.zeros((n, width), dtype=bool)
+    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
+    skip &= extended != 0
+    rows = np.arange(n)[:, None]
+    minus_inf = log_p.dtype.type(-np.inf)
+    alpha = np.full((n, width), minus_inf, dtype=log_p.dtype)
+    emit = log_p[rows, 0, extended]
+    alpha[:, 0] = emit[:, 0]
+    if width > 1:
+        alpha[:, 1] = emit[:, 1]
+    for t in range(1, steps):
+        stay = alpha
+        step = np.concatenate([np.full((n, 1), minus_inf, log_p.dtype), alpha[:, :-1]], axis=1)
+        jump = np.concatenate([np.full((n, 2), minus_inf, log_p.dtype), alpha[:, :-2]], axis=1)
+        jump = np.where(skip, jump, minus_inf)
+        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + log_p[rows, t, extended]
+    last = alpha[np.arange(n), 2 * lengths]
+    before = np.where(lengths > 0, alpha[np.arange(n), np.maximum(2 * lengths - 1, 0)], minus_inf)
+    return reduce(-np.logaddexp(last, before), reduction, sample_weight)

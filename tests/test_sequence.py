@@ -1,0 +1,79 @@
+"""CTC: a brute-force sum over all alignments, Keras / tf.nn.ctc_loss, and its edge cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import special
+
+import lossbook as lb
+
+
+def _collapse(path):
+    out = []
+    previous = None
+    for s in path:
+        if s != previous and s != 0:
+            out.append(s)
+        previous = s
+    return tuple(out)
+
+
+def brute_force_ctc(labels, logits):
+    """-log of the sum over every path of length T that collapses to ``labels`` (exponential: tiny inputs)."""
+    log_p = special.log_softmax(logits, axis=-1)
+    steps, n_symbols = log_p.shape
+    target = tuple(int(v) for v in labels if v != 0)
+    terms = [sum(log_p[t, s] for t, s in enumerate(path))
+             for path in itertools.product(range(n_symbols), repeat=steps) if _collapse(path) == target]
+    return -special.logsumexp(terms) if terms else np.inf
+
+
+@pytest.mark.parametrize("labels", [[1, 2, 0], [2, 2, 0], [1, 0, 0], [0, 0, 0], [1, 2, 1], [3, 3, 3]])
+def test_equals_brute_force_sum_over_alignments(labels, rng):
+    logits = rng.normal(size=(1, 6, 4))
+    expected = brute_force_ctc(labels, logits[0])
+    ours = lb.ctc([labels], logits, reduction="none")
+    if np.isinf(expected):  # "333" needs 5 steps: feasible in 6, so not reached; kept for the mechanism
+        assert np.isinf(ours[0])
+    else:
+        assert ours[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_infeasible_sequence_costs_infinity():
+    # "1 1" needs a blank between the two 1s: three steps; two are not enough.
+    assert np.isinf(lb.ctc([[1, 1]], np.zeros((1, 2, 3)), reduction="none")[0])
+
+
+def test_matches_tensorflow_batch_with_padding(rng):
+    from lossbook import tf_compare
+
+    tf, keras = tf_compare.tensorflow_modules()
+    labels = np.array([[1, 2, 3, 0], [2, 0, 0, 0], [3, 3, 1, 2], [0, 0, 0, 0]])
+    logits = rng.normal(size=(4, 12, 4)).astype(np.float32)
+    ours = lb.ctc(labels, logits, reduction="none")
+    theirs = tf.nn.ctc_loss(labels, logits, label_length=(labels != 0).sum(axis=1), logit_length=[12] * 4,
+                            logits_time_major=False, blank_index=0).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=2e-6)
+    np.testing.assert_allclose(lb.ctc(labels, logits), keras.losses.CTC()(labels, logits).numpy(), rtol=2e-6)
+    assert ours.dtype == np.float32
+
+
+def test_long_sequences_do_not_underflow(rng):
+    # 400 steps of 30 symbols: every path probability underflows float64 (~1e-600),
+    # the log-space recursion does not.
+    labels = rng.integers(1, 30, size=(1, 50))
+    value = lb.ctc(labels, rng.normal(size=(1, 400, 30)), reduction="none")
+    assert np.isfinite(value).all() and value[0] > 600
+
+
+def test_padding_before_a_label_is_refused():
+    with pytest.raises(ValueError, match=r"y_true must hold each label sequence first and its padding zeros after"):
+        lb.ctc([[1, 0, 2]], np.zeros((1, 5, 3)))
+
+
+def test_label_sequence_longer_than_time_steps_is_refused():
+    with pytest.raises(ValueError, match=r"no longer than the 2 time steps of y_pred; received a sequence of 3 labels"):
+        lb.ctc([[1, 2, 1]], np.zeros((1, 2, 3)))
