@@ -19,9 +19,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ._reductions import last_axis_sum
-from ._validation import as_float_array, check_distributions, check_positive, fail, reduce
+from ._validation import as_float_array, as_labels, check_distributions, check_positive, fail, reduce
 from .activations import log_softmax, softmax
-from .classification import _as_labels
 
 __all__ = [
     "ReliabilityBins",
@@ -63,7 +62,7 @@ def _labels_and_probs(labels, probs):
     if probs.ndim != 2:
         fail("probs", "have shape (N, K): one distribution per sample", f"probs.shape={probs.shape}")
     check_distributions(probs, "probs", "Pass probabilities, not logits (apply lossbook.softmax first).")
-    return _as_labels(labels, probs), probs
+    return as_labels(labels, probs), probs
 
 
 def reliability_bins(labels, probs, *, n_bins=15):
@@ -300,7 +299,7 @@ def fit_temperature(logits, labels, *, bounds=(0.05, 20.0)):
     logits = as_float_array(logits, "logits", dtype=np.float64, min_ndim=2)
     if logits.ndim != 2:
         fail("logits", "have shape (N, K): one row of logits per sample", f"logits.shape={logits.shape}")
-    labels = _as_labels(labels, logits)
+    labels = as_labels(labels, logits)
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):
