@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
-from lossbook import tf_compare
+from lossbook import frameworks as tf_compare
 
 TOL = {
     "float32": dict(rtol=1e-6, atol=1e-6),
