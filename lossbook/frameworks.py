@@ -403,8 +403,9 @@ LOSSES: dict[str, LossSpec] = {
         torch=TorchLoss(
             "torch.nn.CrossEntropyLoss",
             lambda torch, t, p, reduction, options: _torch_cross_entropy(torch, t, p, reduction, options, sparse=False),
-            f"{_PREDICTION_FIRST}; CrossEntropyLoss takes logits (pass log(y_pred) for probabilities) "
-            "and one-hot or probability targets along axis 1",
+            f"{_PREDICTION_FIRST}; CrossEntropyLoss takes logits and one-hot or probability targets along axis 1; "
+            "for probabilities pass log(y_pred), which nothing clips: a zero probability costs inf on the true class "
+            "and gives 0 * -inf = nan elsewhere",
         ),
     ),
     "sparse_categorical_crossentropy": LossSpec(
