@@ -64,6 +64,7 @@ __all__ = [
     "TorchLoss",
     "Row",
     "Comparison",
+    "FRAMEWORKS",
     "compare",
     "tensorflow_modules",
     "torch_module",
@@ -134,8 +135,8 @@ def tensorflow_modules():
 
     Examples
     --------
-    >>> from lossbook import tf_compare
-    >>> tf, keras = tf_compare.tensorflow_modules()
+    >>> from lossbook import frameworks
+    >>> tf, keras = frameworks.tensorflow_modules()
     >>> float(tf.reduce_sum(tf.constant([1.0, 2.0])))
     3.0
     """
@@ -753,8 +754,8 @@ def compare(
     --------
     Keras' documented example for ``CategoricalCrossentropy``:
 
-    >>> from lossbook import tf_compare
-    >>> result = tf_compare.compare("categorical_crossentropy",
+    >>> from lossbook import frameworks
+    >>> result = frameworks.compare("categorical_crossentropy",
     ...                             [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
     >>> for row in result.rows:
     ...     print(row.implementation)
@@ -769,7 +770,7 @@ def compare(
 
     "Probabilities" that sum to 1.1: lossbook refuses, Keras renormalizes:
 
-    >>> result = tf_compare.compare("categorical_crossentropy", [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1])
+    >>> result = frameworks.compare("categorical_crossentropy", [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1])
     >>> print(result.reference.error)  # doctest: +ELLIPSIS
     refused: y_pred must sum to 1 along the last axis (within 0.001); received y_pred sums to 1.1. ...
     >>> print(round(float(result.rows[1].value), 4))  # -ln(0.2 / 1.1)
