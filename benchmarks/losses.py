@@ -3,7 +3,7 @@
 Times categorical cross-entropy (from logits and from probabilities), binary
 cross-entropy (from probabilities and from logits) and mean squared error, on
 float32 arrays of shape (10, 10) (per-call overhead) and (1 000 000, 10)
-(throughput), for four implementations:
+(throughput), for five implementations:
 
 * ``lossbook``: the public function, input validation included;
 * ``keras``: the Keras loss class (``tf.keras.losses.CategoricalCrossentropy()``
@@ -583,12 +583,12 @@ def main(argv=None) -> int:
         "smoke": args.smoke,
         "environment": env,
         "method": (
-            "One run of `benchmarks/losses.py` measures the four implementations one after the other, each "
+            "One run of `benchmarks/losses.py` measures the five implementations one after the other, each "
             "in its own new Python process; the lossbook and naive processes never import TensorFlow, whose "
             "thread pools keep spinning after each call and would be charged to whatever runs next in the "
             "same process. The figure kept is the CPU time of that process per call (all its threads, "
             "`time.process_time`), the minimum over repeats after a warm-up and over "
-            f"{config['passes']} pass{'es' if config['passes'] > 1 else ''} of the four processes: on the small arrays "
+            f"{config['passes']} pass{'es' if config['passes'] > 1 else ''} of the five processes: on the small arrays "
             f"{repeats_small} repeats of calls lasting ≥ {min_small * 1e3:g} ms together, on the large ones "
             f"{repeats} repeats of one call. The repeats run in rounds over all of a process's losses, "
             f"{config['pause']:g} s apart, so that a burst of other load on the shared machine spoils few of "
