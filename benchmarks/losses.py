@@ -3,7 +3,7 @@
 Times every lossbook loss that Keras has, on float32 arrays of shape (10, 10)
 (per-call overhead) and (1 000 000, 10) (throughput); Circle compares all pairs
 of a batch, so it runs on (2 000, 10) embeddings at the large size, and CTC on
-(20 000, 20, 10) logits. Up to four implementations:
+(20 000, 20, 10) logits. Up to five implementations:
 
 * ``lossbook``: the public function, input validation included;
 * ``keras``: the Keras loss class (``tf.keras.losses.CategoricalCrossentropy()``
@@ -11,13 +11,16 @@ of a batch, so it runs on (2 000, 10) embeddings at the large size, and CTC on
 * ``tf.nn``: ``tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(...))``
   and ``tf.nn.sigmoid_cross_entropy_with_logits``, where TensorFlow has one;
 * ``naive``: the textbook formula in NumPy, no validation, no stabilization
-  (for the five classic cases: the cross-entropies and mean squared error).
+  (for the five classic cases: the cross-entropies and mean squared error);
+* ``pytorch``: the PyTorch loss module (``torch.nn.CrossEntropyLoss()`` etc., CPU
+  build, for the five classic cases), called prediction first on tensors made
+  beforehand, as the registry of ``lossbook.frameworks`` converts the arguments.
 
 The values of the classic cases are compared with float64 references written
 with SciPy's stable functions; those of the others with lossbook's own float64
 result (their parity with Keras is tested in ``tests/``).
 
-One invocation measures all four side by side, but each implementation runs in
+One invocation measures all five side by side, but each implementation runs in
 its own fresh Python process (this script again, with ``--worker IMPL``), one
 after the other. That is what makes CPU time attributable: the figure kept is
 the CPU time of the whole process (all threads, ``time.process_time``), and
@@ -77,7 +80,7 @@ MEASURED = ("lossbook/__init__.py", "lossbook/_validation.py", "lossbook/_reduct
             "lossbook/information.py", "lossbook/probabilistic.py", "lossbook/segmentation.py",
             "lossbook/sequence.py", "lossbook/representation.py", "benchmarks/losses.py")
 
-IMPLEMENTATIONS = ("lossbook", "naive", "keras", "tf.nn")  # the order the processes run in
+IMPLEMENTATIONS = ("lossbook", "naive", "keras", "tf.nn", "pytorch")  # the order the processes run in
 TENSORFLOW = ("keras", "tf.nn")
 
 # name -> (label, (target key, prediction key), implementations)
@@ -122,6 +125,22 @@ OTHER_LOSSES = {
 for _name, (_label, _, _, _) in OTHER_LOSSES.items():
     CASES[_name] = (_label, None, ("lossbook", "keras"))
 CLASSIC = ("cce_logits", "cce_probs", "bce_probs", "bce_logits", "mse")
+
+# PyTorch's loss modules, each called prediction first (see lossbook.frameworks.LOSSES[...].torch).
+PYTORCH_CASES = {
+    "cce_logits": ("CrossEntropyLoss", lambda torch, y: y),
+    "cce_probs": ("CrossEntropyLoss", lambda torch, y: torch.log(y)),
+    "bce_probs": ("BCELoss", lambda torch, y: y),
+    "bce_logits": ("BCEWithLogitsLoss", lambda torch, y: y),
+    "mse": ("MSELoss", lambda torch, y: y),
+}
+
+
+def implementations(name):
+    """The implementations that compute case ``name``: those of CASES, then PyTorch where it has the loss."""
+    return CASES[name][2] + (("pytorch",) if name in PYTORCH_CASES else ())
+
+
 STABILITY_CASES = ("cce_logits", "bce_logits")
 STABILITY_IMPLEMENTATIONS = ("lossbook", "keras", "naive")
 
@@ -274,6 +293,12 @@ def implementation(impl, name):
             "bce_logits": lambda t, y: lb.binary_crossentropy(t, y, from_logits=True),
             "mse": lb.mean_squared_error,
         }[name]
+    if impl == "pytorch":
+        import torch
+
+        cls, convert = PYTORCH_CASES[name]
+        loss = getattr(torch.nn, cls)()
+        return lambda t, y: loss(convert(torch, y), t)
     import tensorflow as tf
 
     if impl == "keras" and name in OTHER_LOSSES:
@@ -421,7 +446,7 @@ def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales,
     tf = None
     if impl in TENSORFLOW:
         import tensorflow as tf
-    names = [name for name, (_, _, impls) in CASES.items() if impl in impls]
+    names = [name for name in CASES if impl in implementations(name)]
     fns = {name: implementation(impl, name) for name in names}
     timings, parts = {}, {}
     for i, n in enumerate(sizes):
@@ -429,6 +454,10 @@ def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales,
         data = make_inputs(n)
         if tf is not None:
             data = {key: tf.constant(value) for key, value in data.items()}
+        if impl == "pytorch":
+            import torch
+
+            data = {key: torch.from_numpy(value) for key, value in data.items()}
         items, values = {}, {}
         with np.errstate(all="ignore"):
             for name in names:
@@ -457,6 +486,8 @@ def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales,
                 with np.errstate(all="ignore"):
                     stab[f"{name} {scale}"] = float(fn(t, z))
     return {"implementation": impl, "tensorflow_imported": "tensorflow" in sys.modules,
+            "torch_imported": "torch" in sys.modules,
+            "threads": sys.modules["torch"].get_num_threads() if impl == "pytorch" else None,
             "timings": timings, "parts": parts, "stability": stab}
 
 
@@ -488,6 +519,8 @@ def run_in_process(impl, config):
         result = json.loads(out.read_text())
     if impl not in TENSORFLOW and result["tensorflow_imported"]:
         raise RuntimeError(f"the {impl} process imported TensorFlow: its CPU times are not its own")
+    if impl != "pytorch" and result.get("torch_imported"):
+        raise RuntimeError(f"the {impl} process imported PyTorch: its CPU times are not its own")
     return result
 
 
@@ -522,7 +555,8 @@ def assemble(workers, sizes):
         small = i == 0
         data = make_inputs(n)
         rows = []
-        for name, (label, keys, impls) in CASES.items():
+        for name, (label, keys, _) in CASES.items():
+            impls = implementations(name)
             ref = reference(name, *case_inputs(name, data, n))
             m = {impl: workers[impl]["timings"][str(n)][name] for impl in impls}
             cpu = {impl: m[impl]["cpu_min"] for impl in impls}
@@ -546,6 +580,7 @@ def assemble(workers, sizes):
                 "ratio_lossbook_to_keras": cpu["lossbook"] / cpu["keras"],
                 "ratio_lossbook_to_fastest_tf": cpu["lossbook"] / fastest_tf,
                 "ratio_lossbook_to_naive": cpu["lossbook"] / cpu["naive"] if "naive" in cpu else None,
+                "ratio_lossbook_to_pytorch": cpu["lossbook"] / cpu["pytorch"] if "pytorch" in cpu else None,
                 "wall_ratio_lossbook_to_fastest_tf": wall["lossbook"] / min(wall[i] for i in TENSORFLOW if i in wall),
             }
             row["target_met"] = (cpu["lossbook"] <= SMALL_TARGET_S if small
@@ -630,7 +665,8 @@ def main(argv=None) -> int:
         for row in size["cases"]:
             print(f"  {row['label']:<42} " + "  ".join(
                 f"{impl} {t * 1e6:9.1f} µs" for impl, t in row["cpu_per_call_s"].items())
-                + f"   lossbook/TF {row['ratio_lossbook_to_fastest_tf']:.2f}x")
+                + f"   lossbook/TF {row['ratio_lossbook_to_fastest_tf']:.2f}x"
+                + (f"   lossbook/PyTorch {row['ratio_lossbook_to_pytorch']:.2f}x" if row["ratio_lossbook_to_pytorch"] else ""))
     print("lossbook's steps, timed apart above (inspect.getsource of the functions the losses call):")
     for qualified, source in step_sources().items():
         print(f"# {qualified}\n{source}")
@@ -645,12 +681,12 @@ def main(argv=None) -> int:
         "smoke": args.smoke,
         "environment": env,
         "method": (
-            "One run of `benchmarks/losses.py` measures the four implementations one after the other, each "
+            "One run of `benchmarks/losses.py` measures the five implementations one after the other, each "
             "in its own new Python process; the lossbook and naive processes never import TensorFlow, whose "
             "thread pools keep spinning after each call and would be charged to whatever runs next in the "
             "same process. The figure kept is the CPU time of that process per call (all its threads, "
             "`time.process_time`), the minimum over repeats after a warm-up and over "
-            f"{config['passes']} pass{'es' if config['passes'] > 1 else ''} of the four processes: on the small arrays "
+            f"{config['passes']} pass{'es' if config['passes'] > 1 else ''} of the five processes: on the small arrays "
             f"{repeats_small} repeats of calls lasting ≥ {min_small * 1e3:g} ms together, on the large ones "
             f"{repeats} repeats of one call. The repeats run in rounds over all of a process's losses, "
             f"{config['pause']:g} s apart, so that a burst of other load on the shared machine spoils few of "
@@ -658,8 +694,13 @@ def main(argv=None) -> int:
             "and `tf.reduce_mean(tf.nn.…)` get tensors converted beforehand (TensorFlow's best case). "
             "Naive NumPy is the textbook formula: `np.exp(z) / np.exp(z).sum(…)`, "
             "`-np.sum(t * np.log(y + 1e-7)) / N`, `1 / (1 + np.exp(-z))`, no validation. "
+            f"PyTorch {_torch_version()} (CPU build) runs in a fifth process: its loss modules "
+            "(`nn.CrossEntropyLoss()`, on `log(y)` for probabilities; `nn.BCELoss()`, `nn.BCEWithLogitsLoss()`, "
+            "`nn.MSELoss()`), prediction first, on tensors made beforehand (`torch.from_numpy`, no copy). "
             + agreement(results)),
-        "processes": {impl: {"tensorflow_imported": w["tensorflow_imported"]} for impl, w in workers.items()},
+        "processes": {impl: {"tensorflow_imported": w["tensorflow_imported"], "torch_imported": w["torch_imported"],
+                             **({"threads": w["threads"]} if w.get("threads") else {})}
+                      for impl, w in workers.items()},
         "sizes": results,
         "parts_cpu_s": workers["lossbook"]["parts"],
         "part_code": {name: step_names(name) for name in CLASSIC},
@@ -682,12 +723,19 @@ def main(argv=None) -> int:
     return 0
 
 
+def _torch_version():
+    """The installed PyTorch's version, read without importing it (this process stays free of it)."""
+    from importlib.metadata import version
+
+    return version("torch")
+
+
 def agreement(sizes):
     rows = [c for size in sizes for c in size["cases"]]
     ours = max(c["max_relative_difference_from_exact"] for c in rows)
     naive = max(c["naive_relative_difference_from_exact"] for c in rows if c["naive_relative_difference_from_exact"]
                 is not None)
-    return (f"On these inputs (ordinary logits and probabilities) lossbook and TensorFlow agree with the "
+    return (f"On these inputs (ordinary logits and probabilities) lossbook, TensorFlow and PyTorch agree with the "
             f"float64 reference within a relative {ours:.0e}, the naive formulas within {naive:.0e}.")
 
 

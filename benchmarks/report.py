@@ -87,6 +87,7 @@ def environment(measured=("lossbook",)) -> dict:
             "scipy": _version("scipy"),
             "tensorflow": _version("tensorflow-cpu", "tensorflow"),
             "keras": _version("keras"),
+            "torch": _version("torch"),
             "lossbook": _version("lossbook") or _source_version(),
             "jupyter-book": _version("jupyter-book"),
             "myst-nb": _version("myst-nb"),
@@ -196,25 +197,33 @@ SHORT = {"cce_logits": "CE, logits", "cce_probs": "CE, probabilities", "bce_prob
 LEGEND = ("CE: categorical cross-entropy; BCE: binary cross-entropy; MSE: mean squared error. "
           "Keras: the loss class; tf.nn: `tf.nn.softmax_cross_entropy_with_logits` or "
           "`tf.nn.sigmoid_cross_entropy_with_logits` (– where TensorFlow has none); naive: the textbook "
-          "NumPy formula.")
+          "NumPy formula; PyTorch: the `torch.nn` loss module (CPU build), prediction first.")
 
 
 def _losses(r):
-    lines = ["## Losses: lossbook, TensorFlow and naive NumPy", "", _run_line(r["environment"]), ""]
+    lines = ["## Losses: lossbook, TensorFlow, PyTorch and naive NumPy", "", _run_line(r["environment"]), ""]
     lines += [r["method"], "", LEGEND, ""]
     for size in r["sizes"]:
         lines += [f"### Arrays of shape ({', '.join(f'{s:,}'.replace(',', ' ') for s in size['shape'])}), "
                   "float32", ""]
         unit, fmt = ("µs", _us) if size["unit"] == "us" else ("ms", _ms)
+        torch = any("pytorch" in case["cpu_per_call_s"] for case in size["cases"])
         lines += [
-            f"| loss | lossbook | Keras | tf.nn | naive | lossbook ÷ TF | target |",
+            "| loss | lossbook | Keras | tf.nn | naive | lossbook ÷ TF | target |",
             "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
+        if torch:  # PyTorch's columns, lossbook ÷ PyTorch next to lossbook ÷ TF
+            lines[-2:] = [
+                "| loss | lossbook | Keras | tf.nn | PyTorch | naive | lossbook ÷ TF | lossbook ÷ PyTorch | target |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            ]
         for case in size["cases"]:
             t = case["cpu_per_call_s"]
+            torch_cells = (f"| {fmt(t.get('pytorch'))} ", f"| {_x(case.get('ratio_lossbook_to_pytorch'))} ")
             lines.append(
                 f"| {SHORT.get(case['case'], case['label'])} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
-                f"| {fmt(t.get('tf.nn'))} | {fmt(t.get('naive'))} | {_x(case['ratio_lossbook_to_fastest_tf'])} "
+                f"| {fmt(t.get('tf.nn'))} {torch_cells[0] if torch else ''}| {fmt(t.get('naive'))} "
+                f"| {_x(case['ratio_lossbook_to_fastest_tf'])} {torch_cells[1] if torch else ''}"
                 f"| {_met(case['target_met'])} |"
             )
         wall_ratios = [case["wall_ratio_lossbook_to_fastest_tf"] for case in size["cases"]]
@@ -396,7 +405,7 @@ def _machine(results):
     versions = ", ".join(
         f"{name} {v[key]}" for name, key in (
             ("Python", "python"), ("NumPy", "numpy"), ("SciPy", "scipy"), ("TensorFlow", "tensorflow"),
-            ("Keras", "keras"), ("lossbook", "lossbook"), ("jupyter-book", "jupyter-book"))
+            ("Keras", "keras"), ("PyTorch", "torch"), ("lossbook", "lossbook"), ("jupyter-book", "jupyter-book"))
         if v.get(key))
     return [
         f"- **Latest run:** {latest['date']}",

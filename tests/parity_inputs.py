@@ -1,6 +1,6 @@
 """Seeded random inputs for the Keras parity tests of the losses added for full Keras coverage (issue #11).
 
-``tests/test_tf_compare.py`` runs every registry entry through
+``tests/test_frameworks.py`` runs every registry entry through
 :func:`lossbook.tf_compare.compare` on these inputs (lossbook, the Keras class,
 the Keras function, all three reductions, float32 and float64); the topic test
 modules (``tests/test_<module>.py``) use them for their own Keras checks.
@@ -80,7 +80,7 @@ def cases(name, rng, batch, n_classes):
         raise AssertionError(f"no test inputs for {name}")
 
 
-#: Tolerances wider than test_tf_compare's defaults, with the measured reason.
+#: Tolerances wider than test_frameworks's defaults, with the measured reason.
 TOLERANCES = {
     # TensorFlow's CTC kernel works in float32 even for float64 inputs: measured
     # relative differences up to 1.1e-7 per sequence (lossbook is checked against

@@ -62,7 +62,7 @@ def test_losses_smoke_records_every_case(losses_smoke):
         assert set(cases) == set(losses.CASES)
         assert set(losses.CLASSIC) | set(losses.OTHER_LOSSES) == set(cases)
         for name, c in cases.items():
-            expected = {"lossbook", "keras", "naive"} if name in losses.CLASSIC else {"lossbook", "keras"}
+            expected = {"lossbook", "keras", "naive", "pytorch"} if name in losses.CLASSIC else {"lossbook", "keras"}
             if name in ("cce_logits", "bce_logits"):
                 expected.add("tf.nn")
             assert set(c["cpu_per_call_s"]) == expected
@@ -77,10 +77,17 @@ def test_losses_smoke_times_numpy_code_without_tensorflow(losses_smoke):
     # Each implementation ran in its own process; TensorFlow's threads spin after each call,
     # so the NumPy-based implementations must never share a process with it.
     processes = losses_smoke["processes"]
-    assert set(processes) == {"lossbook", "naive", "keras", "tf.nn"}
+    assert set(processes) == {"lossbook", "naive", "keras", "tf.nn", "pytorch"}
     assert processes["lossbook"]["tensorflow_imported"] is False
     assert processes["naive"]["tensorflow_imported"] is False
     assert processes["keras"]["tensorflow_imported"] is True
+    # ... and PyTorch runs alone in its own process too
+    assert processes["pytorch"]["tensorflow_imported"] is False and processes["pytorch"]["torch_imported"] is True
+    assert not any(processes[impl]["torch_imported"] for impl in ("lossbook", "naive", "keras", "tf.nn"))
+    for size in losses_smoke["sizes"]:
+        for c in size["cases"]:
+            cpu = c["cpu_per_call_s"]
+            assert c["ratio_lossbook_to_pytorch"] == pytest.approx(cpu["lossbook"] / cpu["pytorch"])
     for size in losses_smoke["sizes"]:
         parts = losses_smoke["parts_cpu_s"][str(size["shape"][0])]
         assert set(parts) == set(losses.CLASSIC)

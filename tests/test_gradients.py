@@ -1,9 +1,9 @@
-"""Tests of lossbook.gradients: finite differences, TensorFlow autodiff, stability, validation.
+"""Tests of lossbook.gradients: finite differences, TensorFlow and PyTorch autodiff, stability, validation.
 
-Reference values come from three independent sources: central finite
+Reference values come from four independent sources: central finite
 differences of lossbook's own per-sample losses (float64), TensorFlow's
-``tf.GradientTape`` on TensorFlow's losses, and closed forms evaluated with
-``math`` in the test itself.
+``tf.GradientTape`` on TensorFlow's losses, ``torch.autograd`` on PyTorch's
+losses, and closed forms evaluated with ``math`` in the test itself.
 """
 
 import math
@@ -234,6 +234,97 @@ class TestAgainstTensorFlow:
             lambda t, x: keras.losses.huber(t[:, None], x[:, None], delta=delta), y, p, dtype
         )
         np.testing.assert_allclose(huber_grad(y, p, delta=delta), expected, **TF_TOL[dtype])
+
+
+# --------------------------------------------------------------------------- PyTorch
+
+
+def _autograd_gradient(torch_loss, y, x, dtype):
+    """Gradient of torch_loss(x, y) (a PyTorch loss with reduction='sum') with respect to x, by torch.autograd."""
+    from lossbook.frameworks import torch_module
+
+    torch = torch_module()
+    x_t = torch.tensor(x, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    y_t = torch.tensor(y, dtype=x_t.dtype)
+    (grad,) = torch.autograd.grad(torch_loss(torch)(x_t, y_t), x_t)
+    return grad.numpy()
+
+
+# PyTorch's float32 sigmoid and softmax kernels differ from NumPy's by a few ulps.
+TORCH_TOL = {np.float32: dict(rtol=2e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+class TestAgainstPyTorch:
+    """lossbook.gradients against torch.autograd on PyTorch's own losses (reduction='sum')."""
+
+    def test_sigmoid_mse_grad(self, dtype):
+        rng = np.random.default_rng(20)
+        z = _logits(rng, (64, 2)).astype(dtype)
+        y = _binary_targets(rng, (64, 2)).astype(dtype)
+        expected = _autograd_gradient(
+            lambda torch: lambda x, t: torch.nn.MSELoss(reduction="sum")(torch.sigmoid(x), t), y, z, dtype
+        )
+        got = sigmoid_mse_grad(y, z)
+        assert got.dtype == expected.dtype == dtype
+        np.testing.assert_allclose(got, expected, **TORCH_TOL[dtype])
+
+    def test_sigmoid_bce_grad(self, dtype):
+        rng = np.random.default_rng(21)
+        z = _logits(rng, (64, 2)).astype(dtype)  # includes +-1e4
+        y = _binary_targets(rng, (64, 2)).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.BCEWithLogitsLoss(reduction="sum"), y, z, dtype)
+        got = sigmoid_bce_grad(y, z)
+        assert np.isfinite(expected).all()
+        np.testing.assert_allclose(got, expected, **TORCH_TOL[dtype])
+
+    def test_softmax_ce_grad(self, dtype):
+        rng = np.random.default_rng(22)
+        z = _logits(rng, (32, 5)).astype(dtype)
+        y = _one_hot_or_soft(rng, 32, 5).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.CrossEntropyLoss(reduction="sum"), y, z, dtype)
+        np.testing.assert_allclose(softmax_ce_grad(y, z), expected, **TORCH_TOL[dtype])
+
+    def test_softmax_ce_grad_with_targets_that_do_not_sum_to_one(self, dtype):
+        # Unlike tf.nn.softmax_cross_entropy_with_logits (softmax(z) - y whatever the
+        # row sums), PyTorch's CrossEntropyLoss with probability targets back-propagates
+        # the true derivative softmax(z) * sum(y) - y, as lossbook does.
+        rng = np.random.default_rng(23)
+        z = rng.normal(0, 3, size=(16, 3)).astype(dtype)
+        y = rng.uniform(0, 0.2, size=(16, 3)).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.CrossEntropyLoss(reduction="sum"), y, z, dtype)
+        got = softmax_ce_grad(y, z)
+        np.testing.assert_allclose(got, expected, **TORCH_TOL[dtype])
+        assert np.abs(got - (lb.softmax(z) - y)).max() > 0.1
+
+    def test_mse_grad(self, dtype):
+        rng = np.random.default_rng(24)
+        y, p = rng.normal(0, 5, size=(2, 100)).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.MSELoss(reduction="sum"), y, p, dtype)
+        np.testing.assert_allclose(mse_grad(y, p), expected, **TORCH_TOL[dtype])
+
+    def test_mae_grad_including_zero_residuals(self, dtype):
+        rng = np.random.default_rng(25)
+        y, p = rng.normal(0, 5, size=(2, 100)).astype(dtype)
+        p[:10] = y[:10]  # sign(0) = 0 in both
+        expected = _autograd_gradient(lambda torch: torch.nn.L1Loss(reduction="sum"), y, p, dtype)
+        got = mae_grad(y, p)
+        np.testing.assert_array_equal(expected[:10], 0)
+        np.testing.assert_allclose(got, expected, **TORCH_TOL[dtype])
+
+    @pytest.mark.parametrize("delta", [0.5, 1.0, 3.0])
+    def test_huber_grad(self, dtype, delta):
+        rng = np.random.default_rng(26)
+        y, p = rng.normal(0, 3, size=(2, 200)).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.HuberLoss(reduction="sum", delta=delta), y, p, dtype)
+        np.testing.assert_allclose(huber_grad(y, p, delta=delta), expected, **TORCH_TOL[dtype])
+
+    def test_smooth_l1_gradient_is_huber_gradient_over_beta(self, dtype):
+        # SmoothL1Loss(beta) = HuberLoss(delta=beta) / beta, so its gradient is huber_grad / beta.
+        rng = np.random.default_rng(27)
+        y, p = rng.normal(0, 3, size=(2, 200)).astype(dtype)
+        expected = _autograd_gradient(lambda torch: torch.nn.SmoothL1Loss(reduction="sum", beta=2.0), y, p, dtype)
+        np.testing.assert_allclose(huber_grad(y, p, delta=2.0) / 2.0, expected, **TORCH_TOL[dtype])
 
 
 # --------------------------------------------------------------------------- the chapter's claims

@@ -11,7 +11,7 @@ REGRESSION = [lb.mean_squared_error, lb.mean_absolute_error, lb.huber, lb.log_co
 class TestWorkedExamples:
     def test_keras_mse_column_example(self):
         # keras.losses.MeanSquaredError()([[0.], [1.]], [[1.], [1.]]) = 0.5 with Keras 3.15
-        # (run in tests/test_tf_compare.py); by hand: (1 + 0) / 2
+        # (run in tests/test_frameworks.py); by hand: (1 + 0) / 2
         assert lb.mean_squared_error([[0.0], [1.0]], [[1.0], [1.0]]) == 0.5
 
     def test_keras_mae_column_example(self):

@@ -1,4 +1,4 @@
-"""Put lossbook's numbers next to TensorFlow's: the comparison cells of every chapter.
+"""Put lossbook's numbers next to TensorFlow's and PyTorch's: the comparison cells of every chapter.
 
 :func:`compare` computes one loss on the same inputs, in the same dtype, with
 
@@ -12,20 +12,29 @@
   ``tf.nn.sparse_softmax_cross_entropy_with_logits``,
   ``tf.nn.sigmoid_cross_entropy_with_logits``, only with ``from_logits=True``;
   ``tf.nn.l2_loss(y_pred - y_true)`` for :func:`lossbook.sum_squared_error`),
+* the PyTorch loss where one exists, e.g. ``torch.nn.CrossEntropyLoss()(y_pred, y_true)``,
+  called the way a PyTorch user would call it, with the arguments converted
+  (prediction first, log-probabilities where PyTorch wants them, integer labels
+  as ``int64``, class axis moved to position 1, PyTorch's reduction names); the
+  row's name spells the call out,
 
 and returns a :class:`Comparison`: one table of implementation, value, absolute
 and relative difference from lossbook, and dtype of the result.
 
-TensorFlow is imported lazily, on the first comparison, with its start-up log
-lines silenced (see :func:`tensorflow_modules`), so ``import lossbook`` and
-``from lossbook import tf_compare`` stay fast and work without TensorFlow.
+TensorFlow and PyTorch are imported lazily, on the first comparison that needs
+them (see :func:`tensorflow_modules` and :func:`torch_module`), so
+``import lossbook`` and ``from lossbook import frameworks`` stay fast and work
+without either. :func:`pytorch_differences` demonstrates, with executed code,
+where PyTorch and Keras differ in ways that bite.
 
 Where lossbook refuses an input that Keras accepts (rows of "probabilities"
 that do not sum to 1, which Keras silently renormalizes), the lossbook row
-reads ``refused: <message>`` and Keras' numbers are still shown; pass
+reads ``refused: <message>`` and the frameworks' numbers are still shown; pass
 ``errors="raise"`` to get the exception instead.
 
-Adding a loss is one entry in :data:`LOSSES`.
+Adding a loss is one entry in :data:`LOSSES`; its PyTorch part (``torch=``) is
+optional. This module was called ``lossbook.tf_compare``; that name still
+imports it.
 """
 
 from __future__ import annotations
@@ -39,15 +48,29 @@ import re
 import sys
 import tempfile
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from . import classification, information, probabilistic, regression, representation, segmentation, sequence
+from ._pytorch_differences import Difference, pytorch_differences
 from ._validation import _describe, check_reduction, fail, reduce
 
-__all__ = ["LOSSES", "LossSpec", "Row", "Comparison", "compare", "tensorflow_modules"]
+__all__ = [
+    "LOSSES",
+    "LossSpec",
+    "TfOp",
+    "TorchLoss",
+    "Row",
+    "Comparison",
+    "FRAMEWORKS",
+    "compare",
+    "tensorflow_modules",
+    "torch_module",
+    "Difference",
+    "pytorch_differences",
+]
 
 
 # --------------------------------------------------------------------------
@@ -112,8 +135,8 @@ def tensorflow_modules():
 
     Examples
     --------
-    >>> from lossbook import tf_compare
-    >>> tf, keras = tf_compare.tensorflow_modules()
+    >>> from lossbook import frameworks
+    >>> tf, keras = frameworks.tensorflow_modules()
     >>> float(tf.reduce_sum(tf.constant([1.0, 2.0])))
     3.0
     """
@@ -137,6 +160,38 @@ def tensorflow_modules():
     return _MODULES
 
 
+
+# --------------------------------------------------------------------------
+# PyTorch, imported once
+# --------------------------------------------------------------------------
+
+_TORCH: Any = None
+
+
+def torch_module():
+    """Import PyTorch once, ignoring warnings raised inside its own import, and return it.
+
+    Returns
+    -------
+    module
+        ``torch``.
+
+    Examples
+    --------
+    >>> from lossbook import frameworks
+    >>> torch = frameworks.torch_module()
+    >>> float(torch.nn.MSELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0])))
+    2.0
+    """
+    global _TORCH
+    if _TORCH is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import torch
+        _TORCH = torch
+    return _TORCH
+
+
 # --------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------
@@ -153,6 +208,35 @@ class TfOp:
 
     name: str
     per_sample: Callable[[Any, Any, Any], Any]
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TorchLoss:
+    """The PyTorch loss for one lossbook loss, and how to call it.
+
+    ``call(torch, y_true, y_pred, reduction, options)`` receives tensors in
+    Keras' order (labels as given, values in the comparison's dtype), the
+    lossbook reduction (None for losses without one) and the loss options, and
+    returns ``(label, value)``: the call a PyTorch user would write, spelled
+    out (``"torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)"``),
+    and its result, with per-sample shape when ``reduction="none"``.
+
+    Attributes
+    ----------
+    name : str
+        The PyTorch class, e.g. ``"torch.nn.CrossEntropyLoss"``.
+    call : callable
+        See above.
+    conversion : str
+        What changes from the Keras call, in one sentence, for the chapters.
+    when : mapping
+        Options the PyTorch loss requires, e.g. ``{"from_logits": True}``.
+    """
+
+    name: str
+    call: Callable[..., tuple[str, Any]]
+    conversion: str
     when: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -179,6 +263,8 @@ class LossSpec:
         Whether the first argument is integer class labels (sparse losses).
     reduces : bool
         Whether the loss has a batch reduction (False for ``sum_squared_error``).
+    torch : TorchLoss or None
+        The PyTorch loss, if PyTorch has one that computes this loss.
     """
 
     lossbook: Callable[..., Any]
@@ -190,6 +276,7 @@ class LossSpec:
     keras_names: Mapping[str, str] = field(default_factory=dict)
     labels: bool = False
     reduces: bool = True
+    torch: TorchLoss | None = None
 
 
 def _kl_divergence_batch(y_true, y_pred, *, reduction="mean"):
@@ -198,6 +285,85 @@ def _kl_divergence_batch(y_true, y_pred, *, reduction="mean"):
     # to [1e-7, 1], which changes the value by about 1e-7 * log(1e-7 / q) per
     # zero entry of y_true).
     return reduce(information.kl_divergence(y_true, y_pred), reduction)
+
+
+def _torch_elementwise(torch, cls, y_true, y_pred, reduction, kwargs, *, inputs="y_pred, y_true"):
+    """An element-wise PyTorch loss (MSELoss, L1Loss, HuberLoss, BCELoss, ...), reduced as Keras reduces.
+
+    PyTorch's ``"mean"`` averages every element, which equals Keras' mean of
+    per-sample means (rows have equal length); its ``"none"`` is element-wise,
+    so per-sample values are the mean over the last axis, and ``"sum"`` is the
+    sum of those (PyTorch's own ``"sum"`` is C times larger: see
+    :func:`pytorch_differences`).
+    """
+    settings = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    if reduction == "mean":
+        loss = getattr(torch.nn, cls)(**kwargs)
+        return f"torch.nn.{cls}({settings.removeprefix(', ')})({inputs})", loss(y_pred, y_true)
+    loss = getattr(torch.nn, cls)(reduction="none", **kwargs)
+    per_sample = loss(y_pred, y_true).mean(dim=-1)
+    label = f"torch.nn.{cls}(reduction='none'{settings})({inputs}).mean(-1)"
+    if reduction == "sum":
+        return label + ".sum()", per_sample.sum()
+    return label, per_sample
+
+
+def _torch_mse(torch, t, p, reduction, options):
+    return _torch_elementwise(torch, "MSELoss", t, p, reduction, {})
+
+
+def _torch_mae(torch, t, p, reduction, options):
+    return _torch_elementwise(torch, "L1Loss", t, p, reduction, {})
+
+
+def _torch_huber(torch, t, p, reduction, options):
+    return _torch_elementwise(torch, "HuberLoss", t, p, reduction, {"delta": options["delta"]})
+
+
+def _torch_bce(torch, t, p, reduction, options):
+    cls = "BCEWithLogitsLoss" if options["from_logits"] else "BCELoss"
+    return _torch_elementwise(torch, cls, t, p, reduction, {})
+
+
+def _torch_cross_entropy(torch, t, p, reduction, options, *, sparse):
+    """CrossEntropyLoss on logits (NLLLoss on log-probabilities for sparse labels and probabilities).
+
+    PyTorch wants the class axis at position 1, so inputs with more than one
+    batch axis have their last axis moved there; soft (one-hot or
+    probability) targets go to CrossEntropyLoss as they are, integer labels as
+    int64.
+    """
+    x, x_text = (p, "y_pred") if options["from_logits"] else (torch.log(p), "log(y_pred)")
+    target, t_text = (t.long(), "y_true.long()") if sparse else (t, "y_true")
+    if p.ndim > 2:
+        x, x_text = x.movedim(-1, 1), x_text + ".movedim(-1, 1)"
+        if not sparse:
+            target, t_text = target.movedim(-1, 1), t_text + ".movedim(-1, 1)"
+    cls = "NLLLoss" if sparse and not options["from_logits"] else "CrossEntropyLoss"
+    settings = "" if reduction == "mean" else f"reduction={reduction!r}"
+    loss = getattr(torch.nn, cls)(reduction=reduction)
+    return f"torch.nn.{cls}({settings})({x_text}, {t_text})", loss(x, target)
+
+
+def _torch_kl(torch, t, p, reduction, options):
+    """KLDivLoss(log q, p): 'batchmean' for one batch axis, element-wise values summed per distribution otherwise."""
+    log_q = torch.log(p)
+    if reduction == "mean" and p.ndim == 2:
+        return "torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)", torch.nn.KLDivLoss(
+            reduction="batchmean"
+        )(log_q, t)
+    if reduction == "sum":
+        return "torch.nn.KLDivLoss(reduction='sum')(log(y_pred), y_true)", torch.nn.KLDivLoss(reduction="sum")(log_q, t)
+    per_sample = torch.nn.KLDivLoss(reduction="none")(log_q, t).sum(dim=-1)
+    label = "torch.nn.KLDivLoss(reduction='none')(log(y_pred), y_true).sum(-1)"
+    return (label + ".mean()", per_sample.mean()) if reduction == "mean" else (label, per_sample)
+
+
+def _torch_sum_squared_error(torch, t, p, reduction, options):
+    return "torch.nn.MSELoss(reduction='sum')(y_pred, y_true) / 2", torch.nn.MSELoss(reduction="sum")(p, t) / 2
+
+
+_PREDICTION_FIRST = "prediction first: loss(y_pred, y_true)"
 
 
 def _mean_last_axis(tf, values):
@@ -217,6 +383,12 @@ LOSSES: dict[str, LossSpec] = {
             {"from_logits": True},
         ),
         options={"from_logits": False},
+        torch=TorchLoss(
+            "torch.nn.BCEWithLogitsLoss / torch.nn.BCELoss",
+            _torch_bce,
+            f"{_PREDICTION_FIRST}; BCEWithLogitsLoss for logits, BCELoss for probabilities "
+            "(which clamps each log at -100 instead of clipping probabilities at 1e-7)",
+        ),
     ),
     "categorical_crossentropy": LossSpec(
         classification.categorical_crossentropy,
@@ -229,6 +401,13 @@ LOSSES: dict[str, LossSpec] = {
             {"from_logits": True},
         ),
         options={"from_logits": False},
+        torch=TorchLoss(
+            "torch.nn.CrossEntropyLoss",
+            lambda torch, t, p, reduction, options: _torch_cross_entropy(torch, t, p, reduction, options, sparse=False),
+            f"{_PREDICTION_FIRST}; CrossEntropyLoss takes logits and one-hot or probability targets along axis 1; "
+            "for probabilities pass log(y_pred), which nothing clips: a zero probability costs inf on the true class "
+            "and gives 0 * -inf = nan elsewhere",
+        ),
     ),
     "sparse_categorical_crossentropy": LossSpec(
         classification.sparse_categorical_crossentropy,
@@ -242,21 +421,61 @@ LOSSES: dict[str, LossSpec] = {
         ),
         options={"from_logits": False},
         labels=True,
+        torch=TorchLoss(
+            "torch.nn.CrossEntropyLoss / torch.nn.NLLLoss",
+            lambda torch, t, p, reduction, options: _torch_cross_entropy(torch, t, p, reduction, options, sparse=True),
+            f"{_PREDICTION_FIRST}; CrossEntropyLoss takes logits and int64 labels "
+            "(NLLLoss takes log-probabilities); label -100 is ignored by default",
+        ),
     ),
     "mean_squared_error": LossSpec(
-        regression.mean_squared_error, "lossbook.mean_squared_error", "MeanSquaredError", "mean_squared_error"
+        regression.mean_squared_error,
+        "lossbook.mean_squared_error",
+        "MeanSquaredError",
+        "mean_squared_error",
+        torch=TorchLoss(
+            "torch.nn.MSELoss",
+            _torch_mse,
+            f"{_PREDICTION_FIRST}; 'mean' averages every element; (N,) against (N, 1) warns, then broadcasts",
+        ),
     ),
     "mean_absolute_error": LossSpec(
-        regression.mean_absolute_error, "lossbook.mean_absolute_error", "MeanAbsoluteError", "mean_absolute_error"
+        regression.mean_absolute_error,
+        "lossbook.mean_absolute_error",
+        "MeanAbsoluteError",
+        "mean_absolute_error",
+        torch=TorchLoss("torch.nn.L1Loss", _torch_mae, f"{_PREDICTION_FIRST}; 'mean' averages every element"),
     ),
-    "huber": LossSpec(regression.huber, "lossbook.huber", "Huber", "huber", options={"delta": 1.0}),
+    "huber": LossSpec(
+        regression.huber,
+        "lossbook.huber",
+        "Huber",
+        "huber",
+        options={"delta": 1.0},
+        torch=TorchLoss(
+            "torch.nn.HuberLoss",
+            _torch_huber,
+            f"{_PREDICTION_FIRST}; HuberLoss(delta) is Keras' Huber; SmoothL1Loss(beta) is HuberLoss(delta=beta) / beta",
+        ),
+    ),
     "log_cosh": LossSpec(regression.log_cosh, "lossbook.log_cosh", "LogCosh", "log_cosh"),
     "hinge": LossSpec(classification.hinge, "lossbook.hinge", "Hinge", "hinge"),
     "squared_hinge": LossSpec(classification.squared_hinge, "lossbook.squared_hinge", "SquaredHinge", "squared_hinge"),
     "categorical_hinge": LossSpec(
         classification.categorical_hinge, "lossbook.categorical_hinge", "CategoricalHinge", "categorical_hinge"
     ),
-    "kl_divergence": LossSpec(_kl_divergence_batch, "lossbook.kl_divergence", "KLDivergence", "kl_divergence"),
+    "kl_divergence": LossSpec(
+        _kl_divergence_batch,
+        "lossbook.kl_divergence",
+        "KLDivergence",
+        "kl_divergence",
+        torch=TorchLoss(
+            "torch.nn.KLDivLoss",
+            _torch_kl,
+            "prediction first, as log-probabilities: KLDivLoss(log(y_pred), y_true); "
+            "reduction='batchmean' is the mean over the batch, its default 'mean' divides by every element",
+        ),
+    ),
     # The losses added for full Keras coverage (issue #11); their parity inputs are in tests/parity_inputs.py.
     "binary_focal_crossentropy": LossSpec(
         classification.binary_focal_crossentropy,
@@ -320,6 +539,7 @@ LOSSES: dict[str, LossSpec] = {
         None,
         None,
         TfOp("tf.nn.l2_loss(y_pred - y_true)", lambda tf, t, p: tf.nn.l2_loss(p - t)),
+        torch=TorchLoss("torch.nn.MSELoss", _torch_sum_squared_error, "MSELoss(reduction='sum') / 2"),
         reduces=False,
     ),
 }
@@ -539,8 +759,13 @@ def _as_input(x, name, dtype, *, labels=False):
     return arr
 
 
-def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", **options):
-    """Compute one loss with lossbook, Keras (class and function) and ``tf.nn``, and tabulate.
+FRAMEWORKS = ("tensorflow", "pytorch")
+
+
+def compare(
+    name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", frameworks=FRAMEWORKS, **options
+):
+    """Compute one loss with lossbook, Keras (class and function), ``tf.nn`` and PyTorch, and tabulate.
 
     Parameters
     ----------
@@ -560,6 +785,10 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     errors : {"show", "raise"}, default "show"
         ``"show"`` puts an implementation's exception in its row
         (``refused: ...`` for lossbook) and carries on; ``"raise"`` re-raises it.
+    frameworks : sequence of {"tensorflow", "pytorch"}, default both
+        Which frameworks' rows to add after lossbook's: ``("pytorch",)`` for a
+        PyTorch tab, ``("tensorflow",)`` for a TensorFlow tab. A loss PyTorch
+        does not have (``LOSSES[name].torch is None``) gets no PyTorch row.
     **options
         Options of the loss: ``from_logits`` for the cross-entropies, ``delta``
         for ``"huber"``.
@@ -582,14 +811,15 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     --------
     Keras' documented example for ``CategoricalCrossentropy``:
 
-    >>> from lossbook import tf_compare
-    >>> result = tf_compare.compare("categorical_crossentropy",
+    >>> from lossbook import frameworks
+    >>> result = frameworks.compare("categorical_crossentropy",
     ...                             [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
     >>> for row in result.rows:
     ...     print(row.implementation)
     lossbook.categorical_crossentropy
     keras.losses.CategoricalCrossentropy
     keras.losses.categorical_crossentropy (mean over batch)
+    torch.nn.CrossEntropyLoss()(log(y_pred), y_true)
     >>> print(result.reference.value)
     1.1769392
     >>> result.max_rel_diff < 1e-6
@@ -597,7 +827,7 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
 
     "Probabilities" that sum to 1.1: lossbook refuses, Keras renormalizes:
 
-    >>> result = tf_compare.compare("categorical_crossentropy", [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1])
+    >>> result = frameworks.compare("categorical_crossentropy", [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1])
     >>> print(result.reference.error)  # doctest: +ELLIPSIS
     refused: y_pred must sum to 1 along the last axis (within 0.001); received y_pred sums to 1.1. ...
     >>> print(round(float(result.rows[1].value), 4))  # -ln(0.2 / 1.1)
@@ -612,6 +842,8 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     dtype = np.dtype(dtype).name
     if errors not in ("show", "raise"):
         fail("errors", "be 'show' or 'raise'", f"errors={errors!r}")
+    if isinstance(frameworks, str) or not set(frameworks) <= set(FRAMEWORKS) or not frameworks:
+        fail("frameworks", "be a non-empty sequence of 'tensorflow' and 'pytorch'", f"frameworks={frameworks!r}")
     unknown = sorted(set(options) - set(spec.options))
     if unknown:
         allowed = ", ".join(spec.options) or "none"
@@ -646,6 +878,28 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
         lossbook_kwargs["reduction"] = reduction
     run(spec.lossbook_name, lambda: spec.lossbook(y_true, y_pred, **lossbook_kwargs), refused_word="refused")
 
+    if "tensorflow" in frameworks:
+        _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run)
+    torch_loss = spec.torch
+    if "pytorch" in frameworks and torch_loss is not None and all(options.get(k) == v for k, v in torch_loss.when.items()):
+        torch = torch_module()
+        called = [torch_loss.name]
+
+        def pytorch():
+            t = torch.from_numpy(np.ascontiguousarray(y_true))
+            p = torch.from_numpy(np.ascontiguousarray(y_pred))
+            label, value = torch_loss.call(torch, t, p, reduction, options)
+            called[0] = label
+            return value.detach().numpy()
+
+        run(torch_loss.name, pytorch, refused_word=None)
+        rows[-1] = replace(rows[-1], implementation=called[0])
+
+    return Comparison(name, tuple(rows), dtype, reduction, options)
+
+
+def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
+    """Append the Keras class, Keras function and ``tf.nn`` rows to a comparison."""
     tf, keras = tensorflow_modules()
     keras_kwargs = {spec.keras_names.get(k, k): v for k, v in options.items()}
     tf_dtype = tf.as_dtype(dtype)
@@ -697,12 +951,12 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
 # --------------------------------------------------------------------------
 
 #: The parametrized tests that run every registry entry against Keras, as
-#: pytest node ids with ``{name}`` for the registry name (tests/test_tf_compare.py
+#: pytest node ids with ``{name}`` for the registry name (tests/test_frameworks.py
 #: checks that pytest collects every one of them).
 PARITY_TESTS = (
-    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float32]",
-    "tests/test_tf_compare.py::test_parity_random_inputs[{name}-float64]",
-    "tests/test_tf_compare.py::test_reduction_mean_matches_keras_default[{name}]",
+    "tests/test_frameworks.py::test_parity_random_inputs[{name}-float32]",
+    "tests/test_frameworks.py::test_parity_random_inputs[{name}-float64]",
+    "tests/test_frameworks.py::test_reduction_mean_matches_keras_default[{name}]",
     "tests/test_weighting.py::test_sample_weight_matches_keras[mean-{name}]",
 )
 

@@ -1,9 +1,15 @@
-"""Parity of lossbook with TensorFlow/Keras, and the comparison tables of lossbook.tf_compare.
+"""Parity of lossbook with TensorFlow/Keras and PyTorch, and the comparison tables of lossbook.frameworks.
 
 These are the package's parity tests: every lossbook loss that Keras also has
 is computed on seeded random inputs by lossbook, the Keras loss class, the
-Keras functional form and the ``tf.nn`` op where one exists, and must agree.
-TensorFlow is never skipped.
+Keras functional form, the ``tf.nn`` op and the PyTorch loss where they exist,
+and must agree. Neither TensorFlow nor PyTorch is ever skipped. The
+differences between PyTorch and Keras (:func:`lossbook.frameworks.pytorch_differences`)
+are asserted as differences, each with its exact relation.
+
+PyTorch 2.13 (CPU) agrees within the same tolerances as TensorFlow: the largest
+relative difference seen is 5e-7 in float32 and 1e-15 in float64 (log_cosh and
+the hinge losses have no PyTorch counterpart: see test_pytorch_has_these_losses).
 
 Tolerances (measured with TensorFlow 2.21 / Keras 3.15 on x86-64, oneDNN on):
 
@@ -33,7 +39,7 @@ import numpy as np
 import pytest
 
 import lossbook as lb
-from lossbook import tf_compare
+from lossbook import frameworks as tf_compare
 
 import parity_inputs
 
@@ -140,6 +146,8 @@ def test_parity_random_inputs(name, dtype, rng):
                     where = f"{name} {dtype} {case} shape={y_pred.shape} reduction={reduction}"
                     raise AssertionError(where) from exc
                 assert all(row.dtype == dtype for row in result.rows), result
+                has_torch = any(row.implementation.startswith("torch.") for row in result.rows)
+                assert has_torch == (tf_compare.LOSSES[name].torch is not None), result
                 n_compared += 1
     assert n_compared >= len(SHAPES)
 
@@ -152,7 +160,7 @@ def test_kl_divergence_one_hot_differs_by_keras_clipping(dtype, rng):
     q = rng.dirichlet(np.ones(10), size=32)
     q_clipped = np.clip(q, 1e-7, 1)
     expected_gap = np.where(p == 0, 1e-7 * np.log(1e-7 / q_clipped), 0).sum(axis=-1)
-    result = tf_compare.compare("kl_divergence", p, q, dtype=dtype, reduction="none")
+    result = tf_compare.compare("kl_divergence", p, q, dtype=dtype, reduction="none", frameworks=("tensorflow",))
     lossbook_row, keras_class, keras_function = result.rows
     assert lossbook_row.ok
     for row in (keras_class, keras_function):
@@ -245,7 +253,8 @@ WORKED = [
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(("name", "y_true", "y_pred", "options", "expected", "rtol"), WORKED)
 def test_worked_example(name, y_true, y_pred, options, expected, rtol, dtype):
-    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, **options)
+    # PyTorch's rows are checked against the same examples in test_pytorch_worked_example.
+    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, frameworks=("tensorflow",), **options)
     assert len(result.rows) >= 3
     for row in result.rows:
         assert row.ok, f"{row.implementation}: {row.error}"
@@ -310,8 +319,13 @@ def test_rows_in_order_with_tf_nn_op_only_for_logits():
         "keras.losses.CategoricalCrossentropy",
         "keras.losses.categorical_crossentropy (mean over batch)",
         "tf.nn.softmax_cross_entropy_with_logits (mean over batch)",
+        "torch.nn.CrossEntropyLoss()(y_pred, y_true)",
     ]
-    assert len(with_probs.rows) == 3
+    assert [r.implementation for r in with_probs.rows][1:] == [
+        "keras.losses.CategoricalCrossentropy",
+        "keras.losses.categorical_crossentropy (mean over batch)",
+        "torch.nn.CrossEntropyLoss()(log(y_pred), y_true)",
+    ]
     # logits and the probabilities they give: the same loss
     np.testing.assert_allclose(with_logits.reference.value, with_probs.reference.value, rtol=1e-6)
 
@@ -321,7 +335,11 @@ def test_sum_squared_error_is_tf_l2_loss():
     t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
     y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
     result = tf_compare.compare("sum_squared_error", t, y, dtype="float64")
-    assert [r.implementation for r in result.rows] == ["lossbook.sum_squared_error", "tf.nn.l2_loss(y_pred - y_true)"]
+    assert [r.implementation for r in result.rows] == [
+        "lossbook.sum_squared_error",
+        "tf.nn.l2_loss(y_pred - y_true)",
+        "torch.nn.MSELoss(reduction='sum')(y_pred, y_true) / 2",
+    ]
     for row in result.rows:
         assert float(row.value) == pytest.approx(0.0975, rel=1e-12)
     with pytest.raises(ValueError, match="reduction"):
@@ -389,15 +407,23 @@ def test_refused_row_shows_keras_renormalizing():
 def test_tensorflow_errors_are_shown_not_raised():
     result = tf_compare.compare("sparse_categorical_crossentropy", [3], [[0.5, 0.5]])
     assert result.reference.error.startswith("refused: labels must be class indices")
-    assert all(r.error.startswith("error: InvalidArgumentError") for r in result.rows[1:])
+    keras_rows, torch_row = result.rows[1:-1], result.rows[-1]
+    assert all(r.error.startswith("error: InvalidArgumentError") for r in keras_rows)
+    # a call that raised is named by its registry entry
+    assert torch_row.implementation == "torch.nn.CrossEntropyLoss / torch.nn.NLLLoss"
+    assert torch_row.error.startswith("error: IndexError: Target 3 is out of bounds")
     assert "function_node" not in str(result)
 
 
 def test_shape_mismatch_refused_while_keras_squeezes():
     # lossbook refuses (3,) against (3, 1); Keras' class squeezes the trailing axis and returns 0.
-    result = tf_compare.compare("mean_squared_error", [1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
+    # PyTorch's MSELoss warns, then broadcasts to a 3 x 3 table: a perfect prediction costs 4/3.
+    with pytest.warns(UserWarning, match="broadcasting"):
+        result = tf_compare.compare("mean_squared_error", [1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
     assert result.reference.error.startswith("refused: y_true and y_pred must have the same shape")
     assert float(result.rows[1].value) == 0.0
+    assert result.rows[-1].implementation == "torch.nn.MSELoss()(y_pred, y_true)"
+    assert float(result.rows[-1].value) == pytest.approx(4 / 3)
 
 
 def test_unknown_name_lists_known_names():
@@ -428,7 +454,7 @@ def test_inputs_that_are_not_numbers():
 
 def test_float64_rows_stay_float64():
     result = tf_compare.compare("huber", [[0.0, 1.0]], [[0.3, 3.0]], dtype="float64", delta=0.5)
-    assert [r.dtype for r in result.rows] == ["float64"] * 3
+    assert [r.dtype for r in result.rows] == ["float64"] * 4
     assert result.options == {"delta": 0.5}
 
 
@@ -443,11 +469,11 @@ def _run(code):
 
 def test_import_does_not_load_tensorflow():
     done = _run(
-        "import sys, lossbook; from lossbook import tf_compare\n"
-        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+        "import sys, lossbook; from lossbook import frameworks, tf_compare\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'torch' in sys.modules)"
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["False", "False", "False"]
 
 
 def test_first_comparison_writes_nothing_to_stderr():
@@ -511,3 +537,264 @@ def test_coverage_table_rst_lists_every_class():
         assert f"``keras.losses.{row['keras_class']}``" in rst
         assert f":func:`{row['lossbook']}`" in rst
     assert "not covered" not in rst
+
+
+# --------------------------------------------------------------------------
+# PyTorch: the registry, the old name, the worked examples
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return tf_compare.torch_module()
+
+
+def test_old_name_imports_the_same_objects():
+    import lossbook.frameworks
+    import lossbook.tf_compare
+
+    assert lossbook.tf_compare.compare is lossbook.frameworks.compare
+    assert lossbook.tf_compare.LOSSES is lossbook.frameworks.LOSSES
+    assert set(lossbook.tf_compare.__all__) == set(lossbook.frameworks.__all__)
+
+
+def test_pytorch_has_these_losses():
+    # PyTorch has no log-cosh loss, and none of its margin losses is Keras' hinge:
+    # HingeEmbeddingLoss is x for y = 1 and max(0, 1 - x) for y = -1, and
+    # MultiMarginLoss sums over the wrong classes and divides by C where
+    # categorical_hinge takes the largest wrong score.
+    with_torch = {n for n, s in tf_compare.LOSSES.items() if s.torch is not None}
+    assert {
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "mean_squared_error",
+        "mean_absolute_error",
+        "huber",
+        "kl_divergence",
+        "sum_squared_error",
+    } <= with_torch
+    assert not with_torch & {"log_cosh", "hinge", "squared_hinge", "categorical_hinge"}
+    for name in with_torch:
+        assert tf_compare.LOSSES[name].torch.name.startswith("torch.nn.")
+        assert tf_compare.LOSSES[name].torch.conversion
+
+
+def test_frameworks_selects_the_rows():
+    y, z = [[0, 1, 0]], [[2.0, 1.0, -1.0]]
+    only_torch = tf_compare.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=("pytorch",))
+    only_tf = tf_compare.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=["tensorflow"])
+    assert [r.implementation for r in only_torch.rows] == [
+        "lossbook.categorical_crossentropy",
+        "torch.nn.CrossEntropyLoss()(y_pred, y_true)",
+    ]
+    assert not any(r.implementation.startswith("torch") for r in only_tf.rows) and len(only_tf.rows) == 4
+    assert only_torch.max_rel_diff < 1e-6
+    # a loss PyTorch does not have: lossbook's row alone, nothing to compare
+    alone = tf_compare.compare("log_cosh", [[0.0]], [[1.0]], frameworks=("pytorch",))
+    assert len(alone.rows) == 1 and alone.max_abs_diff is None
+    for bad in ("pytorch", (), ("jax",)):
+        with pytest.raises(ValueError, match="frameworks must be a non-empty sequence"):
+            tf_compare.compare("huber", [[0.0]], [[1.0]], frameworks=bad)
+
+
+def test_pytorch_rows_spell_out_the_conversion():
+    cases = [
+        ("sparse_categorical_crossentropy", [0, 2], [[2.0, 1.0, 0.1], [0.2, 0.1, 3.0]], {"from_logits": True}, "none",
+         "torch.nn.CrossEntropyLoss(reduction='none')(y_pred, y_true.long())"),
+        ("sparse_categorical_crossentropy", [0], [[0.7, 0.2, 0.1]], {}, "sum",
+         "torch.nn.NLLLoss(reduction='sum')(log(y_pred), y_true.long())"),
+        ("binary_crossentropy", [[1.0, 0.0]], [[0.8, 0.3]], {}, "mean", "torch.nn.BCELoss()(y_pred, y_true)"),
+        ("kl_divergence", [[0.5, 0.5]], [[0.9, 0.1]], {}, "mean",
+         "torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)"),
+        ("huber", [[0.0, 1.0]], [[2.0, 1.5]], {"delta": 0.5}, "sum",
+         "torch.nn.HuberLoss(reduction='none', delta=0.5)(y_pred, y_true).mean(-1).sum()"),
+        ("categorical_crossentropy", np.eye(3)[[[0, 1], [2, 2]]], np.full((2, 2, 3), 1 / 3), {}, "mean",
+         "torch.nn.CrossEntropyLoss()(log(y_pred).movedim(-1, 1), y_true.movedim(-1, 1))"),
+    ]
+    for name, y_true, y_pred, options, reduction, label in cases:
+        result = tf_compare.compare(name, y_true, y_pred, reduction=reduction, dtype="float64", **options)
+        row = result.rows[-1]
+        assert row.implementation == label
+        np.testing.assert_allclose(row.value, result.reference.value, rtol=1e-12, err_msg=label)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "y_true", "y_pred", "options", "expected", "rtol"), WORKED)
+def test_pytorch_worked_example(name, y_true, y_pred, options, expected, rtol, dtype):
+    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, frameworks=("pytorch",), **options)
+    row = result.rows[-1]
+    assert row.implementation.startswith("torch.nn.") and row.ok, row
+    probabilities = {**tf_compare.LOSSES[name].options, **options}.get("from_logits") is False
+    if probabilities and 0.0 in np.asarray(y_pred):
+        # PyTorch has no probability-input cross-entropy and nothing clips log(0) = -inf
+        # (Keras and lossbook clip to 1e-7): zero probability on the true class costs inf,
+        # and with one-hot targets a zero elsewhere gives 0 * -inf = nan.
+        y_true = np.asarray(y_true)
+        true_class = y_true if y_true.shape == np.shape(y_pred) else np.eye(np.shape(y_pred)[-1])[y_true]
+        on_true_class = 0.0 in np.asarray(y_pred)[true_class != 0]
+        assert (float(row.value) == math.inf) if on_true_class else math.isnan(float(row.value))
+        return
+    rtol = max(rtol, 3e-7) if dtype == "float32" else rtol
+    np.testing.assert_allclose(row.value, expected, rtol=rtol, err_msg=row.implementation)
+
+
+# --------------------------------------------------------------------------
+# PyTorch and Keras differ: each difference asserted, with its exact relation
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["float32", "float64"])
+def differences(request):
+    return request.param, tf_compare.pytorch_differences(request.param)
+
+
+def _rtol(dtype):
+    return 2e-6 if dtype == "float32" else 1e-12
+
+
+def test_differences_are_all_there(differences):
+    _, found = differences
+    assert list(found) == [
+        "argument_order",
+        "cross_entropy_takes_logits",
+        "label_smoothing",
+        "ignore_index",
+        "reduction_names",
+        "kl_div_mean",
+        "smooth_l1_vs_huber",
+        "bce_log_clamp",
+        "pos_weight",
+        "mse_broadcast",
+        "gaussian_nll",
+    ]
+    for d in found.values():
+        text = str(d)
+        assert d.title in text and d.pytorch in text and d.note in text
+        assert d._repr_html_().startswith("<table") and "<script" not in d._repr_html_()
+
+
+def test_argument_order(differences, torch):
+    dtype, found = differences
+    d = found["argument_order"]
+    # y = [1, 0, 1], p = [0.9, 0.2, 0.6]: swapped, BCELoss reads log(1 - 1) = -inf as -100 for the
+    # middle element: (-(0.9 * log 1 + 0.1 * -100) - (0.2 * -100 + 0.8 * log 1) - (0.6 * log 1 + 0.4 * -100)) / 3
+    assert d.pytorch_value == pytest.approx((10 + 20 + 40) / 3, rel=_rtol(dtype))
+    keras_value = -np.mean(np.log([0.9, 0.8, 0.6]))
+    assert d.other_value == pytest.approx(keras_value, rel=_rtol(dtype))
+    right = torch.nn.BCELoss()(torch.tensor([0.9, 0.2, 0.6]), torch.tensor([1.0, 0.0, 1.0]))
+    assert float(right) == pytest.approx(keras_value, rel=2e-6)
+
+
+def test_cross_entropy_takes_logits(differences, torch):
+    dtype, found = differences
+    d = found["cross_entropy_takes_logits"]
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    assert d.other_value == pytest.approx(-np.mean(np.log([0.7, 0.8])), rel=_rtol(dtype))
+    assert d.pytorch_value == pytest.approx(float(lb.sparse_categorical_crossentropy([0, 2], probs, from_logits=True)),
+                                            rel=_rtol(dtype))
+    assert d.pytorch_value - d.other_value > 0.4
+
+
+def test_label_smoothing(differences, tfk):
+    dtype, found = differences
+    d = found["label_smoothing"]
+    _, keras = tfk
+    logits = np.array([[2.0, 1.0, -1.0], [0.5, 0.0, 3.0]])
+    smoothed = 0.9 * np.eye(3)[[0, 2]] + 0.1 / 3
+    by_hand = float(lb.categorical_crossentropy(smoothed, logits, from_logits=True))
+    assert d.pytorch_value == pytest.approx(by_hand, rel=_rtol(dtype))
+    assert d.other_value == pytest.approx(by_hand, rel=_rtol(dtype))
+    assert abs(by_hand - float(lb.sparse_categorical_crossentropy([0, 2], logits, from_logits=True))) > 0.1
+    # ... but only Keras' one-hot loss has the option
+    with pytest.raises(TypeError):
+        keras.losses.SparseCategoricalCrossentropy(label_smoothing=0.1)
+
+
+def test_ignore_index(differences):
+    dtype, found = differences
+    d = found["ignore_index"]
+    first_alone = float(lb.sparse_categorical_crossentropy([0], [[2.0, 1.0, -1.0]], from_logits=True))
+    assert d.pytorch_value == pytest.approx(first_alone, rel=_rtol(dtype))
+    assert math.isnan(d.other_value) and "ignore_class=-100" in d.note
+    with pytest.raises(ValueError, match="labels must be class indices"):
+        lb.sparse_categorical_crossentropy([0, -100], [[2.0, 1.0, -1.0], [0.5, 0.0, 3.0]], from_logits=True)
+
+
+def test_reduction_names(differences):
+    dtype, found = differences
+    d = found["reduction_names"]
+    # squares 0.25 + 0 + 4 and 0 + 1 + 0: PyTorch sums all six, Keras the two row means
+    assert d.pytorch_value == 5.25
+    assert d.other_value == pytest.approx(5.25 / 3, rel=_rtol(dtype))
+
+
+def test_kl_div_mean_is_not_batchmean(differences, torch):
+    dtype, found = differences
+    d = found["kl_div_mean"]
+    p = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
+    q = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    kl = float(lb.kl_divergence(p, q).mean())
+    assert d.other_value == pytest.approx(kl, rel=_rtol(dtype) * 10)
+    assert d.pytorch_value == pytest.approx(kl / 3, rel=_rtol(dtype) * 10)  # divided by 6 elements, not 2 rows
+    assert "PyTorch warns" in d.note
+    with pytest.warns(UserWarning, match="batchmean"):
+        torch.nn.KLDivLoss()(torch.tensor(q).log(), torch.tensor(p))
+
+
+def test_smooth_l1_is_huber_over_beta(differences):
+    dtype, found = differences
+    d = found["smooth_l1_vs_huber"]
+    huber = float(lb.huber([[0.0, 0.0]], [[0.5, 3.0]], delta=2.0))  # (0.125 + 4) / 2
+    assert d.other_value == pytest.approx(huber, rel=_rtol(dtype)) == 2.0625
+    assert d.pytorch_value == pytest.approx(huber / 2, rel=_rtol(dtype))
+
+
+def test_bce_clamps_log_at_minus_100(differences):
+    dtype, found = differences
+    d = found["bce_log_clamp"]
+    assert d.pytorch_value == 100.0
+    assert d.other_value == pytest.approx(-math.log(1e-7), rel=_rtol(dtype) * 10)
+    assert float(lb.binary_crossentropy([1.0], [0.0])) == pytest.approx(d.other_value, rel=1e-6)
+
+
+def test_pos_weight(differences):
+    dtype, found = differences
+    d = found["pos_weight"]
+    z, y = np.array([1.5, -0.5, 0.0]), np.array([1.0, 0.0, 1.0])
+    weighted = -np.mean(3 * y * lb.log_sigmoid(z) + (1 - y) * lb.log_sigmoid(-z))
+    assert d.pytorch_value == pytest.approx(weighted, rel=_rtol(dtype))
+    assert d.other_value == pytest.approx(float(lb.binary_crossentropy(y, z, from_logits=True)), rel=_rtol(dtype))
+    assert d.pytorch_value > 2 * d.other_value
+
+
+def test_mse_warns_then_broadcasts(differences, torch):
+    dtype, found = differences
+    d = found["mse_broadcast"]
+    assert d.pytorch_value == pytest.approx(4 / 3, rel=_rtol(dtype)) and d.other_value == 0.0
+    assert d.note.startswith("PyTorch warned")
+    with pytest.warns(UserWarning, match="broadcasting"):
+        torch.nn.MSELoss()(torch.tensor([[1.0], [2.0], [3.0]]), torch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="y_true and y_pred must have the same shape"):
+        lb.mean_squared_error([1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
+
+
+def test_gaussian_nll_eps_and_full(differences, torch):
+    dtype, found = differences
+    d = found["gaussian_nll"]
+    # var = [1, 1e-8] clamped to [1, 1e-6]; target - mean = [1, 0.5]
+    clamped = np.mean(0.5 * (np.log([1.0, 1e-6]) + np.array([1.0, 0.25]) / [1.0, 1e-6]))
+    assert d.pytorch_value == pytest.approx(clamped, rel=_rtol(dtype))
+    assert d.other_value == pytest.approx(np.mean(0.5 * (np.log(2 * np.pi) + np.log([1.0, 1e-8]) + [1.0, 0.25e8])),
+                                          rel=_rtol(dtype))
+    assert d.other_value > 50 * d.pytorch_value
+    as_dtype = getattr(torch, dtype)
+    full = torch.nn.GaussianNLLLoss(full=True)(
+        torch.zeros(2, dtype=as_dtype), torch.tensor([1.0, 0.5], dtype=as_dtype), torch.tensor([1.0, 1e-8], dtype=as_dtype)
+    )
+    assert float(full) - d.pytorch_value == pytest.approx(0.5 * math.log(2 * math.pi), abs=0.02 if dtype == "float32" else 1e-9)
+
+
+def test_pytorch_differences_refuses_other_dtypes():
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
+        tf_compare.pytorch_differences("float16")
