@@ -11,6 +11,7 @@ case "$PY" in */*) JB="$(dirname "$PY")/jupyter-book" ;; *) JB=jupyter-book ;; e
 
 npm ci --no-audit --no-fund --loglevel=error
 "$PY" site/vendor.py
+"$PY" site/vendor_pyodide.py   # Pyodide + wheels (sha256 = official lock), lossbook wheel
 rm -rf _build
 "$JB" build . -W -n --keep-going
 # Reuses the notebooks executed above (jupyter-cache in _build/).
