@@ -18,6 +18,12 @@ FRONT_END = Path(__file__).resolve().parent / "pyodide"
 
 def _add_static_path(app):
     app.config.html_static_path.append(str(FRONT_END))
+    # A plain `jupyter-book build` after `npm ci` works too (site/build.sh
+    # runs the vendoring itself, every time, so lossbook's wheel is fresh).
+    import vendor_pyodide
+
+    if not (vendor_pyodide.DEST / "manifest.json").exists():
+        vendor_pyodide.vendor()
 
 
 def setup(app):

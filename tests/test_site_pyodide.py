@@ -162,6 +162,19 @@ def test_vendored_wheels_match_the_official_lock():
     assert sum(manifest["files"].values()) == manifest["total_bytes"]
 
 
+def test_vendored_lossbook_is_this_checkout():
+    """The browser runs the lossbook of this checkout, not a stale wheel."""
+    import zipfile
+
+    manifest = json.loads((HTML / "pyodide" / "manifest.json").read_text())
+    with zipfile.ZipFile(HTML / "pyodide" / manifest["lossbook_wheel"]) as wheel:
+        packaged = {n: wheel.read(n) for n in wheel.namelist() if n.startswith("lossbook/") and n.endswith(".py")}
+    checkout = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in (ROOT / "lossbook").rglob("*.py")}
+    assert set(packaged) == set(checkout)
+    stale = [n for n in checkout if packaged[n] != checkout[n]]
+    assert not stale, f"the site's lossbook wheel is stale (rerun site/vendor_pyodide.py): {stale}"
+
+
 def test_first_load_fetches_nothing_of_pyodide(site):
     page = site["context"].new_page()
     urls: list[str] = []

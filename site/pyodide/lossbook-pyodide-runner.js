@@ -126,6 +126,8 @@
       worker.onmessage = (ev) => {
         const m = ev.data;
         if (m.type === "progress") {
+          const tl = window.LossbookPyodideRunner.timeline;
+          if (!tl.length || tl[tl.length - 1].step !== m.step) tl.push({ step: m.step, t: performance.now(), loaded: m.loaded });
           progress.max = m.total; progress.value = Math.min(m.loaded, m.total);
           status.textContent = progressText(m.loaded, m.total, m.step);
         } else if (m.type === "ready") {
@@ -216,6 +218,7 @@
       boot("Stopped. Starting a fresh Python: variables from earlier cells are gone, so run the cells again from the top…");
     });
 
+    window.LossbookPyodideRunner.timeline = [];   // steps and when they began (benchmarks/pyodide.py)
     boot("Starting Python…");
     window.LossbookPyodideRunner.cells = cells;
   }
