@@ -23,6 +23,8 @@ matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+import lossbook  # noqa: E402,F401 - NumPy and SciPy imported once, before "ready"
+
 NAMESPACE = {"__name__": "__main__", "__builtins__": __builtins__}
 CELL = "<cell>"
 _outputs = []
