@@ -31,7 +31,14 @@
     bar.className = "lossbook-run-bar";
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "btn btn-sm lossbook-run-start";
+    button.className = "lossbook-run-start";
+    // Styled here (the stylesheet comes with the click): the theme's own
+    // colours, so it keeps its contrast in light and dark mode.
+    Object.assign(button.style, {
+      color: "var(--pst-color-text-base)", background: "var(--pst-color-surface)",
+      border: "1px solid var(--pst-color-border)", borderRadius: "4px",
+      padding: "0.25rem 0.75rem", font: "inherit", cursor: "pointer",
+    });
     button.textContent = "Run in your browser";
     button.title = "Run this chapter's code here, in Python compiled to WebAssembly (Pyodide): about 46 MB, loaded from this site when you click";
     bar.appendChild(button);

@@ -39,8 +39,8 @@
     const status = el("p", "lossbook-run-status", "Starting Python…");
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
-    const runAll = el("button", "btn btn-sm lossbook-run-all", "Run all");
-    const stop = el("button", "btn btn-sm lossbook-run-stop", "Stop");
+    const runAll = el("button", "lossbook-run-all", "Run all");
+    const stop = el("button", "lossbook-run-stop", "Stop");
     runAll.type = stop.type = "button";
     runAll.disabled = true; stop.disabled = true;
     const buttons = el("div", "lossbook-run-buttons");
@@ -91,7 +91,7 @@
         screenReaderLabel: "Code cell, editable",
       });
       const tools = el("div", "lossbook-run-tools");
-      const runBtn = el("button", "btn btn-sm lossbook-run-cell", "Run");
+      const runBtn = el("button", "lossbook-run-cell", "Run");
       runBtn.type = "button"; runBtn.disabled = true;
       const state = el("span", "lossbook-run-state");
       tools.append(runBtn, state);
