@@ -115,8 +115,14 @@ def _build_lossbook_wheel(out: Path) -> Path:
     build = CACHE / "lossbook-wheel"
     if build.exists():
         shutil.rmtree(build)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(build), str(ROOT)], check=True)
+    leftover = ROOT / "build"   # setuptools builds in the source tree
+    existed = leftover.exists()
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                        "-w", str(build), str(ROOT)], check=True)
+    finally:
+        if not existed and leftover.exists():
+            shutil.rmtree(leftover)
     (wheel,) = build.glob("lossbook-*.whl")
     with zipfile.ZipFile(wheel) as z:
         bad = [n for n in z.namelist() if n.endswith((".so", ".pyd"))]
