@@ -70,6 +70,9 @@ __all__ = [
     "torch_module",
     "Difference",
     "pytorch_differences",
+    "PARITY_TESTS",
+    "keras_loss_classes",
+    "keras_coverage",
 ]
 
 
@@ -943,8 +946,6 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
 
         run(op.name + (suffix if spec.reduces else ""), tf_op, refused_word=None)
 
-    return Comparison(name, tuple(rows), dtype, reduction, options)
-
 
 # --------------------------------------------------------------------------
 # Coverage of Keras' losses (the API page's table is generated from this)
@@ -987,8 +988,8 @@ def keras_coverage():
 
     Examples
     --------
-    >>> from lossbook import tf_compare
-    >>> rows = tf_compare.keras_coverage()
+    >>> from lossbook import frameworks
+    >>> rows = frameworks.keras_coverage()
     >>> len(rows), all(row["lossbook"] for row in rows)
     (22, True)
     >>> rows[0]["keras_class"], rows[0]["lossbook"]

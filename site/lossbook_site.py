@@ -25,7 +25,7 @@ What it does, each for a reason given in issue #5:
   page grows with the package;
 * provides the ``lossbook-keras-coverage`` directive, the API page's table of
   every Keras loss class, the lossbook function that computes it and the
-  parity tests that compare them, generated from ``lossbook.tf_compare``'s
+  parity tests that compare them, generated from ``lossbook.frameworks``'s
   registry and the installed Keras (never written by hand).
 """
 
@@ -261,10 +261,10 @@ class LossbookAPI(SphinxDirective):
 
 
 def coverage_rst():
-    """The Keras coverage table as reStructuredText lines (a list-table), from lossbook.tf_compare."""
-    from lossbook import tf_compare
+    """The Keras coverage table as reStructuredText lines (a list-table), from lossbook.frameworks."""
+    from lossbook import frameworks
 
-    rows = tf_compare.keras_coverage()
+    rows = frameworks.keras_coverage()
     covered = sum(1 for row in rows if row["lossbook"])
     rst = [f".. list-table:: The {len(rows)} loss classes of the installed Keras: {covered} computed by lossbook",
            "   :header-rows: 1", "   :widths: 30 30 40", "",
@@ -289,12 +289,12 @@ class LossbookKerasCoverage(SphinxDirective):
     has_content = False
 
     def run(self):
-        from lossbook import tf_compare
+        from lossbook import frameworks
 
         node = nodes.section()
         node.document = self.state.document
         nested_parse_with_titles(self.state, StringList(coverage_rst(), source=self.get_source_info()[0]), node)
-        self.env.note_dependency(tf_compare.__file__)
+        self.env.note_dependency(frameworks.__file__)
         return node.children
 
 
