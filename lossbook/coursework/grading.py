@@ -817,8 +817,9 @@ class LocalExecutor:
     """A local pool of worker processes (``concurrent.futures.ProcessPoolExecutor``, spawn).
 
     At most ``workers`` submissions are in the pool at once, so when a worker dies the submissions it
-    may have been running are known: each is tried once more in a new pool, then recorded as a grader
-    error (:func:`grader_error`). Every other row is still graded.
+    may have been running are known. Each of them is then graded alone in a pool of one worker: one that
+    kills that worker twice is recorded as a grader error (:func:`grader_error`); the others, and every
+    other row, are graded as usual.
 
     Parameters
     ----------
@@ -831,44 +832,50 @@ class LocalExecutor:
 
     def map_unordered(self, fn, jobs):
         """Yield ``fn(job)`` (or a grader-error row) for each job, in the order they finish."""
+        queue = list(jobs)[::-1]
+        suspects = []
+        while queue:
+            yield from self._run(fn, queue, self.workers, suspects)
+            while suspects:  # alone, twice at most: a worker that dies now died of this submission
+                job = suspects.pop()
+                for attempt in range(2):
+                    lone = []
+                    results = list(self._run(fn, [job], 1, lone))
+                    if not lone:
+                        yield from results
+                        break
+                else:
+                    yield grader_error(job, "its grading worker died twice")
+
+    @staticmethod
+    def _run(fn, queue, workers, suspects):
+        """Run the jobs of ``queue`` (popped from its end); on a dead worker, move those in flight to ``suspects``."""
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        context = multiprocessing.get_context("spawn")
-        queue = list(enumerate(jobs))[::-1]
-        tries = Counter()
-        while queue:
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            running, broken = {}, False
-            try:
-                while (queue or running) and not broken:
-                    while queue and len(running) < self.workers:
-                        i, job = queue.pop()
-                        running[pool.submit(fn, job)] = (i, job)
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        i, job = running.pop(future)
-                        try:
-                            yield future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            running[future] = (i, job)
-                        except Exception as exc:  # noqa: BLE001 - the grader's failure, not the student's
-                            tries[i] += 1
-                            if tries[i] < 2:
-                                queue.append((i, job))
-                            else:
-                                yield grader_error(job, f"{type(exc).__name__}: {exc}")
-                if broken:  # a worker died: what was in the pool is tried again, once
-                    for i, job in running.values():
-                        tries[i] += 1
-                        if tries[i] < 2:
-                            queue.append((i, job))
-                        else:
-                            yield grader_error(job, "its grading worker died twice")
-            finally:
-                pool.shutdown(wait=not broken, cancel_futures=True)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        running, broken = {}, False
+        try:
+            while (queue or running) and not broken:
+                while queue and len(running) < workers:
+                    job = queue.pop()
+                    running[pool.submit(fn, job)] = job
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(job)
+                    except Exception as exc:  # noqa: BLE001 - the grader's failure, not the student's
+                        yield grader_error(job, f"{type(exc).__name__}: {exc}")
+                    else:
+                        yield result
+            suspects.extend(running.values())
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
 
 
 class DaskExecutor:

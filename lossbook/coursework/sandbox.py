@@ -54,12 +54,12 @@ def _visible_paths():
     package = lossbook_dir()
     paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"]
     paths += [sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(sys.executable).resolve().parent)]
+    # Python's own folders and installed packages; not other sys.path entries such as the repository
+    # lossbook is imported from (it holds the solutions, chapters/) or a test folder: of those, only
+    # lossbook's package is shown
     for entry in sys.path:
-        if not entry or not os.path.isdir(entry):
-            continue
-        entry = str(Path(entry).resolve())
-        # the repository lossbook is imported from holds the solutions (chapters/): only its package is shown
-        paths.append(package if entry == str(Path(package).parent) else entry)
+        if entry and os.path.isdir(entry) and ("site-packages" in entry or "dist-packages" in entry):
+            paths.append(str(Path(entry).resolve()))
     paths.append(package)
     paths += [os.path.realpath(p) for p in paths if os.path.islink(p)]  # a symlinked venv: its target too
     shown = []
