@@ -552,6 +552,7 @@ def _report(task, channel_fd, timeout, sandbox, withheld):
     buffer = bytearray()
     end = None
     deadline = time.monotonic() + timeout
+    next_look = 0.0
     memory_limit = sandbox.get("memory_total_bytes")
     report_limit = sandbox.get("report_bytes", 16 << 20)
     if withheld:
@@ -562,8 +563,9 @@ def _report(task, channel_fd, timeout, sandbox, withheld):
             end = {"event": "timeout"}
             break
         ready, _, _ = select.select([read_fd], [], [], min(left, 0.05))
-        if memory_limit:
-            used = _memory_in_use()
+        if memory_limit and time.monotonic() >= next_look:
+            next_look = time.monotonic() + 0.05
+            used = _memory_in_use(memory_limit)
             if used > memory_limit:
                 end = {"event": "memory", "bytes": used}
                 break
@@ -608,17 +610,33 @@ def _report(task, channel_fd, timeout, sandbox, withheld):
     os._exit(0)
 
 
-def _memory_in_use():
-    """Resident memory of every process in this PID namespace but PID 1 (bytes)."""
+def _memory_in_use(limit):
+    """Memory of every process in this PID namespace but PID 1 (bytes), as far as needed to compare with ``limit``.
+
+    First the sum of resident sizes (``statm``, cheap); only when that exceeds ``limit`` the sum of
+    proportional set sizes (``smaps_rollup``), which counts the pages forked children share once.
+    """
     page = os.sysconf("SC_PAGE_SIZE")
+    pids = [name for name in os.listdir("/proc") if name.isdigit() and name != "1"]
     used = 0
-    for name in os.listdir("/proc"):
-        if name.isdigit() and name != "1":
-            try:
-                with open(f"/proc/{name}/statm", "rb") as f:
-                    used += int(f.read().split()[1]) * page
-            except (OSError, ValueError, IndexError):
-                pass
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                used += int(f.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            pass
+    if used <= limit:
+        return used
+    used = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        used += int(line.split()[1]) * 1024
+                        break
+        except (OSError, ValueError, IndexError):
+            pass
     return used
 
 

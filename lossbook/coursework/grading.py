@@ -272,6 +272,14 @@ def _inside(inner, outer):
         inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)
 
 
+def _first_exercise_cell(nb, check_cells):
+    """Index of the first cell of the exercises: the first ``{exercise-start}`` or check cell."""
+    markdown_starts = [
+        i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
+    ]
+    return min(markdown_starts[:1] + check_cells[:1], default=len(nb["cells"]))
+
+
 def plan_execution(nb, checks, mode="fast"):
     """Which cells of a submission to run, and where to record each check.
 
@@ -303,11 +311,8 @@ def plan_execution(nb, checks, mode="fast"):
         raise ValueError(f"mode must be 'fast' or 'all'; received mode={mode!r}.")
     cells = [(i, cell_source(c)) for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"]
     trees = {i: parse_cell(src) for i, src in cells}
-    markdown_starts = [
-        i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
-    ]
     check_cells = [i for i, _ in cells if check_calls(trees[i])]
-    protected_from = min(markdown_starts[:1] + check_cells[:1], default=len(nb["cells"]))
+    protected_from = _first_exercise_cell(nb, check_cells)
 
     skipped, notes = set(), []
     if mode == "fast":
@@ -743,12 +748,17 @@ def grade_submission(job):
         withhold = [c.name for c in checks if c.kind == "function"]
         run = _run_child(task, limits, job.get("preload", True), sandboxed, withhold)
         result["seconds"], result["log"] = round(run["seconds"], 3), run["log"]
-        done, policy = False, []
+        done, policy, before = False, [], []
+        exercises_from = _first_exercise_cell(nb, [
+            i for i, c in enumerate(nb["cells"])
+            if c.get("cell_type") == "code" and check_calls(parse_cell(cell_source(c)))])
         for record in run["records"]:
             if record["event"] == "check":
                 records.setdefault(record["index"], record)
             elif record["event"] == "cell" and WITHHELD_MESSAGE in record["error"]:
                 policy.append(_one_based(record["cell"]))
+            elif record["event"] == "cell" and record["cell"] < exercises_from:
+                before.append(_one_based(record["cell"]))
             elif record["event"] == "cell":
                 result["cell_errors"].append(f"cell {_one_based(record['cell'])}: {record['error']}")
             elif record["event"] == "done":
@@ -758,6 +768,9 @@ def grade_submission(job):
                 "lossbook's own implementation of the exercises was withheld while the notebook ran ("
                 + ", ".join(run["withheld"]) + ")"
                 + (f"; cells {', '.join(map(str, policy))} used it and raised" if policy else ""))
+        if before:
+            result["notes"].append(
+                f"cells {', '.join(map(str, before))} (before the exercises) raised: see the end of the log")
         if run["rejected"]:
             result["notes"].append(f"{run['rejected']} malformed, repeated or out-of-plan records were ignored")
         if run["error"]:
