@@ -9,9 +9,15 @@ pool has exited), and from it the rate the cores would reach if nothing else
 ran (``per_minute_from_cpu``). The default configuration runs twice and the
 faster run is kept. Configurations, each against the alternative:
 
-* ``local, fork server`` (the default): a local pool, one worker per core;
-  each worker's fork server imports numpy, matplotlib, IPython and lossbook
-  once and forks a fresh child per submission;
+* ``local, fork server, sandbox`` (the default): a local pool, one worker per
+  core; each worker's fork server runs in bubblewrap, imports numpy,
+  matplotlib, IPython and lossbook once and forks a fresh child per
+  submission, which enters namespaces of its own and drops to a uid of its
+  own (:mod:`lossbook.coursework.sandbox`);
+* ``local, fork server, unsandboxed``: the same without the sandbox (the
+  runner before issue 17), measured in the same run, alternating with the
+  default, so that ``sandbox_cost`` (unsandboxed ÷ sandboxed submissions per
+  minute, and sandboxed ÷ unsandboxed CPU seconds) compares like with like;
 * ``local, new Python per submission`` (``preload=False``): each submission
   starts its own interpreter and imports everything again;
 * ``dask LocalCluster`` (``--dask``, on by default in the real run): the same
@@ -95,6 +101,7 @@ def measure(label, folder, chapter, **kwargs):
         "workers": batch.workers,
         "mode": kwargs.get("mode", "fast"),
         "preload": kwargs.get("preload", True),
+        "sandbox": not kwargs.get("unsandboxed", False),
         "seconds": round(batch.seconds, 2),
         "per_minute": round(batch.per_minute, 1),
         "submission_seconds_median": round(statistics.median(each), 3),
@@ -131,10 +138,14 @@ def main(argv=None):
     folder = Path(tempfile.mkdtemp(prefix="lossbook_bench_grading_"))
     try:
         kinds = build_batch(args.chapter, folder, n)
-        # the default twice: the machine is shared, the faster run is the one less disturbed
-        runs = [measure("local, fork server (default)", folder, args.chapter, workers=args.workers)
-                for _ in range(1 if args.smoke else 2)]
-        rows = [min(runs, key=lambda row: row["seconds"])]
+        # the default and the unsandboxed runner in turn, twice each: the machine is shared, the faster
+        # run of each is the one less disturbed
+        runs, bare = [], []
+        for _ in range(1 if args.smoke else 2):
+            runs.append(measure("local, fork server, sandbox (default)", folder, args.chapter, workers=args.workers))
+            bare.append(measure("local, fork server, unsandboxed", folder, args.chapter, workers=args.workers,
+                                unsandboxed=True))
+        rows = [min(runs, key=lambda row: row["seconds"]), min(bare, key=lambda row: row["seconds"])]
         rows.append(measure("local, new Python per submission", folder, args.chapter, workers=args.workers, preload=False))
         if not args.no_dask and not args.smoke:
             from distributed import LocalCluster
@@ -153,7 +164,14 @@ def main(argv=None):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    default = rows[0]
+    default, unsandboxed = rows[0], rows[1]
+    cost = {
+        "throughput_ratio": round(unsandboxed["per_minute"] / default["per_minute"], 2),
+        "cpu_ratio": round(default["cpu_seconds_per_submission"] / unsandboxed["cpu_seconds_per_submission"], 2),
+        "allowed": 1.5,
+    }
+    print(f"sandbox cost: {cost['throughput_ratio']:.2f}x fewer submissions per minute, "
+          f"{cost['cpu_ratio']:.2f}x the CPU seconds per submission (allowed: 1.5x)")
     print(f"\n{args.chapter.stem}: {default['per_minute']:.0f} submissions per minute on {os.cpu_count()} cores "
           f"(the default: fast mode, fork server; {default['per_minute_from_cpu']:.0f} from its CPU time)")
     data = {
@@ -162,6 +180,7 @@ def main(argv=None):
         "batch": {kind: kinds.count(kind) for kind in ("full", "blank", "partial")},
         "smoke": args.smoke,
         "configurations": rows,
+        "sandbox_cost": cost,
         "per_minute": default["per_minute"],
         "per_minute_from_cpu": default["per_minute_from_cpu"],
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
