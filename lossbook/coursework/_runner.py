@@ -251,9 +251,10 @@ def run_task(task, channel_fd):
             emit({"event": "cell", "cell": step["cell"], "error": f"TimeoutError: the cell ran longer than {cell_timeout:g} s"})
         elif error is not None:
             emit({"event": "cell", "cell": step["cell"], "error": _short(error)})
-        if error is not None:
+        if isinstance(error, MemoryError):  # free what the failed cell held (a full collection copies pages)
             error = None
             gc.collect()
+        error = None
         if "matplotlib.pyplot" in sys.modules:  # as Jupyter's inline backend does after each cell
             try:
                 sys.modules["matplotlib.pyplot"].close("all")
@@ -460,9 +461,13 @@ def withhold(exercise_names):
                 targets[id(f.__code__)] = f
     codes = {k: _withheld_code(f"{f.__module__}.{f.__qualname__}", len(f.__code__.co_freevars))
              for k, f in targets.items()}
-    for obj in gc.get_objects():
-        if isinstance(obj, types.FunctionType) and id(obj.__code__) in codes:
-            obj.__code__ = codes[id(obj.__code__)]
+    gc.unfreeze()  # the fork server froze what it preloaded; get_objects() does not list frozen objects
+    try:
+        for obj in gc.get_objects():
+            if isinstance(obj, types.FunctionType) and id(obj.__code__) in codes:
+                obj.__code__ = codes[id(obj.__code__)]
+    finally:
+        gc.freeze()
     linecache.clearcache()
     return sorted(f"{f.__module__}.{f.__qualname__}" for f in targets.values())
 
@@ -797,6 +802,7 @@ def _preload():
 def serve():
     """Fork-server mode: preload, then one JSON request per line on stdin, one JSON response per line on stdout."""
     _preload()
+    gc.freeze()  # what is preloaded is never collected in the children, so their collections copy no pages of it
     requests = sys.stdin.buffer
     responses = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # library chatter must not reach the responses

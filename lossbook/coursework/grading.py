@@ -436,10 +436,12 @@ class _ForkServer:
     def close(self):
         """Stop the server (it also stops by itself when this process ends and its stdin closes)."""
         atexit.unregister(self.close)
-        if self.proc.poll() is None:
+        try:
+            self.proc.stdin.close()  # the server ends at the end of its requests
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
-        self.proc.wait()
-        self.proc.stdin.close()
+            self.proc.wait()
         self.proc.stdout.close()
 
 
