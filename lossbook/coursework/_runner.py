@@ -700,9 +700,12 @@ MAX_REPORT_BYTES = 16 << 20
 
 def _supervise(request):
     """Fork a child for one task, collect its report within the timeout, kill whatever is left of it."""
+    import resource
     import selectors
     import time
 
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = usage.ru_utime + usage.ru_stime
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: a new session, nothing of the server's pipes
@@ -760,10 +763,15 @@ def _supervise(request):
     os.close(read_fd)
     if inner:
         _kill(inner)  # the sandbox's PID 1: the whole namespace ends with it
-    _kill_group(pid)  # stray grandchildren of a finished submission
-    _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)  # its parent reaps it first (so its CPU time is counted), then ends
+        _kill_group(pid)
+    else:
+        _kill_group(pid)  # stray grandchildren of a finished submission
+        _, status = os.waitpid(pid, 0)
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    return {"output": chunks.decode("utf-8", "replace"), "returncode": code, "timed_out": timed_out}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the submission's processes, reaped by now
+    return {"output": chunks.decode("utf-8", "replace"), "returncode": code, "timed_out": timed_out,
+            "cpu": round(usage.ru_utime + usage.ru_stime - cpu_before, 4)}
 
 
 def _kill(pid):

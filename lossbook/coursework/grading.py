@@ -8,16 +8,21 @@ How one submission is graded (:func:`grade_submission`):
    the grader's, discovered from the *solution* chapter, not from the
    submission.
 2. A child process (:mod:`lossbook.coursework._runner`) runs the student's
-   cells with IPython in a new session, in an empty temporary directory,
-   under an address-space limit (``RLIMIT_AS``), a per-cell and per-call
-   alarm and a wall-clock timeout after which the worker kills its process
-   group. At each check it records, as JSON data, the student's answer or
-   the values their function returns on the grader's inputs: the public
-   cases of :mod:`lossbook.exercises` and hidden cases drawn by the grader.
-3. The worker scores that data with :func:`lossbook.exercises.check_function`
-   and :func:`~lossbook.exercises.check_answer` in its own process, which
-   never ran student code: replacing ``exercises.check_function`` in the
-   notebook changes what the student sees, not the grade.
+   cells with IPython in the sandbox of :mod:`lossbook.coursework.sandbox`
+   (bubblewrap around the fork server; per submission its own namespaces,
+   uid, empty ``/tmp`` and limits, with lossbook's implementation of the
+   exercises withheld), with a per-cell and per-call alarm and a wall-clock
+   timeout after which all its processes are killed. At each check it
+   records, as JSON data, the student's answer or the values their function
+   returns on the grader's inputs: the public cases of
+   :mod:`lossbook.exercises` and hidden cases drawn by the grader. The
+   sandbox's PID 1 passes on only well-formed records of the plan's checks.
+3. The worker checks every record again and scores that data with
+   :func:`lossbook.exercises.check_function` and
+   :func:`~lossbook.exercises.check_answer` in its own process, which never
+   ran student code, each check in its own error handling: replacing
+   ``exercises.check_function`` in the notebook changes what the student
+   sees, not the grade.
 
 A cell that raises, loops, exhausts memory or exits costs the checks that
 depend on it; everything recorded before a timeout or a crash is still
@@ -397,7 +402,12 @@ class _ForkServer:
             cwd=tempfile.gettempdir(),
         )
         self.buffer = bytearray()
+        self.closed = False
         atexit.register(self.close)
+        # a pool worker ends with os._exit, after multiprocessing's finalizers but without atexit
+        from multiprocessing import util
+
+        util.Finalize(None, self.close, exitpriority=10)
         if self._read_line(120) != {"ready": True}:
             self.close()
             raise RuntimeError("the grading fork server did not start")
@@ -435,6 +445,9 @@ class _ForkServer:
 
     def close(self):
         """Stop the server (it also stops by itself when this process ends and its stdin closes)."""
+        if self.closed:
+            return
+        self.closed = True
         atexit.unregister(self.close)
         try:
             self.proc.stdin.close()  # the server ends at the end of its requests
@@ -542,7 +555,7 @@ def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
         response = _run_forked(request, False) if preload and hasattr(os, "fork") else None
         if response is None:
             response = _run_direct(task, workdir, limits)
-    out = {"records": [], "rejected": 0, "returncode": response.get("returncode"),
+    out = {"records": [], "rejected": 0, "returncode": response.get("returncode"), "cpu": response.get("cpu"),
            "timed_out": bool(response.get("timed_out")), "memory": None, "log": "", "error": None,
            "withheld": []}
     n_cases = {k: len(c["cases"]) for k, c in enumerate(task["checks"])}
@@ -750,6 +763,8 @@ def grade_submission(job):
         withhold = [c.name for c in checks if c.kind == "function"]
         run = _run_child(task, limits, job.get("preload", True), sandboxed, withhold)
         result["seconds"], result["log"] = round(run["seconds"], 3), run["log"]
+        if run["cpu"] is not None:
+            result["cpu_seconds"] = run["cpu"]
         done, policy, before = False, [], []
         exercises_from = _first_exercise_cell(nb, [
             i for i, c in enumerate(nb["cells"])
