@@ -474,7 +474,8 @@ def withhold(exercise_names):
 
 def _enter_sandbox(request, channel_fd):
     """In a fresh child of the fork server: new namespaces, then the reporter as PID 1 (never returns)."""
-    ctypes, libc = _libc()
+    global WORKDIR
+    libc = _libc()[1]
     sandbox = request["sandbox"]
     _sys(libc.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS), "unshare")
     go_read, go_write = os.pipe()
@@ -493,15 +494,22 @@ def _enter_sandbox(request, channel_fd):
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
     _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     size = f"size={int(sandbox['disk_mb'])}m"
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
+    if sandbox.get("shadow_tmp", True):
+        _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=1777")
+    else:  # Python or lossbook lives under /tmp (bound there by bubblewrap): a work dir of its own instead
+        WORKDIR = f"/tmp/work-{int(sandbox['uid'])}"
+        os.makedirs(WORKDIR, exist_ok=True)
+        _mount(libc, "tmpfs", WORKDIR, "tmpfs", _MS_NOSUID | _MS_NODEV, f"{size},mode=755")
     for path in ("/dev/shm", "/var/tmp", "/run"):
         if os.path.isdir(path) and not os.path.islink(path):
             _mount(libc, "tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=1777")
     for path in sandbox.get("hide", ()):  # lossbook's files: the preloaded modules are all it may use
         if os.path.isdir(path):
             _mount(libc, "tmpfs", path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k,mode=555")
-    os.mkdir(WORKDIR, 0o700)
+    if sandbox.get("shadow_tmp", True):
+        os.mkdir(WORKDIR, 0o700)
     os.chown(WORKDIR, uid, uid)
+    os.chmod(WORKDIR, 0o700)
     withheld = withhold(sandbox.get("withhold", ()))
     os.setgroups([])
     os.setresgid(uid, uid, uid)
@@ -513,7 +521,8 @@ def _enter_sandbox(request, channel_fd):
     resource.setrlimit(resource.RLIMIT_NPROC, (sandbox["processes"], sandbox["processes"]))
     os.chdir(WORKDIR)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update({"HOME": WORKDIR, "TMPDIR": "/tmp", "MPLCONFIGDIR": WORKDIR + "/.matplotlib"})
+    os.environ.update({"HOME": WORKDIR, "TMPDIR": WORKDIR if not sandbox.get("shadow_tmp", True) else "/tmp",
+                       "MPLCONFIGDIR": WORKDIR + "/.matplotlib"})
     task = {**request["task"], "ipythondir": WORKDIR + "/.ipython"}
     _report(task, channel_fd, request["timeout"], sandbox, withheld)
 

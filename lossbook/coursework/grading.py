@@ -542,6 +542,7 @@ def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
                 "memory_total_bytes": int(limits.memory_mb) * 2**20,
                 "report_bytes": _runner.MAX_REPORT_BYTES,
                 "hide": [_sandbox.lossbook_dir()],
+                "shadow_tmp": _sandbox.shadow_tmp(),
                 "withhold": list(withhold),
             },
         }

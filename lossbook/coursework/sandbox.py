@@ -70,6 +70,11 @@ def _visible_paths():
     return shown
 
 
+def shadow_tmp():
+    """True if a submission can have an empty ``/tmp`` of its own: nothing it needs is bound under ``/tmp``."""
+    return not any(path == "/tmp" or path.startswith("/tmp/") for path in _visible_paths())
+
+
 def bwrap_command():
     """The ``bwrap`` command line that starts a fork server (its own command follows it)."""
     args = [
