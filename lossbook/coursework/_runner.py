@@ -615,8 +615,7 @@ def _report(task, channel_fd, timeout, sandbox, withheld):
             if record["event"] == "done":
                 end = {"event": "finished"}
                 break
-    _end_all()
-    status = _reap(pid)
+    status = _end_all(pid)
     if end is not None and end["event"] != "finished":
         channel.write(json.dumps(end) + "\n")
     channel.write(json.dumps({"event": "exit", "returncode": status, "rejected": rejected, "log": _log_tail()}) + "\n")
@@ -654,29 +653,40 @@ def _memory_in_use(limit):
     return used
 
 
-def _end_all():
-    """Kill every process of this PID namespace but this one (PID 1), until none is left."""
+def _status(code):
+    return -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
+
+
+def _end_all(pid):
+    """Kill every process of this PID namespace but this one (PID 1), reap them all; the exit status of ``pid``."""
+    status = None
+    try:  # the notebook's own exit status, if it has ended by itself
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            status = _status(code)
+    except ChildProcessError:
+        pass
     for _ in range(100):
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
-            return
+            break
         try:
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
+            while True:
+                done, code = os.waitpid(-1, os.WNOHANG)
+                if not done:
+                    break
+                if done == pid and status is None:
+                    status = _status(code)
         except ChildProcessError:
-            return
-
-
-def _reap(pid):
-    status = None
+            break
     while True:
         try:
             done, code = os.waitpid(-1, 0)
         except ChildProcessError:
             return status
-        if done == pid:
-            status = -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
+        if done == pid and status is None:
+            status = _status(code)
 
 
 def _log_tail(limit=3000):
