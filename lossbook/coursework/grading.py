@@ -844,6 +844,16 @@ def grader_error(job, reason):
 # --------------------------------------------------------------------------
 
 
+def _die_with_parent():
+    """In a pool worker: be killed when the grading command dies (its fork server, in bubblewrap, follows)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the command died before this line
+            os._exit(1)
+
+
 class LocalExecutor:
     """A local pool of worker processes (``concurrent.futures.ProcessPoolExecutor``, spawn).
 
@@ -885,7 +895,8 @@ class LocalExecutor:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with_parent)
         running, broken = {}, False
         try:
             while (queue or running) and not broken:
