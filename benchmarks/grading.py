@@ -6,12 +6,21 @@ solved), grades it with :func:`lossbook.coursework.grade` and reports
 submissions per minute of elapsed time, and the CPU seconds per submission
 (every process of the grading, from ``getrusage(RUSAGE_CHILDREN)`` after the
 pool has exited), and from it the rate the cores would reach if nothing else
-ran (``per_minute_from_cpu``). The default configuration runs twice and the
+ran (``per_minute_from_cpu``; without the sandbox only: getrusage does not
+reach the processes of a sandboxed fork server), and the CPU seconds of each
+submission's own processes as the fork server measures them, with and
+without the sandbox. The default configuration runs twice and the
 faster run is kept. Configurations, each against the alternative:
 
-* ``local, fork server`` (the default): a local pool, one worker per core;
-  each worker's fork server imports numpy, matplotlib, IPython and lossbook
-  once and forks a fresh child per submission;
+* ``local, fork server, sandbox`` (the default): a local pool, one worker per
+  core; each worker's fork server runs in bubblewrap, imports numpy,
+  matplotlib, IPython and lossbook once and forks a fresh child per
+  submission, which enters namespaces of its own and drops to a uid of its
+  own (:mod:`lossbook.coursework.sandbox`);
+* ``local, fork server, unsandboxed``: the same without the sandbox (the
+  runner before issue 17), measured in the same run, alternating with the
+  default, so that ``sandbox_cost`` (unsandboxed ÷ sandboxed submissions per
+  minute, and sandboxed ÷ unsandboxed CPU seconds) compares like with like;
 * ``local, new Python per submission`` (``preload=False``): each submission
   starts its own interpreter and imports everything again;
 * ``dask LocalCluster`` (``--dask``, on by default in the real run): the same
@@ -89,26 +98,35 @@ def measure(label, folder, chapter, **kwargs):
     for r in batch.results:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     each = [r["seconds"] for r in batch.results]
+    # CPU seconds of each submission's own processes, as the fork server measured them (the same way with
+    # and without the sandbox; without the workers' scoring and the servers' imports)
+    own_cpu = [r["cpu_seconds"] for r in batch.results if "cpu_seconds" in r]
+    whole_cpu_unknown = kwargs.get("scheduler") or not kwargs.get("unsandboxed")
     row = {
         "label": label,
         "submissions": n,
         "workers": batch.workers,
         "mode": kwargs.get("mode", "fast"),
         "preload": kwargs.get("preload", True),
+        "sandbox": not kwargs.get("unsandboxed", False),
         "seconds": round(batch.seconds, 2),
         "per_minute": round(batch.per_minute, 1),
         "submission_seconds_median": round(statistics.median(each), 3),
         "submission_seconds_max": round(max(each), 3),
-        "cpu_seconds_per_submission": None if kwargs.get("scheduler") else round(cpu / n, 3),
+        # getrusage does not reach the processes of a sandboxed fork server (they live in bwrap's PID
+        # namespace, which dies with its worker): measured without the sandbox only
+        "cpu_seconds_per_submission": None if whole_cpu_unknown else round(cpu / n, 3),
         # what the cores could grade if nothing else ran: cores / CPU seconds per submission
-        "per_minute_from_cpu": None if kwargs.get("scheduler") else round(60 * os.cpu_count() * n / cpu, 1),
+        "per_minute_from_cpu": None if whole_cpu_unknown else round(60 * os.cpu_count() * n / cpu, 1),
+        "submission_cpu_seconds_mean": round(statistics.mean(own_cpu), 3) if own_cpu else None,
         "statuses": statuses,
         "total_points": sum(s for r in batch.results for s, _ in r["scores"].values()),
     }
     print(
         f"{label:<38} {n:>4} submissions in {row['seconds']:>6.1f} s = {row['per_minute']:>6.1f} per minute"
         f"  (median {row['submission_seconds_median']:.2f} s each"
-        + (f", {row['cpu_seconds_per_submission']:.2f} CPU s each)" if row["cpu_seconds_per_submission"] else ")"),
+        + (f", {row['submission_cpu_seconds_mean']:.2f} CPU s in its own processes)"
+           if row["submission_cpu_seconds_mean"] else ")"),
         flush=True,
     )
     return row
@@ -131,10 +149,14 @@ def main(argv=None):
     folder = Path(tempfile.mkdtemp(prefix="lossbook_bench_grading_"))
     try:
         kinds = build_batch(args.chapter, folder, n)
-        # the default twice: the machine is shared, the faster run is the one less disturbed
-        runs = [measure("local, fork server (default)", folder, args.chapter, workers=args.workers)
-                for _ in range(1 if args.smoke else 2)]
-        rows = [min(runs, key=lambda row: row["seconds"])]
+        # the default and the unsandboxed runner in turn, twice each: the machine is shared, the faster
+        # run of each is the one less disturbed
+        runs, bare = [], []
+        for _ in range(1 if args.smoke else 2):
+            runs.append(measure("local, fork server, sandbox (default)", folder, args.chapter, workers=args.workers))
+            bare.append(measure("local, fork server, unsandboxed", folder, args.chapter, workers=args.workers,
+                                unsandboxed=True))
+        rows = [min(runs, key=lambda row: row["seconds"]), min(bare, key=lambda row: row["seconds"])]
         rows.append(measure("local, new Python per submission", folder, args.chapter, workers=args.workers, preload=False))
         if not args.no_dask and not args.smoke:
             from distributed import LocalCluster
@@ -153,17 +175,25 @@ def main(argv=None):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    default = rows[0]
+    default, unsandboxed = rows[0], rows[1]
+    cost = {
+        "throughput_ratio": round(unsandboxed["per_minute"] / default["per_minute"], 2),
+        "submission_cpu_ratio": round(default["submission_cpu_seconds_mean"] / unsandboxed["submission_cpu_seconds_mean"], 2),
+        "allowed": 1.5,
+    }
+    print(f"sandbox cost: {cost['throughput_ratio']:.2f}x fewer submissions per minute, "
+          f"{cost['submission_cpu_ratio']:.2f}x the CPU seconds of a submission's own processes (allowed: 1.5x)")
     print(f"\n{args.chapter.stem}: {default['per_minute']:.0f} submissions per minute on {os.cpu_count()} cores "
-          f"(the default: fast mode, fork server; {default['per_minute_from_cpu']:.0f} from its CPU time)")
+          f"(the default: fast mode, fork server, sandbox); unsandboxed {unsandboxed['per_minute']:.0f}")
     data = {
         "environment": env,
         "chapter": args.chapter.stem,
         "batch": {kind: kinds.count(kind) for kind in ("full", "blank", "partial")},
         "smoke": args.smoke,
         "configurations": rows,
+        "sandbox_cost": cost,
         "per_minute": default["per_minute"],
-        "per_minute_from_cpu": default["per_minute_from_cpu"],
+        "per_minute_unsandboxed": unsandboxed["per_minute"],
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     path = write_results("grading", data, args.out)

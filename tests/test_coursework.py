@@ -144,7 +144,8 @@ def build_batch(folder):
     variant(
         "memory",
         solved=range(4),
-        insert=(stubs[1], "def grow():\n    hog = []\n    while True:\n        hog.append(bytearray(10**8))\ngrow()"),
+        # np.empty does not touch its pages (memory is first touched at about 200 MB/s on the test machines)
+        insert=(stubs[1], "def grow():\n    hog = []\n    while True:\n        hog.append(np.empty(10**8, np.uint8))\ngrow()"),
     )
     variant("memory_fn", solved=[1, 2, 3], replace={0: "def my_entropy(p):\n    return np.ones(10**12)"})
     variant(
@@ -507,3 +508,508 @@ def test_chapters_found_from_metadata_and_file_names(student_dir, tmp_path):
              for c in discover_checks(nbformat.read(ROOT / "chapters" / f"{path}.ipynb", as_version=4))]
     assert header.split(",") == ["student", "chapter", "status", *names, "total", "max_total"]
     assert lines[-1].startswith("carol,02_entropy,graded,") and lines[-1].endswith(",0,11")
+
+
+# --------------------------------------------------------------------------
+# Hostile submissions: each in a batch with honest classmates
+# --------------------------------------------------------------------------
+
+# Limits of the hostile batch: memory is first touched at about 200 MB/s on the test machines, so the
+# memory attack must cross its limit well within the time limit.
+HOSTILE_TIMEOUT, HOSTILE_MEMORY = 20, 1024
+
+# The honest classmates of the hostile batch, and their rows (as in EXPECTED, graded without attackers).
+HONEST = ("blank", "full", "partial")
+
+# attacker -> (status, scores). Each attack runs in a cell inserted before the third exercise (after the
+# first two checks), unless said otherwise; each attacker has solved every exercise unless said otherwise.
+HOSTILE = {
+    # SIGKILL to every PID it can see in /proc, to PIDs 1..5000, to its parent and to -1
+    "kill_grader": ("graded", [8, 1, 1, 1]),
+    # deletes and blanks every classmate's notebook, writes the CSV and the feedback folder (absolute paths)
+    "destroy_files": ("graded", [8, 1, 1, 1]),
+    # appends to lossbook's exercises.py and grading.py and to numpy's __init__.py
+    "write_package": ("graded", [8, 1, 1, 1]),
+    # solves nothing; reads full.ipynb and the solution chapter and runs their solution of my_entropy
+    "copy_classmate": ("graded", [0, 0, 0, 0]),
+    # a double-forked daemon that, 3 s later, rewrites the CSV and kills what it can
+    "daemon": ("graded", [8, 1, 1, 1]),
+    # solves nothing; writes forged records (other checks, too many outputs, malformed, huge) to every descriptor
+    "forge_records": ("graded", [0, 0, 0, 0]),
+    # forks 200 sleeping children: the process limit stops the flood, the sleepers die with the sandbox
+    "fork_flood": ("graded", [8, 1, 1, 1]),
+    # writes 1 GiB to its work dir, /tmp and /dev/shm: each stops at its size limit
+    "disk_fill": ("graded", [8, 1, 1, 1]),
+    # ignores SIGTERM and SIGALRM, then sleeps for ever: killed after TIMEOUT
+    "ignore_signals": ("timeout", [8, 1, 0, 0]),
+    # four children of 300 MB each (1.2 GB > the 1024 MiB limit of all processes together, each within its
+    # own address-space limit), waited for through every alarm: all killed
+    "memory_children": ("crashed", [8, 1, 0, 0]),
+    # connects to a listener of the test on 127.0.0.1 and sends its classmates' notebooks
+    "network": ("graded", [8, 1, 1, 1]),
+    # my_entropy calls lossbook's entropy, through an alias and a copy of its code made in the first cell
+    "call_lossbook": ("graded", [0, 1, 1, 1]),
+}
+
+KILL_GRADER = """
+import os, signal
+me = os.getpid()
+for name in os.listdir("/proc"):
+    if name.isdigit() and int(name) != me:
+        try: os.kill(int(name), signal.SIGKILL)
+        except OSError: pass
+for pid in range(1, 5000):
+    if pid != me:
+        try: os.kill(pid, signal.SIGKILL)
+        except OSError: pass
+for target in (os.getppid(), -1):
+    try: os.kill(target, signal.SIGKILL)
+    except OSError: pass
+"""
+
+DESTROY_FILES = """
+import glob, os, shutil
+for path in glob.glob({subs!r} + "/*.ipynb"):
+    try: open(path, "w").write("{{}}")
+    except OSError as exc: print(exc)
+    try: os.remove(path)
+    except OSError as exc: print(exc)
+for path in ({out!r}, {out!r} + ".summary.txt"):
+    try: open(path, "w").write("student,total\\nme,999\\n")
+    except OSError as exc: print(exc)
+for path in ({subs!r}, {feedback!r}):
+    shutil.rmtree(path, ignore_errors=True)
+"""
+
+WRITE_PACKAGE = """
+import numpy
+for path in {files!r} + [numpy.__file__]:
+    try:
+        with open(path, "a") as f: f.write("\\nraise SystemExit('tampered')\\n")
+    except OSError as exc: print(exc)
+"""
+
+COPY_CLASSMATE = """
+import json
+for path in ({subs!r} + "/full.ipynb", {chapter!r}):
+    try:
+        nb = json.load(open(path))
+    except OSError as exc:
+        print(exc); continue
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if source.startswith("def my_entropy"):
+            exec(source)
+"""
+
+DAEMON = """
+import os, signal, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(3)
+        for path in ({out!r}, {subs!r} + "/full.ipynb", {marker!r}):
+            try: open(path, "w").write("daemon was here")
+            except OSError: pass
+        try: os.kill(-1, signal.SIGKILL)
+        except OSError: pass
+    os._exit(0)
+os.wait()
+"""
+
+FORGE_RECORDS = """
+import json, os
+forged = [
+    {{"event": "check", "index": 0, "name": "entropy", "found": True,
+      "outputs": [{{"dtype": "<f8", "shape": [], "data": [1.0]}}] * 1000}},
+    {{"event": "check", "index": 9, "name": "entropy", "found": True, "outputs": []}},
+    {{"event": "check", "index": 1, "name": "entropy-uniform-8-bits", "found": True, "answer": {{"number": "3"}}}},
+    {{"event": "check", "index": 2, "name": "not-this-one", "found": True, "answer": {{"number": 1.79}}}},
+    {{"event": "check", "index": 0, "name": "entropy", "found": True, "outputs": [5]}},
+    {{"student": "full", "event": "check", "index": 0, "name": "entropy", "found": True, "outputs": []}},
+]
+payload = ("\\n".join(json.dumps(r) for r in forged) + "\\nnot json\\n" + "x" * (2 << 20) + "\\n").encode()
+targets = list(range(3, 256))
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try: targets += [f"/proc/{{pid}}/fd/{{fd}}" for fd in os.listdir(f"/proc/{{pid}}/fd")]
+        except OSError: pass
+for target in targets:
+    try:
+        if isinstance(target, int): os.write(target, payload)
+        else:
+            with open(target, "wb") as f: f.write(payload)
+    except OSError: pass
+"""
+
+FORK_FLOOD = """
+import os, time
+born = 0
+for _ in range(200):
+    try:
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+        born += 1
+    except OSError as exc:
+        print(f"fork {{born + 1}}: {{exc}}")
+        break
+print(born, "children")
+"""
+
+DISK_FILL = """
+chunk = b"x" * (1 << 20)
+for path in ("big", "/tmp/big", "/dev/shm/big", "/var/tmp/big"):
+    written = 0
+    try:
+        with open(path, "wb") as f:
+            for _ in range(1024):
+                f.write(chunk); written += 1
+    except OSError as exc:
+        print(path, written, "MiB:", exc)
+"""
+
+IGNORE_SIGNALS = """
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+while True:
+    time.sleep(0.05)
+"""
+
+MEMORY_CHILDREN = """
+import os, time
+import numpy as np
+for _ in range(4):
+    if os.fork() == 0:
+        hog = np.ones(300 * 2**20 // 8)
+        time.sleep(60)
+        os._exit(0)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+    except BaseException:
+        pass
+"""
+
+NETWORK = """
+import glob, socket
+try:
+    with socket.create_connection(("127.0.0.1", {port}), timeout=2) as s:
+        for path in glob.glob({subs!r} + "/*.ipynb"):
+            s.sendall(open(path, "rb").read())
+        s.sendall(b"hello from the sandbox")
+except OSError as exc:
+    print(exc)
+"""
+
+CALL_LOSSBOOK_SETUP = """
+import types
+import lossbook
+saved = lossbook.information.entropy
+copied = types.FunctionType(saved.__code__, saved.__globals__, "copied", saved.__defaults__, saved.__closure__)
+copied.__kwdefaults__ = saved.__kwdefaults__
+"""
+
+
+def build_hostile_batch(folder, *, subs, out, feedback, marker, port, package_files):
+    """The honest classmates of HONEST and the attackers of HOSTILE, in ``folder``."""
+    chapter = nbformat.read(CHAPTER, as_version=4)
+    student = make_student_notebook(chapter, "02_entropy")
+    solutions, stubs = _solutions(chapter), _stubs(student)
+    imports = next(i for i, c in enumerate(student.cells) if "import numpy as np" in c.source)
+
+    def variant(name, solved=range(4), replace=None, inserts=()):
+        nb = copy.deepcopy(student)
+        for k in solved:
+            nb.cells[stubs[k]].source = solutions[k]
+        for k, source in (replace or {}).items():
+            nb.cells[stubs[k]].source = source
+        for where, source in sorted(inserts, reverse=True):
+            nb.cells.insert(where, nbformat.v4.new_code_cell(source))
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"c{i}"
+        nbformat.write(nb, folder / f"{name}.ipynb")
+
+    before_third = stubs[2]
+    variant("blank", solved=())
+    variant("full")
+    variant(
+        "partial",
+        solved=[1],
+        replace={0: "def my_entropy(p):\n    p = np.asarray(p)\n    return -np.sum(p * np.log(p), axis=-1)"},
+    )
+    paths = {"subs": str(subs), "out": str(out), "feedback": str(feedback), "marker": str(marker)}
+    variant("kill_grader", inserts=[(before_third, KILL_GRADER)])
+    variant("destroy_files", inserts=[(before_third, DESTROY_FILES.format(**paths))])
+    variant("write_package", inserts=[(before_third, WRITE_PACKAGE.format(files=package_files))])
+    variant("copy_classmate", solved=(), inserts=[(stubs[0] + 1, COPY_CLASSMATE.format(chapter=str(CHAPTER), **paths))])
+    variant("daemon", inserts=[(before_third, DAEMON.format(**paths))])
+    variant("forge_records", solved=(), inserts=[(before_third, FORGE_RECORDS.format())])
+    variant("fork_flood", inserts=[(before_third, FORK_FLOOD.format())])
+    variant("disk_fill", inserts=[(before_third, DISK_FILL)])
+    variant("ignore_signals", inserts=[(before_third, IGNORE_SIGNALS)])
+    variant("memory_children", inserts=[(before_third, MEMORY_CHILDREN)])
+    variant("network", inserts=[(before_third, NETWORK.format(port=port, **paths))])
+    variant(
+        "call_lossbook",
+        solved=[1, 2, 3],
+        replace={0: "def my_entropy(p):\n    return copied(p) if saved is None else saved(p)"},
+        inserts=[(imports + 1, CALL_LOSSBOOK_SETUP)],
+    )
+    return folder
+
+
+def _digest(paths):
+    import hashlib
+
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
+
+def _sandbox_processes():
+    """PIDs of processes that run as a submission's uid (none may outlive grading)."""
+    from lossbook.coursework.sandbox import FIRST_UID
+
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid >= FIRST_UID:
+                    found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The hostile batch graded by the command line, with a listener on 127.0.0.1 and a look 4 s later."""
+    import socket
+    import threading
+    import time
+
+    import lossbook.coursework.grading as grading_module
+
+    root = tmp_path_factory.mktemp("hostile")
+    subs, outdir = root / "submissions", root / "grades"
+    subs.mkdir()
+    outdir.mkdir()
+    out, feedback, marker = outdir / "grades.csv", outdir / "grades_feedback", root / "daemon-marker"
+    package_files = [exercises.__file__, grading_module.__file__]
+    received = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def listen():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                received.append(conn.recv(1 << 16))
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    build_hostile_batch(subs, subs=subs, out=out, feedback=feedback, marker=marker,
+                        port=listener.getsockname()[1], package_files=package_files)
+    import numpy
+
+    watched = [*subs.glob("*.ipynb"), *package_files, numpy.__file__]
+    before = _digest(watched)
+    cmd = [
+        sys.executable, "-m", "lossbook.coursework", "grade", str(subs), "--out", str(out),
+        "--chapter", str(CHAPTER), "--workers", "2", "--timeout", str(HOSTILE_TIMEOUT),
+        "--cell-timeout", str(LIMITS.cell_timeout), "--case-timeout", str(LIMITS.case_timeout),
+        "--memory", str(HOSTILE_MEMORY), "--disk", "64", "--no-progress",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    csv_text = out.read_text() if out.exists() else None
+    time.sleep(4)  # the daemon acts 3 s after its cell
+    stop.set()
+    thread.join()
+    listener.close()
+    return {
+        "proc": proc, "csv": csv_text, "csv_later": out.read_text() if out.exists() else None,
+        "before": before, "after": _digest(watched), "received": received, "marker": marker,
+        "feedback": feedback, "leftovers": _sandbox_processes(),
+    }
+
+
+def _rows(text):
+    return {row["student"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_hostile_batch_keeps_honest_rows_and_grades_each_attacker(hostile):
+    assert hostile["proc"].returncode == 0, hostile["proc"].stderr[-3000:]
+    rows = _rows(hostile["csv"])
+    assert sorted(rows) == sorted([*HONEST, *HOSTILE])
+    base = _rows(expected_csv())
+    for student in HONEST:  # exactly as in the batch without attackers
+        assert rows[student] == base[student]
+    for student, (status, scores) in HOSTILE.items():
+        got = rows[student]
+        assert (got["status"], [float(got[n]) for n in NAMES]) == (status, scores), student
+
+
+def test_hostile_batch_changed_no_file_and_left_no_process(hostile):
+    assert hostile["after"] == hostile["before"]  # classmates' notebooks, lossbook, numpy
+    assert hostile["csv_later"] == hostile["csv"]  # the daemon did not rewrite it after grading
+    assert not hostile["marker"].exists()
+    assert hostile["leftovers"] == []  # fork flood, daemon, memory children: all gone
+    assert hostile["received"] == []  # nothing reached the listener on 127.0.0.1
+    notes = (hostile["feedback"] / "memory_children.txt").read_text()
+    assert f"MiB together, more than the limit of {HOSTILE_MEMORY} MiB" in notes
+    assert "malformed, repeated or out-of-plan records were ignored" in (hostile["feedback"] / "forge_records.txt").read_text()
+    assert f"killed after {HOSTILE_TIMEOUT} s" in (hostile["feedback"] / "ignore_signals.txt").read_text()
+    cheat = (hostile["feedback"] / "call_lossbook.txt").read_text()
+    assert "withheld while the grader runs your notebook" in cheat and "0 of 2 passed" in cheat
+
+
+# --------------------------------------------------------------------------
+# The sandbox itself, the protocol and the outputs
+# --------------------------------------------------------------------------
+
+PROBE = """
+import os, resource
+status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\\t" in line)
+print("uid", os.getuid(), os.geteuid(), "groups", os.getgroups())
+print("caps", status["CapEff"].strip(), status["CapPrm"].strip(), "nnp", status["NoNewPrivs"].strip())
+print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+print("nproc", resource.getrlimit(resource.RLIMIT_NPROC))
+print("cwd", os.getcwd(), os.listdir("."))
+print("visible", [p for p in ({chapters!r}, "/home", {subs!r}) if os.path.exists(p)], os.listdir({repo!r}))
+import lossbook
+print("lossbook files", os.listdir(os.path.dirname(lossbook.__file__)))
+"""
+
+
+def test_sandbox_runs_submissions_as_their_own_unprivileged_uid(tmp_path):
+    """The grader runs as root here (and in CI): the submission must still be an ordinary, capless user."""
+    from lossbook.coursework.sandbox import FIRST_UID
+
+    nb = _notebook(("code", PROBE.format(repo=str(ROOT), chapters=str(ROOT / "chapters"), subs=str(tmp_path / "subs"))))
+    (tmp_path / "subs").mkdir()
+    nbformat.write(nb, tmp_path / "subs" / "probe.ipynb")
+    nbformat.write(nb, tmp_path / "subs" / "probe2.ipynb")
+    batch = grade(tmp_path / "subs", None, chapter=CHAPTER, workers=1, limits=LIMITS, progress=False)
+    logs = {r["student"]: r["log"] for r in batch.results}
+    uids = set()
+    for log in logs.values():
+        lines = dict(line.split(" ", 1) for line in log.splitlines() if " " in line)
+        uid = int(lines["uid"].split()[0])
+        assert uid >= FIRST_UID and lines["uid"] == f"{uid} {uid} groups []"
+        uids.add(uid)
+        assert lines["caps"] == "0000000000000000 0000000000000000 nnp 1"
+        assert lines["pids"] == "[1, 2]"  # its PID 1 (the reporter) and itself: nothing of the grader
+        assert lines["nproc"] == f"({LIMITS.processes}, {LIMITS.processes})"
+        assert lines["cwd"].startswith("/tmp/work [")
+        assert lines["visible"] == "[] ['lossbook']"  # of the repository, only the package (no solutions)
+        assert lines["lossbook"] == "files []"  # hidden: only the preloaded modules remain
+    assert len(uids) == 2  # one uid per submission
+
+
+def test_check_call_is_dropped_not_the_statement():
+    nb = {"cells": [
+        {"cell_type": "code", "source": "def f(p):\n    return p"},
+        {"cell_type": "code", "source": 'x = 1; exercises.check_function("entropy", f); y = 2\n'
+                                        'r = exercises.check_answer("entropy-uniform-8-bits", x) or 5'},
+    ]}
+    checks = discover_checks(nb)
+    steps, _ = plan_execution(nb, checks, "all")
+    assert steps[1]["code"] == "x = 1; None; y = 2\nr = None or 5\n"
+    assert [s.get("check") for s in steps] == [None, None, 0, 1]
+
+
+def test_records_are_validated():
+    from lossbook.coursework._runner import valid_record
+
+    checks = [{"name": "entropy", "kind": "function"}, {"name": "entropy-uniform-8-bits", "kind": "answer"}]
+    good = {"event": "check", "index": 0, "name": "entropy", "found": True,
+            "outputs": [{"dtype": "<f8", "shape": [2], "data": [1.0, 2.0]}, {"none": True}]}
+    assert valid_record(good, checks, {0: 2})
+    assert not valid_record(good, checks, {0: 1})  # more outputs than the check has cases
+    assert not valid_record({**good, "index": 2}, checks)  # a check the plan does not have
+    assert not valid_record({**good, "name": "softmax"}, checks)
+    assert not valid_record({**good, "outputs": [5]}, checks)  # the number instead of an object of the issue
+    assert not valid_record({**good, "outputs": [{"dtype": "<f8", "shape": [3], "data": [1.0]}]}, checks)
+    assert not valid_record({**good, "outputs": [{"dtype": "O", "shape": [], "data": [1]}]}, checks)
+    answer = {"event": "check", "index": 1, "name": "entropy-uniform-8-bits", "found": True, "answer": {"number": 3.0}}
+    assert valid_record(answer, checks)
+    assert not valid_record({**answer, "answer": {"number": "3"}}, checks)
+    assert not valid_record({**answer, "answer": 3.0}, checks)
+    assert not valid_record({"event": "cell", "cell": "1", "error": "x"}, checks)
+    assert not valid_record(["event", "done"], checks) and valid_record({"event": "done"}, checks)
+
+
+def test_outputs_are_written_atomically_and_never_through_a_symlink(tmp_path):
+    from lossbook.coursework.grading import write_text_atomic
+
+    teacher = tmp_path / "week1.csv"
+    teacher.write_text("the teacher's own file\n")
+    link = tmp_path / "grades.csv"
+    link.symlink_to(teacher)
+    write_text_atomic(link, "new grades\n")
+    assert teacher.read_text() == "the teacher's own file\n"
+    assert not link.is_symlink() and link.read_text() == "new grades\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(ValueError, match="is a folder"):
+        grade(tmp_path / "subs", tmp_path, chapter=CHAPTER, progress=False)
+
+
+def test_resume_grades_only_the_missing_submissions(batch_dir, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("blank", "full"):
+        shutil.copy(batch_dir / f"{name}.ipynb", subs)
+    out = tmp_path / "grades.csv"
+    header = "student,chapter,status,entropy,entropy-uniform-8-bits,entropy-fair-die-nats,binary-entropy-0.9-bits,total,max_total\n"
+    out.write_text(header + "blank,02_entropy,graded,0,0,0,0,0,11\n" + "full,02_entropy,error,,,,,0,0\n")
+    batch = grade(subs, out, chapter=CHAPTER, workers=1, limits=LIMITS, progress=False, resume=True)
+    assert [r["student"] for r in batch.results] == ["full"]  # the grader error is graded again
+    assert out.read_text() == header + "blank,02_entropy,graded,0,0,0,0,0,11\nfull,02_entropy,graded,8,1,1,1,11,11\n"
+
+
+def test_grading_refuses_without_bubblewrap_and_says_why(tmp_path):
+    (tmp_path / "subs").mkdir()
+    env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on it
+    cmd = [sys.executable, "-m", "lossbook.coursework", "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 2
+    assert "bubblewrap (bwrap) is not installed" in proc.stderr and "--unsandboxed" in proc.stderr
+    proc = subprocess.run([*cmd, "--unsandboxed", "--no-progress"], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+CRASHY = '''
+import os
+from pathlib import Path
+
+def grade(job):
+    """Dies like a killed worker: always for "doomed", on the first try for "unlucky"."""
+    marker = Path(job["marker"])
+    if job["student"] == "doomed" or (job["student"] == "unlucky" and not marker.exists()):
+        marker.touch()
+        os._exit(9)
+    return {"student": job["student"], "status": "graded"}
+'''
+
+
+def test_a_dead_worker_costs_a_retry_then_a_grader_error_row(tmp_path, monkeypatch):
+    from lossbook.coursework.grading import LocalExecutor
+
+    (tmp_path / "crashy_worker.py").write_text(CRASHY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import crashy_worker
+
+    jobs = [{"student": s, "file": s, "chapter": "c", "marker": str(tmp_path / f"{s}.marker")}
+            for s in ("a", "unlucky", "b", "doomed", "c")]
+    results = {r["student"]: r for r in LocalExecutor(2).map_unordered(crashy_worker.grade, jobs)}
+    assert sorted(results) == ["a", "b", "c", "doomed", "unlucky"]
+    assert results["doomed"]["status"] == "error" and "died twice" in results["doomed"]["notes"][0]
+    assert all(results[s]["status"] == "graded" for s in ("a", "b", "c", "unlucky"))

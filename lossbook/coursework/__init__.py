@@ -8,7 +8,8 @@ Two commands (run from the repository, ``python -m lossbook.coursework --help``)
 ``student`` writes each chapter with its solutions replaced by stubs (with
 nbgrader's ``ClearSolutions`` and ``ClearOutput`` preprocessors, see
 :mod:`lossbook.coursework.student`). ``grade`` runs every submitted notebook
-in a sandboxed process and scores it with the grader's own checks, in
+in a sandbox (bubblewrap, a uid and namespaces of its own per submission,
+see :mod:`lossbook.coursework.sandbox`) and scores it with the grader's own checks, in
 parallel on a local process pool or a Dask cluster (``--scheduler``), see
 :mod:`lossbook.coursework.grading`. The teacher's guide of the book
 (``teachers_guide.md``) explains the whole path.
@@ -64,6 +65,13 @@ def _parser():
     grade_.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per cell")
     grade_.add_argument("--case-timeout", type=float, default=Limits.case_timeout, help="seconds per function call")
     grade_.add_argument("--memory", type=int, default=Limits.memory_mb, help="address-space limit per submission, MiB")
+    grade_.add_argument("--processes", type=int, default=Limits.processes,
+                        help="processes and threads per submission, all together (sandbox)")
+    grade_.add_argument("--disk", type=int, default=Limits.disk_mb, help="size of a submission's /tmp, MiB (sandbox)")
+    grade_.add_argument("--unsandboxed", action="store_true",
+                        help="grade without the sandbox where it cannot run (only for work you trust)")
+    grade_.add_argument("--resume", action="store_true",
+                        help="keep the rows of an existing --out CSV and grade only the submissions missing from it")
     grade_.add_argument("--no-preload", action="store_true",
                         help="start a new Python per submission instead of forking from a preloaded server")
     grade_.add_argument("--feedback-dir", help="per-student feedback (default: <out stem>_feedback/)")
@@ -78,23 +86,32 @@ def main(argv=None):
         for path in make_student_versions(args.chapters, args.out):
             print(path)
         return 0
+    from .sandbox import SandboxUnavailable
+
     limits = Limits(
-        timeout=args.timeout, cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory
+        timeout=args.timeout, cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory,
+        processes=args.processes, disk_mb=args.disk,
     )
-    batch = grade(
-        args.submissions,
-        args.out,
-        chapter=args.chapter,
-        chapters_dir=args.chapters_dir,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        limits=limits,
-        seed=args.seed,
-        mode=args.mode,
-        preload=not args.no_preload,
-        feedback_dir=args.feedback_dir,
-        progress=not args.no_progress,
-    )
+    try:
+        batch = grade(
+            args.submissions,
+            args.out,
+            chapter=args.chapter,
+            chapters_dir=args.chapters_dir,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            limits=limits,
+            seed=args.seed,
+            mode=args.mode,
+            preload=not args.no_preload,
+            feedback_dir=args.feedback_dir,
+            progress=not args.no_progress,
+            unsandboxed=args.unsandboxed,
+            resume=args.resume,
+        )
+    except (SandboxUnavailable, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from .grading import summary
 
     sys.stdout.write(summary(batch))

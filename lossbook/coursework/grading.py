@@ -8,16 +8,21 @@ How one submission is graded (:func:`grade_submission`):
    the grader's, discovered from the *solution* chapter, not from the
    submission.
 2. A child process (:mod:`lossbook.coursework._runner`) runs the student's
-   cells with IPython in a new session, in an empty temporary directory,
-   under an address-space limit (``RLIMIT_AS``), a per-cell and per-call
-   alarm and a wall-clock timeout after which the worker kills its process
-   group. At each check it records, as JSON data, the student's answer or
-   the values their function returns on the grader's inputs: the public
-   cases of :mod:`lossbook.exercises` and hidden cases drawn by the grader.
-3. The worker scores that data with :func:`lossbook.exercises.check_function`
-   and :func:`~lossbook.exercises.check_answer` in its own process, which
-   never ran student code: replacing ``exercises.check_function`` in the
-   notebook changes what the student sees, not the grade.
+   cells with IPython in the sandbox of :mod:`lossbook.coursework.sandbox`
+   (bubblewrap around the fork server; per submission its own namespaces,
+   uid, empty ``/tmp`` and limits, with lossbook's implementation of the
+   exercises withheld), with a per-cell and per-call alarm and a wall-clock
+   timeout after which all its processes are killed. At each check it
+   records, as JSON data, the student's answer or the values their function
+   returns on the grader's inputs: the public cases of
+   :mod:`lossbook.exercises` and hidden cases drawn by the grader. The
+   sandbox's PID 1 passes on only well-formed records of the plan's checks.
+3. The worker checks every record again and scores that data with
+   :func:`lossbook.exercises.check_function` and
+   :func:`~lossbook.exercises.check_answer` in its own process, which never
+   ran student code, each check in its own error handling: replacing
+   ``exercises.check_function`` in the notebook changes what the student
+   sees, not the grade.
 
 A cell that raises, loops, exhausts memory or exits costs the checks that
 depend on it; everything recorded before a timeout or a crash is still
@@ -29,6 +34,7 @@ from __future__ import annotations
 import ast
 import atexit
 import csv
+import io
 import json
 import os
 import re
@@ -47,12 +53,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import exercises
+from . import _runner
+from . import sandbox as _sandbox
 from .student import Check, cell_source, check_calls, discover_checks, parse_cell
 
 RUNNER = Path(__file__).with_name("_runner.py")
 
 #: Statuses of a graded submission, as written to the CSV.
-STATUSES = ("graded", "timeout", "crashed", "invalid")
+#: ``error`` means the grader itself failed on it twice (a worker died): grade it again with ``--resume``.
+STATUSES = ("graded", "timeout", "crashed", "invalid", "error")
 
 #: Cells (before the exercises) that ``mode="fast"`` skips: those that use
 #: these names, import TensorFlow or Keras, or use what such a cell defined.
@@ -79,6 +88,13 @@ class Limits:
         allocations raise ``MemoryError``.
     output_mb : int
         Largest file the child may write (``RLIMIT_FSIZE``), in MiB.
+    processes : int
+        Processes and threads the submission may have at once (``RLIMIT_NPROC`` of its own uid; sandbox).
+    disk_mb : int
+        Size of the submission's writable ``/tmp`` (a tmpfs, in memory; sandbox), in MiB.
+
+    In the sandbox ``memory_mb`` also bounds the resident memory of all the submission's processes
+    together: when their sum exceeds it, they are all killed (status ``crashed``).
     """
 
     timeout: float = 120.0
@@ -86,6 +102,8 @@ class Limits:
     case_timeout: float = 10.0
     memory_mb: int = 3072
     output_mb: int = 64
+    processes: int = 64
+    disk_mb: int = 256
 
 
 # --------------------------------------------------------------------------
@@ -153,18 +171,34 @@ def _imports_tensorflow(tree):
 
 
 def _without_checks(source, tree):
-    """The cell's Python source without its top-level statements that call a checker."""
+    """The cell's Python source with each checker call replaced by ``None``: the code around it still runs."""
     from .student import python_source
 
     code = python_source(source)
     if tree is None:
         return code
     lines = code.split("\n")
-    drop = set()
-    for stmt in tree.body:
-        if check_calls(stmt):
-            drop.update(range(stmt.lineno - 1, stmt.end_lineno))
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    calls = [call for _, _, _, call in check_calls(tree)]
+    outer = [c for c in calls if not any(o is not c and _inside(c, o) for o in calls)]
+    for call in sorted(outer, key=lambda c: (c.lineno, c.col_offset), reverse=True):
+        first = lines[call.lineno - 1].encode()  # AST offsets count UTF-8 bytes
+        last = lines[call.end_lineno - 1].encode()
+        joined = (first[: call.col_offset] + b"None" + last[call.end_col_offset :]).decode()
+        lines[call.lineno - 1 : call.end_lineno] = [joined]
+    return "\n".join(lines)
+
+
+def _inside(inner, outer):
+    return (outer.lineno, outer.col_offset) <= (inner.lineno, inner.col_offset) and (
+        inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)
+
+
+def _first_exercise_cell(nb, check_cells):
+    """Index of the first cell of the exercises: the first ``{exercise-start}`` or check cell."""
+    markdown_starts = [
+        i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
+    ]
+    return min(markdown_starts[:1] + check_cells[:1], default=len(nb["cells"]))
 
 
 def plan_execution(nb, checks, mode="fast"):
@@ -198,11 +232,8 @@ def plan_execution(nb, checks, mode="fast"):
         raise ValueError(f"mode must be 'fast' or 'all'; received mode={mode!r}.")
     cells = [(i, cell_source(c)) for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"]
     trees = {i: parse_cell(src) for i, src in cells}
-    markdown_starts = [
-        i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
-    ]
     check_cells = [i for i, _ in cells if check_calls(trees[i])]
-    protected_from = min(markdown_starts[:1] + check_cells[:1], default=len(nb["cells"]))
+    protected_from = _first_exercise_cell(nb, check_cells)
 
     skipped, notes = set(), []
     if mode == "fast":
@@ -272,19 +303,27 @@ def _child_env():
 class _ForkServer:
     """The runner in ``--serve`` mode: imports numpy, matplotlib, IPython and lossbook once, then forks a
     fresh child per submission (and supervises it: timeout, killed process group). It never runs student
-    code itself. One per worker thread."""
+    code itself. In the sandbox it runs inside bubblewrap (:mod:`lossbook.coursework.sandbox`). One per
+    worker thread."""
 
-    def __init__(self):
+    def __init__(self, sandboxed):
+        command = [sys.executable, "-P", str(RUNNER), "--serve"]
+        self.sandboxed = sandboxed
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", str(RUNNER), "--serve"],
+            [*_sandbox.bwrap_command(), *command] if sandboxed else command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=_child_env(),
             cwd=tempfile.gettempdir(),
         )
-        self.buffer = b""
+        self.buffer = bytearray()
+        self.closed = False
         atexit.register(self.close)
+        # a pool worker ends with os._exit, after multiprocessing's finalizers but without atexit
+        from multiprocessing import util
+
+        util.Finalize(None, self.close, exitpriority=10)
         if self._read_line(120) != {"ready": True}:
             self.close()
             raise RuntimeError("the grading fork server did not start")
@@ -301,45 +340,68 @@ class _ForkServer:
                 if left <= 0 or not selector.select(left):
                     return None
                 data = os.read(fd, 65536)
-                if not data:
+                if not data or len(self.buffer) > 4 * _runner.MAX_REPORT_BYTES:
                     return None
                 self.buffer += data
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
+        cut = self.buffer.index(b"\n")
+        line = bytes(self.buffer[:cut])
+        del self.buffer[: cut + 1]
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
 
-    def run(self, task, workdir, timeout):
-        request = {"task": task, "workdir": workdir, "timeout": timeout}
+    def run(self, request):
         try:
             self.proc.stdin.write(json.dumps(request).encode() + b"\n")
             self.proc.stdin.flush()
         except OSError:
             return None
-        return self._read_line(timeout + 60)
+        return self._read_line(request["timeout"] + 60)
 
     def close(self):
         """Stop the server (it also stops by itself when this process ends and its stdin closes)."""
+        if self.closed:
+            return
+        self.closed = True
         atexit.unregister(self.close)
-        if self.proc.poll() is None:
+        try:
+            self.proc.stdin.close()  # the server ends at the end of its requests
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
-        self.proc.wait()
-        self.proc.stdin.close()
+            self.proc.wait()
         self.proc.stdout.close()
 
 
 _servers = threading.local()
 
 
-def _run_forked(task, workdir, limits):
-    """Run ``task`` in a child of this thread's fork server; None if the server is unusable."""
+def _run_forked(request, sandboxed, preload=True):
+    """Run ``request`` in a child of this thread's fork server; None if the server is unusable.
+
+    Without ``preload`` a server is started for this one request and stopped after it.
+    """
+    if not preload:
+        try:
+            server = _ForkServer(sandboxed)
+        except (OSError, RuntimeError):
+            return None
+        try:
+            return server.run(request)
+        finally:
+            server.close()
     for _ in range(2):
         server = getattr(_servers, "server", None)
-        if server is None or server.proc.poll() is not None:
+        if server is None or server.proc.poll() is not None or server.sandboxed != sandboxed:
+            if server is not None:
+                server.close()
             try:
-                server = _servers.server = _ForkServer()
+                server = _servers.server = _ForkServer(sandboxed)
             except (OSError, RuntimeError):
                 return None
-        response = server.run(task, workdir, limits.timeout)
-        if isinstance(response, dict) and "output" in response:
+        response = server.run(request)
+        if isinstance(response, dict) and isinstance(response.get("output"), str):
             return response
         server.close()
         _servers.server = None
@@ -347,7 +409,7 @@ def _run_forked(task, workdir, limits):
 
 
 def _run_direct(task, workdir, limits):
-    """Run ``task`` in a new Python process (no preloading)."""
+    """Run ``task`` in a new Python process (no preloading, no sandbox)."""
     proc = subprocess.Popen(
         [sys.executable, "-P", str(RUNNER)],
         stdin=subprocess.PIPE,
@@ -371,36 +433,92 @@ def _run_direct(task, workdir, limits):
             proc.wait()
     finally:
         _kill_group(proc.pid)  # stray grandchildren of a finished submission
-    return {"output": out.decode("utf-8", "replace"), "returncode": proc.returncode, "timed_out": timed_out}
+    return {"output": out[: _runner.MAX_REPORT_BYTES].decode("utf-8", "replace"), "returncode": proc.returncode,
+            "timed_out": timed_out}
 
 
-def _run_child(task, limits, preload=True):
-    """Run the runner on ``task``; return (report records, returncode, timed_out, log tail, seconds)."""
-    workdir = tempfile.mkdtemp(prefix="lossbook-grade-")
+def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
+    """Run the runner on ``task``.
+
+    Returns a dict: ``records`` (the report, each record checked), ``rejected`` (records dropped as
+    malformed, forged or beyond the plan), ``returncode``, ``timed_out``, ``memory`` (bytes in use when
+    the sandbox was killed for memory, or None), ``log`` (tail of the student's output), ``seconds``
+    and ``error`` (the sandbox could not be set up).
+    """
     start = time.perf_counter()
-    task = {**task, "ipythondir": os.path.join(workdir, ".ipython")}
-    response = _run_forked(task, workdir, limits) if preload and hasattr(os, "fork") else None
-    if response is None:
-        response = _run_direct(task, workdir, limits)
-    seconds = time.perf_counter() - start
-    log_tail = ""
-    try:
-        with open(os.path.join(workdir, "grading-log.txt"), "rb") as log:
-            log.seek(0, os.SEEK_END)
-            log.seek(max(0, log.tell() - 3000))
-            log_tail = log.read().decode("utf-8", "replace")
-    except OSError:
-        pass
-    shutil.rmtree(workdir, ignore_errors=True)
-    records = []
+    workdir = None
+    if sandboxed:
+        request = {
+            "task": task,
+            "timeout": limits.timeout,
+            "sandbox": {
+                "uid": _sandbox.next_uid(),
+                "disk_mb": int(limits.disk_mb),
+                "processes": int(limits.processes),
+                "memory_total_bytes": int(limits.memory_mb) * 2**20,
+                "report_bytes": _runner.MAX_REPORT_BYTES,
+                "hide": [_sandbox.lossbook_dir()],
+                "shadow_tmp": _sandbox.shadow_tmp(),
+                "withhold": list(withhold),
+            },
+        }
+        response = _run_forked(request, True, preload)
+        if response is None:
+            raise RuntimeError("the sandboxed fork server failed twice")
+    else:
+        workdir = tempfile.mkdtemp(prefix="lossbook-grade-")
+        task = {**task, "ipythondir": os.path.join(workdir, ".ipython")}
+        request = {"task": task, "workdir": workdir, "timeout": limits.timeout}
+        response = _run_forked(request, False) if preload and hasattr(os, "fork") else None
+        if response is None:
+            response = _run_direct(task, workdir, limits)
+    out = {"records": [], "rejected": 0, "returncode": response.get("returncode"), "cpu": response.get("cpu"),
+           "timed_out": bool(response.get("timed_out")), "memory": None, "log": "", "error": None,
+           "withheld": []}
+    n_cases = {k: len(c["cases"]) for k, c in enumerate(task["checks"])}
+    seen = set()
     for line in response["output"].splitlines():
         try:
             record = json.loads(line)
         except ValueError:
+            out["rejected"] += 1
             continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records, response["returncode"], response["timed_out"], log_tail, seconds
+        event = record.get("event") if isinstance(record, dict) else None
+        if sandboxed and event in ("sandbox", "withheld", "timeout", "memory", "report_too_large", "exit",
+                                   "sandbox_error"):
+            # written by the sandbox's PID 1 or the server, which the submission cannot reach
+            if event == "timeout":
+                out["timed_out"] = True
+            elif event == "memory":
+                out["memory"] = int(record.get("bytes", 0))
+            elif event == "report_too_large":
+                out["error"] = f"the notebook's report exceeded {_runner.MAX_REPORT_BYTES >> 20} MiB; it was stopped"
+            elif event == "exit":
+                out["returncode"] = record.get("returncode")
+                out["rejected"] += int(record.get("rejected", 0))
+                out["log"] = str(record.get("log", ""))[-3000:]
+            elif event == "withheld":
+                out["withheld"] = [str(n) for n in record.get("names", [])][:50]
+            elif event == "sandbox_error":
+                out["error"] = f"the sandbox could not be set up: {record.get('error')}"
+            continue
+        key = (event, record.get("index")) if event in ("check", "done") else None
+        if not _runner.valid_record(record, task["checks"], n_cases) or (key is not None and key in seen):
+            out["rejected"] += 1
+            continue
+        seen.add(key)
+        out["records"].append(record)
+    if workdir is not None:
+        try:
+            with open(os.path.join(workdir, "grading-log.txt"), "rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 3000))
+                out["log"] = log.read().decode("utf-8", "replace")
+        except OSError:
+            pass
+        shutil.rmtree(workdir, ignore_errors=True)
+    out["seconds"] = time.perf_counter() - start
+    return out
 
 
 def _kill_group(pgid):
@@ -409,6 +527,9 @@ def _kill_group(pgid):
     except (ProcessLookupError, PermissionError):
         pass
 
+
+#: Part of the error of a call of a withheld function (see :func:`lossbook.coursework._runner.withhold`).
+WITHHELD_MESSAGE = "is withheld while the grader runs your notebook"
 
 _BUILTIN_WARNINGS = {w.__name__: w for w in (RuntimeWarning, UserWarning, DeprecationWarning, FutureWarning)}
 _scoring_lock = threading.Lock()  # check_function uses warnings.catch_warnings, which is process-global
@@ -457,7 +578,9 @@ def _score_function(check, cases, hidden, record):
         if reason is None:
             reason = "the notebook stopped before this check (see the notes)"
         return 0.0, total, f"{header}\nNot graded: {check.expr}: {reason}"
-    outputs = record["outputs"]
+    missing = {"error": "RuntimeError", "message": "no output was recorded for this case"}
+    outputs = list(record["outputs"][: n_public + n_hidden])
+    outputs += [missing] * (n_public + n_hidden - len(outputs))
     public = exercises.check_function(check.name, _replay(outputs[:n_public]), verbose=False)
     score, feedback = public.score, public.feedback
     if n_hidden:
@@ -481,6 +604,10 @@ def _score_answer(check, record):
     return result.score, result.max_score, result.feedback
 
 
+def _max_score(check, cases, hidden):
+    return float(len(cases.get(check.name, ())) + len(hidden.get(check.name, ()))) if check.kind == "function" else 1.0
+
+
 def grade_submission(job):
     """Grade one submission; the unit of work of every executor.
 
@@ -490,7 +617,8 @@ def grade_submission(job):
         ``student``, ``file``, ``notebook`` (the file's text), ``chapter``
         (its id), ``checks`` (dicts of :class:`~lossbook.coursework.student.Check`),
         ``limits`` (dict of :class:`Limits`), ``seed``, ``mode``, and
-        optionally ``preload`` (default True).
+        optionally ``preload`` (default True) and ``sandbox`` (default True:
+        refuse to run without it, see :mod:`lossbook.coursework.sandbox`).
 
     Returns
     -------
@@ -502,6 +630,9 @@ def grade_submission(job):
     """
     checks = [Check(**c) for c in job["checks"]]
     limits = Limits(**job["limits"])
+    sandboxed = job.get("sandbox", True)
+    if sandboxed:
+        _sandbox.require()  # a Dask worker checks its own machine
     result = {
         "student": job["student"],
         "file": job["file"],
@@ -545,35 +676,82 @@ def grade_submission(job):
             "output_bytes": int(limits.output_mb) * 2**20,
             "cpu_seconds": int(limits.timeout) + 10,
         }
-        lines, returncode, timed_out, log, seconds = _run_child(task, limits, job.get("preload", True))
-        result["seconds"], result["log"] = round(seconds, 3), log
-        done = False
-        for record in lines:
-            if record.get("event") == "check" and isinstance(record.get("index"), int):
+        withhold = [c.name for c in checks if c.kind == "function"]
+        run = _run_child(task, limits, job.get("preload", True), sandboxed, withhold)
+        result["seconds"], result["log"] = round(run["seconds"], 3), run["log"]
+        if run["cpu"] is not None:
+            result["cpu_seconds"] = run["cpu"]
+        done, policy, before = False, [], []
+        exercises_from = _first_exercise_cell(nb, [
+            i for i, c in enumerate(nb["cells"])
+            if c.get("cell_type") == "code" and check_calls(parse_cell(cell_source(c)))])
+        for record in run["records"]:
+            if record["event"] == "check":
                 records.setdefault(record["index"], record)
-            elif record.get("event") == "cell":
-                result["cell_errors"].append(f"cell {_one_based(record.get('cell'))}: {record.get('error')}")
-            elif record.get("event") == "done":
+            elif record["event"] == "cell" and WITHHELD_MESSAGE in record["error"]:
+                policy.append(_one_based(record["cell"]))
+            elif record["event"] == "cell" and record["cell"] < exercises_from:
+                before.append(_one_based(record["cell"]))
+            elif record["event"] == "cell":
+                result["cell_errors"].append(f"cell {_one_based(record['cell'])}: {record['error']}")
+            elif record["event"] == "done":
                 done = True
-        if timed_out:
+        if run["withheld"]:
+            result["notes"].append(
+                "lossbook's own implementation of the exercises was withheld while the notebook ran ("
+                + ", ".join(run["withheld"]) + ")"
+                + (f"; cells {', '.join(map(str, policy))} used it and raised" if policy else ""))
+        if before:
+            result["notes"].append(
+                f"cells {', '.join(map(str, before))} (before the exercises) raised: see the end of the log")
+        if run["rejected"]:
+            result["notes"].append(f"{run['rejected']} malformed, repeated or out-of-plan records were ignored")
+        if run["error"]:
+            result["notes"].append(run["error"])
+        if run["timed_out"]:
             result["status"] = "timeout"
             result["notes"].append(f"killed after {limits.timeout:g} s; the checks recorded before were graded")
+        elif run["memory"]:
+            result["status"] = "crashed"
+            result["notes"].append(
+                f"killed: its processes used {run['memory'] / 2**20:.0f} MiB together, more than the limit of "
+                f"{limits.memory_mb} MiB; the checks recorded before were graded")
         elif not done:
             result["status"] = "crashed"
-            how = f"signal {-returncode}" if returncode and returncode < 0 else f"exit code {returncode}"
+            code = run["returncode"]
+            how = f"signal {-code}" if isinstance(code, int) and code < 0 else f"exit code {code}"
             result["notes"].append(f"the notebook's process ended early ({how}); the checks recorded before were graded")
     with _scoring_lock:
         for k, check in enumerate(checks):
             record = records.get(k)
-            if record is not None and record.get("name") != check.name:
-                record = None  # a forged or garbled record
-            if check.kind == "function":
-                score, total, feedback = _score_function(check, cases[check.name], hidden[check.name], record)
-            else:
-                score, total, feedback = _score_answer(check, record)
+            try:  # each check on its own: a record the scorer cannot use costs that check only
+                if check.kind == "function":
+                    score, total, feedback = _score_function(check, cases[check.name], hidden[check.name], record)
+                else:
+                    score, total, feedback = _score_answer(check, record)
+            except Exception as exc:  # noqa: BLE001
+                score, total = 0.0, _max_score(check, cases, hidden)
+                feedback = f"Not graded: the grader could not score this check ({type(exc).__name__}: {exc})"
+                result["notes"].append(f"{check.name}: grader error while scoring: {type(exc).__name__}")
             result["scores"][check.name] = [float(score), float(total)]
             result["feedback"][check.name] = feedback
     return result
+
+
+def grader_error(job, reason):
+    """The row of a submission the grader failed on twice (status ``error``; ``--resume`` grades it again)."""
+    return {
+        "student": job["student"],
+        "file": job["file"],
+        "chapter": job["chapter"],
+        "status": "error",
+        "scores": {},
+        "feedback": {},
+        "notes": [f"grader error, not the student's: {reason}; grade it again with --resume"],
+        "cell_errors": [],
+        "seconds": 0.0,
+        "log": "",
+    }
 
 
 # --------------------------------------------------------------------------
@@ -581,8 +759,23 @@ def grade_submission(job):
 # --------------------------------------------------------------------------
 
 
+def _die_with_parent():
+    """In a pool worker: be killed when the grading command dies (its fork server, in bubblewrap, follows)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the command died before this line
+            os._exit(1)
+
+
 class LocalExecutor:
     """A local pool of worker processes (``concurrent.futures.ProcessPoolExecutor``, spawn).
+
+    At most ``workers`` submissions are in the pool at once, so when a worker dies the submissions it
+    may have been running are known. Each of them is then graded alone in a pool of one worker: one that
+    kills that worker twice is recorded as a grader error (:func:`grader_error`); the others, and every
+    other row, are graded as usual.
 
     Parameters
     ----------
@@ -594,15 +787,52 @@ class LocalExecutor:
         self.workers = workers or os.cpu_count() or 1
 
     def map_unordered(self, fn, jobs):
-        """Yield ``fn(job)`` for each job, in the order they finish."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        """Yield ``fn(job)`` (or a grader-error row) for each job, in the order they finish."""
+        queue = list(jobs)[::-1]
+        suspects = []
+        while queue:
+            yield from self._run(fn, queue, self.workers, suspects)
+            while suspects:  # alone, twice at most: a worker that dies now died of this submission
+                job = suspects.pop()
+                for attempt in range(2):
+                    lone = []
+                    results = list(self._run(fn, [job], 1, lone))
+                    if not lone:
+                        yield from results
+                        break
+                else:
+                    yield grader_error(job, "its grading worker died twice")
 
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-            futures = [pool.submit(fn, job) for job in jobs]
-            for future in as_completed(futures):
-                yield future.result()
+    @staticmethod
+    def _run(fn, queue, workers, suspects):
+        """Run the jobs of ``queue`` (popped from its end); on a dead worker, move those in flight to ``suspects``."""
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with_parent)
+        running, broken = {}, False
+        try:
+            while (queue or running) and not broken:
+                while queue and len(running) < workers:
+                    job = queue.pop()
+                    running[pool.submit(fn, job)] = job
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(job)
+                    except Exception as exc:  # noqa: BLE001 - the grader's failure, not the student's
+                        yield grader_error(job, f"{type(exc).__name__}: {exc}")
+                    else:
+                        yield result
+            suspects.extend(running.values())
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -610,7 +840,8 @@ class DaskExecutor:
 
     Each submission is one task (``Client.submit(..., pure=False)``); the
     workers need lossbook installed, not the submissions' files (the job
-    carries the notebook).
+    carries the notebook). A task that fails (its worker died, or Dask gave
+    up on it) is submitted once more, then recorded as a grader error.
 
     Parameters
     ----------
@@ -622,13 +853,24 @@ class DaskExecutor:
         self.address = address
 
     def map_unordered(self, fn, jobs):
-        """Yield ``fn(job)`` for each job, in the order they finish."""
+        """Yield ``fn(job)`` (or a grader-error row) for each job, in the order they finish."""
         from distributed import Client, as_completed
 
         with Client(self.address, set_as_default=False) as client:
-            futures = [client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}") for i, job in enumerate(jobs)]
-            for future in as_completed(futures, loop=client.loop):
-                yield future.result()
+            futures = {client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}"): (i, job, 1)
+                       for i, job in enumerate(jobs)}
+            pending = as_completed(list(futures), loop=client.loop)
+            for future in pending:
+                i, job, attempt = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - KilledWorker, CommClosedError, ...
+                    if attempt < 2:
+                        again = client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}-again")
+                        futures[again] = (i, job, attempt + 1)
+                        pending.add(again)
+                    else:
+                        yield grader_error(job, f"{type(exc).__name__}: {exc}")
 
 
 # --------------------------------------------------------------------------
@@ -682,6 +924,7 @@ class Batch:
     checks: dict
     seconds: float
     workers: str
+    kept: list = None  # rows of an earlier CSV kept by ``resume`` (dicts of its columns)
 
     @property
     def per_minute(self):
@@ -703,6 +946,8 @@ def grade(
     preload=True,
     feedback_dir=None,
     progress=True,
+    unsandboxed=False,
+    resume=False,
 ):
     """Grade a folder of submitted notebooks and write the grades.
 
@@ -735,13 +980,32 @@ def grade(
         starts a new interpreter per submission.
     progress : bool
         Show a progress bar (tqdm) on stderr.
+    unsandboxed : bool
+        Grade without the sandbox (:mod:`lossbook.coursework.sandbox`). Without it, grading refuses to
+        start where the sandbox cannot run, and says why. Only for work you trust.
+    resume : bool
+        Keep the rows of an existing ``out`` (except grader errors) and grade only the submissions
+        missing from it.
 
     Returns
     -------
     Batch
+
+    Raises
+    ------
+    lossbook.coursework.sandbox.SandboxUnavailable
+        If the sandbox cannot run here and ``unsandboxed`` is not given.
     """
     import nbformat
 
+    if scheduler is None:  # on a Dask cluster each worker checks its own machine
+        _sandbox.require(unsandboxed)
+    if out is not None:
+        _check_output(Path(out))
+        if feedback_dir is not None:
+            _check_output(Path(feedback_dir), folder=True)
+    kept = _kept_rows(out) if resume and out is not None else []
+    done = {(row["student"], row["chapter"]) for row in kept}
     submissions = find_submissions(submissions)
     if chapter is not None:
         chapter = Path(chapter)
@@ -759,6 +1023,8 @@ def grade(
             continue
         if chapter_id not in checks:
             checks[chapter_id] = discover_checks(nbformat.read(chapter_files[chapter_id], as_version=4))
+        if (student, chapter_id) in done:
+            continue
         jobs.append(
             {
                 "student": student,
@@ -770,6 +1036,7 @@ def grade(
                 "seed": int(seed),
                 "mode": mode,
                 "preload": bool(preload),
+                "sandbox": not unsandboxed,
             }
         )
     executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers)
@@ -778,7 +1045,7 @@ def grade(
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), unit="submission", desc="grading", file=sys.stderr)
-    results = list(invalid)
+    results = [r for r in invalid if (r["student"], r["chapter"]) not in done]
     start = time.perf_counter()
     for result in executor.map_unordered(grade_submission, jobs):
         results.append(result)
@@ -790,12 +1057,55 @@ def grade(
         bar.close()
     results.sort(key=lambda r: (r["chapter"] or "", r["student"]))
     batch = Batch(results, {k: [c.name for c in v] for k, v in checks.items()}, seconds,
-                  f"dask {scheduler}" if scheduler else f"{executor.workers} local processes")
+                  f"dask {scheduler}" if scheduler else f"{executor.workers} local processes", kept)
     if out is not None:
         write_csv(batch, out)
-        Path(str(out) + ".summary.txt").write_text(summary(batch), encoding="utf-8")
+        write_text_atomic(str(out) + ".summary.txt", summary(batch))
         write_feedback(batch, feedback_dir or Path(out).with_name(Path(out).stem + "_feedback"))
     return batch
+
+
+def _check_output(path, folder=False):
+    """Refuse an output path that is a folder (or, for a folder, a file) or a symlink, before any grading."""
+    if path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link; the grader writes its outputs only to plain paths")
+    if not folder and path.is_dir():
+        raise ValueError(f"--out {path} is a folder; give the path of the CSV file to write")
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; give a folder for the feedback")
+
+
+def _kept_rows(out):
+    """Rows of an existing CSV that ``resume`` keeps: every status but ``error``."""
+    try:
+        with open(out, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except FileNotFoundError:
+        return []
+    return [row for row in rows if row.get("status") in STATUSES and row["status"] != "error"]
+
+
+def write_text_atomic(path, text):
+    """Write ``text`` to ``path`` atomically: a new file next to it (never through a symlink), then a rename.
+
+    A reader sees the old file or the new one, never half of one; a symlink at ``path`` is replaced,
+    not followed.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _unknown_chapter(student, path):
@@ -818,20 +1128,30 @@ def _fmt(x):
 
 
 def write_csv(batch, path):
-    """Write one row per submission: student, chapter, status, a score per check, total, max_total."""
+    """Write one row per submission: student, chapter, status, a score per check, total, max_total (atomically)."""
     columns = []
     for names in batch.checks.values():
         columns += [n for n in names if n not in columns]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["student", "chapter", "status", *columns, "total", "max_total"])
-        for r in batch.results:
-            maxima = {n: m for n, (_, m) in r["scores"].items()}
-            names = batch.checks.get(r["chapter"], [])
-            row = [r["student"], r["chapter"], r["status"]]
-            row += [_fmt(r["scores"][n][0]) if n in r["scores"] else "" for n in columns]
-            row += [_fmt(sum(s for s, _ in r["scores"].values())), _fmt(sum(maxima.get(n, 0) for n in names))]
-            writer.writerow(row)
+    for row in batch.kept or ():
+        extra = [k for k in row if k not in ("student", "chapter", "status", "total", "max_total")]
+        columns += [n for n in extra if n not in columns]
+    rows = []
+    for r in batch.results:
+        maxima = {n: m for n, (_, m) in r["scores"].items()}
+        names = batch.checks.get(r["chapter"], [])
+        row = [r["student"], r["chapter"], r["status"]]
+        row += [_fmt(r["scores"][n][0]) if n in r["scores"] else "" for n in columns]
+        row += [_fmt(sum(s for s, _ in r["scores"].values())), _fmt(sum(maxima.get(n, 0) for n in names))]
+        rows.append(row)
+    for kept in batch.kept or ():
+        rows.append([kept["student"], kept["chapter"], kept["status"], *(kept.get(n) or "" for n in columns),
+                     kept.get("total", ""), kept.get("max_total", "")])
+    rows.sort(key=lambda row: (row[1], row[0]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "chapter", "status", *columns, "total", "max_total"])
+    writer.writerows(rows)
+    write_text_atomic(path, out.getvalue())
 
 
 def summary(batch):
@@ -862,8 +1182,9 @@ def summary(batch):
 
 
 def write_feedback(batch, folder):
-    """One text file per submission: the grader's feedback per check, notes and cell errors."""
+    """One text file per submission: the grader's feedback per check, notes and cell errors (atomically)."""
     folder = Path(folder)
+    _check_output(folder, folder=True)
     folder.mkdir(parents=True, exist_ok=True)
     for r in batch.results:
         total = sum(s for s, _ in r["scores"].values())
@@ -875,7 +1196,7 @@ def write_feedback(batch, folder):
             score, top = r["scores"][name]
             parts += ["", f"== {name}: {score:g} / {top:g}", text]
         safe = re.sub(r"[^\w.-]+", "_", r["student"])
-        (folder / f"{safe}.txt").write_text("\n".join(parts) + "\n", encoding="utf-8")
+        write_text_atomic(folder / f"{safe}.txt", "\n".join(parts) + "\n")
 
 
 def _one_based(index):

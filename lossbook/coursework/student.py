@@ -38,7 +38,9 @@ STUDENT_NOTE = (
     "cell says `# YOUR CODE HERE`: replace `raise NotImplementedError()` with the body of the function, or set "
     "the answer variable (it starts as `None`). Run the check cell under each exercise for feedback, then hand "
     "in this notebook. Your teacher grades it by running it again from top to bottom, with checks of their own "
-    "(including inputs you do not see here), so make sure every cell runs."
+    "(including inputs you do not see here), so make sure every cell runs. While it grades, lossbook's own "
+    "version of each function you are asked to write is withheld (calling it raises an error), so a function "
+    "that calls it, directly or through a copy, earns no credit."
 )
 
 _SOLUTION_START = re.compile(r"^\s*(`{3,}|:{3,})\s*\{solution-start\}", re.MULTILINE)
