@@ -260,8 +260,6 @@ class LossSpec:
         The ``tf.nn`` op, if one computes this loss.
     options : mapping
         Options the loss accepts and their defaults, e.g. ``{"from_logits": False}``.
-    keras_names : mapping
-        lossbook option name -> Keras keyword, where they differ.
     labels : bool
         Whether the first argument is integer class labels (sparse losses).
     reduces : bool
@@ -276,7 +274,6 @@ class LossSpec:
     keras_function: str | None
     tf_op: TfOp | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
-    keras_names: Mapping[str, str] = field(default_factory=dict)
     labels: bool = False
     reduces: bool = True
     torch: TorchLoss | None = None
@@ -904,7 +901,7 @@ def compare(
 def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
     """Append the Keras class, Keras function and ``tf.nn`` rows to a comparison."""
     tf, keras = tensorflow_modules()
-    keras_kwargs = {spec.keras_names.get(k, k): v for k, v in options.items()}
+    keras_kwargs = dict(options)  # lossbook's options carry Keras' keyword names
     tf_dtype = tf.as_dtype(dtype)
 
     def tensors():

@@ -190,27 +190,11 @@ def _loss_and_logit_gradient(loss_name, y, z):
     return value, grad
 
 
-class _ProgressBar:
-    """A one-line text progress bar on stderr, redrawn when the percentage changes."""
+def _progress_bar(epochs, label):
+    """tqdm's text progress bar on stderr (the build drops stderr from the pages)."""
+    from tqdm import tqdm
 
-    def __init__(self, total, label, stream=None, width=30):
-        self.total, self.label, self.width = total, label, width
-        self.stream = sys.stderr if stream is None else stream
-        self.shown = -1
-
-    def update(self, done):
-        percent = 100 * done // self.total
-        if percent == self.shown:
-            return
-        self.shown = percent
-        filled = self.width * done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% {done}/{self.total} epochs")
-        self.stream.flush()
-
-    def close(self):
-        self.stream.write("\n")
-        self.stream.flush()
+    return tqdm(total=epochs, desc=label, unit="epoch", file=sys.stderr, mininterval=0.1, ascii=True)
 
 
 def train_logistic(x, y, *, loss, w0, b0=0.0, learning_rate=0.5, epochs=1000, progress=None):
@@ -303,7 +287,7 @@ def train_logistic(x, y, *, loss, w0, b0=0.0, learning_rate=0.5, epochs=1000, pr
         "grad_b": np.empty(epochs + 1),
     }
     labels = y == 1.0
-    bar = _ProgressBar(epochs, f"training ({loss_name})") if progress and epochs else None
+    bar = _progress_bar(epochs, f"training ({loss_name})") if progress and epochs else None
     w = w.copy()
     for epoch in range(epochs + 1):
         z = x @ w + b
@@ -320,7 +304,7 @@ def train_logistic(x, y, *, loss, w0, b0=0.0, learning_rate=0.5, epochs=1000, pr
             w = w - learning_rate * grad_w
             b = b - learning_rate * grad_b
             if bar is not None:
-                bar.update(epoch + 1)
+                bar.update(1)
     if bar is not None:
         bar.close()
     for array in record.values():

@@ -14,9 +14,8 @@ What it does, each for a reason given in issue #5:
   pages for axe-core (accessible names of the theme's buttons, bibliography
   list roles), no ``fontawesome.js`` (1.5 MB), the icon fonts cut to the
   icons the site uses (``icon_subset.py``), a default colour mode;
-* adds ``static/lossbook-site.css`` and ``static/lossbook-site.js`` (white
-  backgrounds for figures in dark mode; accessible names of the theme's
-  buttons);
+* adds ``static/lossbook-site.css`` (white backgrounds for figures in dark
+  mode);
 * gives the numbered footnotes of numpydoc "References" sections names that
   are unique per object, so the API page, which holds many docstrings, has no
   duplicate ``[1]`` targets;
@@ -348,5 +347,4 @@ def setup(app: Sphinx):
     app.add_directive("lossbook-keras-coverage", LossbookKerasCoverage)
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-site.css")
-    app.add_js_file("lossbook-site.js", defer="defer")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -301,8 +301,8 @@ class TestProgress:
     def test_explicitly_on(self, capsys):
         train_logistic([[1.0]], [0.0], loss="mse", w0=[2.0], b0=2.0, epochs=50, progress=True)
         err = capsys.readouterr().err
-        assert err.startswith("\rtraining (mse) [")
-        assert err.endswith("100% 50/50 epochs\n")
+        assert err.startswith("\rtraining (mse):")
+        assert "100%" in err and "50/50" in err and err.endswith("\n")
 
     def test_explicitly_off(self, capsys, monkeypatch):
         monkeypatch.setattr(training, "PROGRESS_MIN_EPOCHS", 10)
@@ -312,7 +312,8 @@ class TestProgress:
     def test_automatic_for_long_runs(self, capsys, monkeypatch):
         monkeypatch.setattr(training, "PROGRESS_MIN_EPOCHS", 10)
         train_logistic([[1.0]], [0.0], loss="bce", w0=[2.0], b0=2.0, epochs=20)
-        assert "100% 20/20 epochs" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "100%" in err and "20/20" in err
 
     def test_progress_does_not_change_the_result(self, capsys):
         quiet = train_logistic([[1.0]], [0.0], loss="bce", w0=[2.0], b0=2.0, epochs=20, progress=False)
