@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import environment, write_results  # noqa: E402
+from report import environment, write_results
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -555,7 +555,7 @@ def assemble(workers, sizes):
         small = i == 0
         data = make_inputs(n)
         rows = []
-        for name, (label, keys, _) in CASES.items():
+        for name, (label, _, _) in CASES.items():
             impls = implementations(name)
             ref = reference(name, *case_inputs(name, data, n))
             m = {impl: workers[impl]["timings"][str(n)][name] for impl in impls}

@@ -75,7 +75,7 @@ def environment(measured=("lossbook",)) -> dict:
     """
     dirty = _git("status", "--porcelain", "--untracked-files=no", "--", *measured)
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": _memory_gib(),
@@ -287,7 +287,7 @@ def _build(r):
     if before:
         ratios = r["ratios"]
         lines += [
-            f"| build | before: wall (s) | before: CPU (s) | today: wall (s) | today: CPU (s) "
+            "| build | before: wall (s) | before: CPU (s) | today: wall (s) | today: CPU (s) "
             "| today ÷ before, wall | target | |",
             "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
             f"| full, every chapter executed from scratch | {before['full']['wall_s']:.1f} "

@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ._reductions import last_axis_mean, last_axis_max, last_axis_sum
+from ._reductions import last_axis_max, last_axis_mean, last_axis_sum
 from ._validation import (
     EPSILON,
     as_float_array,

@@ -48,8 +48,9 @@ import re
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def _quiet_stderr():
     output. If the block raises, what was captured is attached to the
     exception as a note, so a failed import still explains itself.
     """
-    captured = tempfile.TemporaryFile(mode="w+b")
+    captured = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in the finally below, after the fd is restored
     try:
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):
@@ -148,8 +149,8 @@ def tensorflow_modules():
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _quiet_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import tensorflow as tf
             import keras
+            import tensorflow as tf
         tf.get_logger().setLevel(logging.ERROR)
         logging.getLogger("absl").setLevel(logging.ERROR)
         try:

@@ -32,12 +32,12 @@ them a second time.
 from __future__ import annotations
 
 import matplotlib as mpl
-import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ._validation import check_axis_label, check_grid_size
+
 # The math these figures plot lives with the other gradients and metrics; plots re-exports it
 # because the chapters call it as plots.<name>.
 from .classification import binary_accuracy

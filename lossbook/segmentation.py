@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import EPSILON, as_pair, check_in_unit_interval, check_nonnegative, fail, reduce, _describe
+from ._validation import EPSILON, _describe, as_pair, check_in_unit_interval, check_nonnegative, fail, reduce
 
 __all__ = ["dice", "tversky"]
 

@@ -52,7 +52,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".wasm": "application/wasm",
     }
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the method it silences
+    def log_message(self, format, *args):
         pass
 
 

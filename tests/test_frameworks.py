@@ -36,12 +36,11 @@ import subprocess
 import sys
 
 import numpy as np
+import parity_inputs
 import pytest
 
 import lossbook as lb
 from lossbook import frameworks as tf_compare
-
-import parity_inputs
 
 TOL = {
     "float32": dict(rtol=1e-6, atol=1e-6),

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
-import lossbook as lb  # noqa: E402
-from lossbook import gradients  # noqa: E402
-from lossbook.gradients import (  # noqa: E402
+import lossbook as lb
+from lossbook import gradients
+from lossbook.gradients import (
     huber_grad,
     mae_grad,
     mse_grad,

@@ -9,8 +9,9 @@ from hypothesis.extra import numpy as hnp
 import lossbook as lb
 
 
-def distributions(min_k=2, max_k=8, rows=st.integers(1, 4)):
+def distributions(min_k=2, max_k=8, rows=None):
     """Hypothesis strategy: batches of probability distributions, some with exact zeros."""
+    rows = st.integers(1, 4) if rows is None else rows
 
     @st.composite
     def build(draw):

@@ -4,14 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere in this module
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 
-import lossbook as lb  # noqa: E402
-from lossbook import plots  # noqa: E402
+from lossbook import plots
 
 
 class TestStyle:

@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-
 from test_site import HTML, ROOT  # site_url and browser: fixtures of tests/conftest.py
 
 pytestmark = pytest.mark.site
@@ -137,7 +136,7 @@ def _normalize(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(site_url, browser):  # noqa: F811 - pytest fixtures
+def site(site_url, browser):
     """A browser context where only the local server answers; foreign requests recorded."""
     origin = urlsplit(site_url).netloc
     foreign: list[str] = []

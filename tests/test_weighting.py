@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import parity_inputs
 import pytest
 
 import lossbook as lb
 from lossbook import tf_compare
-
-import parity_inputs
 
 WEIGHTED = sorted(n for n, s in tf_compare.LOSSES.items() if s.keras_class)
 

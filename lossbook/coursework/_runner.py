@@ -392,7 +392,7 @@ def _withheld_code(qualname, n_free):
         body += f"        ({', '.join(names)},)\n"
     body += f"        raise RuntimeError({message!r})\n    return withheld\n"
     space = {}
-    exec("def make():\n" + body, space)  # noqa: S102 - our own text
+    exec("def make():\n" + body, space)
     return space["make"]().__code__
 
 

@@ -794,7 +794,7 @@ class LocalExecutor:
             yield from self._run(fn, queue, self.workers, suspects)
             while suspects:  # alone, twice at most: a worker that dies now died of this submission
                 job = suspects.pop()
-                for attempt in range(2):
+                for _attempt in range(2):
                     lone = []
                     results = list(self._run(fn, [job], 1, lone))
                     if not lone:

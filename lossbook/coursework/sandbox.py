@@ -103,7 +103,7 @@ def bwrap_command():
     return args + ["--chdir", "/tmp", "--"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def problem():
     """None if submissions can be sandboxed here; otherwise why not, in a sentence."""
     if not sys.platform.startswith("linux"):

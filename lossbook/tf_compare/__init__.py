@@ -7,5 +7,5 @@ git records ``tf_compare.py -> frameworks.py`` as a rename and edits made to the
 old file on other branches follow it there.
 """
 
-from ..frameworks import *  # noqa: F401,F403
+from ..frameworks import *  # noqa: F403
 from ..frameworks import __all__  # noqa: F401

@@ -20,10 +20,10 @@ import traceback
 import matplotlib
 
 matplotlib.use("agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-import lossbook  # noqa: E402,F401 - NumPy and SciPy imported once, before "ready"
+import lossbook  # noqa: F401 - NumPy and SciPy imported once, before "ready"
 
 NAMESPACE = {"__name__": "__main__", "__builtins__": __builtins__}
 CELL = "<cell>"
@@ -102,7 +102,7 @@ def run_cell(code):
             last = ast.Expression(tree.body.pop().value)
         exec(compile(tree, CELL, "exec"), NAMESPACE)
         if last is not None:
-            value = eval(compile(last, CELL, "eval"), NAMESPACE)
+            value = eval(compile(last, CELL, "eval"), NAMESPACE)  # noqa: S307 - the reader's own cell, as Jupyter runs it
             if value is not None:
                 _display(value)
         _show()
