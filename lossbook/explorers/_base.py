@@ -216,6 +216,29 @@ def parse_numbers(text, name):
     return [float(t) for t in tokens]
 
 
+_IMPORT = re.compile(r'^import \* as (\w+) from "\./(\w+)\.js";$', re.M)
+_EXPORT = re.compile(r"^export (?:async )?(?:function|const|class|let) (\w+)", re.M)
+
+
+def bundle():
+    """``explorers.js`` as one ES module, for anywidget (which loads one module, without relative imports).
+
+    Each ``import * as N from "./x.js";`` line becomes a constant ``N``
+    holding the exports of ``x.js``; nothing else changes. The built site
+    loads the files themselves.
+    """
+    main = (STATIC / "explorers.js").read_text(encoding="utf-8")
+
+    def inline(match):
+        name, module = match.groups()
+        text = (STATIC / f"{module}.js").read_text(encoding="utf-8")
+        exports = _EXPORT.findall(text)
+        body = _EXPORT.sub(lambda m: m.group(0).replace("export ", "", 1), text)
+        return f"const {name} = (() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})();"
+
+    return _IMPORT.sub(inline, main)
+
+
 class Explorer(anywidget.AnyWidget):
     """Base class of the explorers: parameters in synced traitlets, one ES-module front end.
 
@@ -248,8 +271,10 @@ class Explorer(anywidget.AnyWidget):
         prints the same text.
     """
 
-    _esm = STATIC / "explorers.js"
+    _esm = bundle()
     _css = STATIC / "explorers.css"
+    #: The traitlets the built page embeds (:meth:`state`).
+    _page_traits = ("kind", "values", "spec", "data")
 
     kind = traitlets.Unicode("").tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
@@ -380,8 +405,8 @@ class Explorer(anywidget.AnyWidget):
     # -- display -------------------------------------------------------------------------
 
     def state(self):
-        """The state the built page embeds: ``{"kind", "values", "spec", "data"}``."""
-        return {"kind": self.kind, "values": dict(self.values), "spec": self.spec, "data": self.data}
+        """The state the built page embeds: ``{"kind", "values", "spec", "data", ...}``."""
+        return {name: getattr(self, name) for name in self._page_traits}
 
     def embed_html(self):
         """The explorer for a page without a kernel: its state as JSON and a static fallback figure.

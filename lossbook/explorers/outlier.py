@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 import lossbook
@@ -10,9 +12,37 @@ import traitlets
 
 from .. import fitting, plots
 from .._validation import _describe, check_positive, fail
-from ._base import Explorer, Parameter, _number, format_readout
+from ._base import Explorer, Parameter, _number, format_readout, parse_numbers
 
-__all__ = ["OutlierExplorer"]
+__all__ = ["OutlierExplorer", "parse_points"]
+
+
+def parse_points(text):
+    """Points typed as ``"x, y; x, y; ..."`` (semicolons or new lines between points), as ``[[x, y], ...]``.
+
+    Examples
+    --------
+    >>> from lossbook.explorers.outlier import parse_points
+    >>> parse_points("0, 1; 2 3.5")
+    [[0.0, 1.0], [2.0, 3.5]]
+    >>> parse_points("0, 1; 2")
+    Traceback (most recent call last):
+        ...
+    ValueError: points must be pairs x, y separated by semicolons; received '0, 1; 2'.
+    """
+    parts = [part.strip() for part in re.split(r"[;\n]+", text) if part.strip()]
+    points = []
+    for part in parts:
+        try:
+            xy = parse_numbers(part, "points")
+        except ValueError:
+            xy = []
+        if len(xy) != 2:
+            break
+        points.append(xy)
+    if not parts or len(points) != len(parts):
+        fail("points", "be pairs x, y separated by semicolons", repr(text))
+    return points
 
 
 class OutlierExplorer(Explorer):
@@ -83,6 +113,7 @@ class OutlierExplorer(Explorer):
 
     view = "outlier"
     point_list = traitlets.List().tag(sync=True)
+    _page_traits = ("kind", "values", "spec", "data", "point_list")
 
     parameters = (
         Parameter("outlier", "Height of the outlier above the true line", 0.0, 20.0, 0.5, 10.0, fmt=".1f", symbol="outlier"),
