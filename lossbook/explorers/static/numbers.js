@@ -260,7 +260,7 @@ export function categoricalCrossentropy(yTrue, yPred, fromLogits) {
     const s = sum(yPred);
     logP = yPred.map((v) => Math.log(clip(v / s)));
   }
-  return -sum(yTrue.map((v, i) => v * logP[i]));
+  return 0 + -sum(yTrue.map((v, i) => v * logP[i])); // 0 +: lossbook's mean reduction turns −0 into 0
 }
 
 /** lossbook.sparse_categorical_crossentropy of one sample with a class index. */
@@ -281,7 +281,7 @@ export function sparseCategoricalCrossentropy(label, yPred, fromLogits) {
     const s = sum(yPred);
     logP = yPred.map((v) => Math.log(clip(v / s)));
   }
-  return -logP[label];
+  return 0 + -logP[label];
 }
 
 // Margin losses of one score with label 1 (chapter 6).
