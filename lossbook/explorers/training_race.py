@@ -119,8 +119,9 @@ class TrainingRaceExplorer(Explorer):
         super().__init__(**values)
 
     def front_end_data(self):
-        """Each run at about 35 epochs (curves, 4 significant digits) and its exact final numbers, from lossbook."""
-        epochs = np.unique(np.concatenate([np.arange(0, 11), np.geomspace(10, self.epochs, 24).round()])).astype(int)
+        """Each run at about 70 epochs (curves, 4 significant digits) and its exact final numbers, from lossbook."""
+        epochs = np.unique(np.concatenate([np.arange(0, 11), np.geomspace(10, self.epochs, 20).round(),
+                                           np.linspace(0, self.epochs, 41).round()])).astype(int)
         runs = []
         for rate in self.parameters[0].values:
             race = {}

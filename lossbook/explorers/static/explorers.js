@@ -456,7 +456,7 @@ function outlierView(c) {
   const hit = svg("rect", { x: left.m.l, y: left.m.t, width: left.pw, height: left.ph, fill: "transparent", class: "lb-hit" });
   left.svg.insertBefore(hit, left.top);
   c.figure.append(legend([["MSE fit", ...styles.MSE], ["MAE fit", ...styles.MAE], ["Huber fit", ...styles.Huber], ["true line", COLORS.grey, "2 3"]]),
-    h("p", { class: "lb-hint", text: "Click the plot to add a point, drag a point to move it; or focus a point (Tab), move it with the arrow keys and delete it with Delete. The diamond is the outlier." }), panels);
+    h("p", { class: "lb-hint", text: "Click the plot to add a point, drag a point to move it; or focus a point (Tab), move it with the arrow keys and delete it with Delete. The square is the outlier." }), panels);
   const points = () => c.model.get("point_list");
   const error = h("p", { class: "lb-error", role: "alert" });
   c.figure.append(error);

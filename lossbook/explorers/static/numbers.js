@@ -289,7 +289,7 @@ export const hinge = (m) => Math.max(1 - m, 0);
 export const squaredHinge = (m) => Math.max(1 - m, 0) ** 2;
 export const exponentialLoss = (m) => Math.exp(-m);
 export const hingeMarginGrad = (m) => (m <= 1 ? -1 : 0);
-export const squaredHingeMarginGrad = (m) => -2 * Math.max(1 - m, 0);
+export const squaredHingeMarginGrad = (m) => 2 * Math.min(m - 1, 0); // as lossbook: no negative zero
 export const exponentialMarginGrad = (m) => -Math.exp(-m);
 
 /** lossbook.gradients._sigmoid_residual: σ(z) − y and σ'(z) without cancellation. */
