@@ -230,3 +230,73 @@ def test_a_new_explorer_needs_only_a_subclass():
     assert Half(q=0.3).readout == "q = 0.30"
     with pytest.raises(TypeError, match="parameters must list at least one Parameter"):
         type("Empty", (Explorer,), {"view": "x"})()
+
+
+# -- prose audit: every instruction to move or type names an input the explorer has ------------------
+
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+#: Words of an instruction to the reader, and what each input of an explorer is called in prose.
+INSTRUCTION = re.compile(r"\b(move|moving|drag|slide|type|switch|raise|click|untick|tick|set a weight|press)\b", re.I)
+STALE = re.compile(r"precomputed frames|scrubs|recomputes live|only in a live kernel|frames computed", re.I)
+INPUT_WORDS = {
+    "accuracy": {"slider", "w", "weight"},
+    "entropy": {"weight", "weights", "distribution", "show", "sliders"},
+    "cross_entropy": {"q", "label", "prediction", "logits", "show"},
+    "outlier": {"outlier", "δ", "delta", "point", "points", "slider", "plot", "threshold"},
+    "sigmoid_gradient": {"z", "logit", "label", "weight", "bias", "input"},
+    "training_race": {"learning-rate", "η", "eta", "rate", "slider"},
+    "margin": {"m", "margin", "losses"},
+}
+
+
+def _explorer_sections():
+    """(chapter, explorer kind, markdown text of the section that shows it) for every explorer cell."""
+    import nbformat
+
+    out = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for k, cell in enumerate(nb.cells):
+            match = re.search(r"explorers\.(\w+Explorer)\(", cell.source) if cell.cell_type == "code" else None
+            if not match:
+                continue
+            kind = getattr(explorers, match.group(1)).view
+            before = []
+            for prev in reversed(nb.cells[:k]):
+                if prev.cell_type != "markdown":
+                    break
+                before.insert(0, prev.source)
+                if prev.source.lstrip().startswith("#"):
+                    break
+            after = []
+            for nxt in nb.cells[k + 1:]:
+                if nxt.cell_type != "markdown" or nxt.source.lstrip().startswith("#"):
+                    break
+                after.append(nxt.source)
+            out.append((path.name, kind, "\n".join(before + after)))
+    return out
+
+
+def test_every_chapter_with_an_explorer_is_audited():
+    assert {name for name, _, _ in _explorer_sections()} == {p.name for p in CHAPTERS}
+
+
+@pytest.mark.parametrize("chapter, kind, text", _explorer_sections(), ids=lambda v: v if isinstance(v, str) and v.endswith("ipynb") else "")
+def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
+    """Each sentence asking the reader to move, type or click something names an input of that explorer,
+    and no sentence describes the old frame-swapping page."""
+    sentences = re.split(r"(?<=[.!?:;])\s+|\n\s*-\s+", text)
+    assert not [s for s in sentences if STALE.search(s)], f"{chapter}: describes the old static explorer"
+    instructions = [s for s in sentences if INSTRUCTION.search(s) and not s.lstrip().startswith("#")]
+    assert instructions, f"{chapter}: no sentence tells the reader what to do with the explorer"
+    words = INPUT_WORDS[kind]
+    for sentence in instructions:
+        tokens = set(re.findall(r"[\w-]+|[δη]", sentence.replace("$", " ").replace("\\delta", "δ").replace("\\eta", "η").lower()))
+        assert tokens & words, f"{chapter}: instruction names no input of the {kind} explorer: {sentence!r}"
+    # And each of those inputs exists: a parameter, or a typed field of the front end.
+    front_end = (explorers.STATIC / "explorers.js").read_text()
+    params = {p.name for p in CLASSES_BY_VIEW[kind].parameters}
+    assert params <= set(re.findall(r'c\.slider\("(\w+)"\)', front_end)) | {"y"}
+
+
+CLASSES_BY_VIEW = {cls.view: cls for cls in ALL}

@@ -286,7 +286,10 @@ function entropyReadout(text) {
 }
 
 function entropyView(c) {
-  ["w1", "w2", "w3", "w4"].forEach((n) => c.slider(n));
+  c.slider("w1");
+  c.slider("w2");
+  c.slider("w3");
+  c.slider("w4");
   const panels = c.panels();
   const left = new Plot(panels, { xlim: [0.4, 6.6], ylim: [0, 1.12], xlabel: "outcome", ylabel: "probability p", label: c.spec.alt });
   const right = new Plot(panels, { xlim: [-0.6, 0.6], ylim: [0, 3.4], xlabel: "entropy H(p)", ylabel: "bits", label: "The entropy in bits against its maximum.", width: 160 });
