@@ -1,0 +1,635 @@
+"""Put lossbook's numbers next to TensorFlow's: the comparison cells of every chapter.
+
+:func:`compare` computes one loss on the same inputs, in the same dtype, with
+
+* lossbook (the reference row),
+* the Keras loss class, e.g. ``keras.losses.CategoricalCrossentropy(from_logits=...)``
+  with the reduction asked for (Keras' default ``"sum_over_batch_size"`` for
+  ``reduction="mean"``),
+* the Keras functional form, e.g. ``keras.losses.categorical_crossentropy``, whose
+  per-sample values are then reduced over the batch,
+* the ``tf.nn`` op where one exists (``tf.nn.softmax_cross_entropy_with_logits``,
+  ``tf.nn.sparse_softmax_cross_entropy_with_logits``,
+  ``tf.nn.sigmoid_cross_entropy_with_logits``, only with ``from_logits=True``;
+  ``tf.nn.l2_loss(y_pred - y_true)`` for :func:`lossbook.sum_squared_error`),
+
+and returns a :class:`Comparison`: one table of implementation, value, absolute
+and relative difference from lossbook, and dtype of the result.
+
+TensorFlow is imported lazily, on the first comparison, with its start-up log
+lines silenced (see :func:`tensorflow_modules`), so ``import lossbook`` and
+``from lossbook import tf_compare`` stay fast and work without TensorFlow.
+
+Where lossbook refuses an input that Keras accepts (rows of "probabilities"
+that do not sum to 1, which Keras silently renormalizes), the lossbook row
+reads ``refused: <message>`` and Keras' numbers are still shown; pass
+``errors="raise"`` to get the exception instead.
+
+Adding a loss is one entry in :data:`LOSSES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import logging
+import os
+import re
+import sys
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import classification, information, regression
+from ._validation import _describe, check_reduction, fail, reduce
+
+__all__ = ["LOSSES", "LossSpec", "Row", "Comparison", "compare", "tensorflow_modules"]
+
+
+# --------------------------------------------------------------------------
+# TensorFlow, imported once, quietly
+# --------------------------------------------------------------------------
+
+_MODULES: tuple[Any, Any] | None = None
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Send file descriptor 2 and ``sys.stderr`` to a temporary file for a while.
+
+    TensorFlow's C++ start-up messages (absl's "All log messages before
+    absl::InitializeLog() is called are written to STDERR" and the oneDNN
+    notice) are written to file descriptor 2 before ``TF_CPP_MIN_LOG_LEVEL``
+    can filter them, and ipykernel forwards that descriptor into notebook
+    output. If the block raises, what was captured is attached to the
+    exception as a note, so a failed import still explains itself.
+    """
+    captured = tempfile.TemporaryFile(mode="w+b")
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        saved_fd = os.dup(2)
+    except OSError:  # no file descriptor 2 (some embedded interpreters)
+        saved_fd = None
+    if saved_fd is not None:
+        os.dup2(captured.fileno(), 2)
+    python_err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(python_err):
+            yield
+    except BaseException as exc:
+        if saved_fd is not None:
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace") + python_err.getvalue()
+            if text.strip() and hasattr(exc, "add_note"):
+                exc.add_note("stderr while importing TensorFlow:\n" + text.strip())
+        raise
+    finally:
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+        captured.close()
+
+
+def tensorflow_modules():
+    """Import TensorFlow and Keras once, without start-up log lines, and return them.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless already set) before the first
+    import, silences the C++ messages TensorFlow prints to standard error while
+    it loads, ignores Python warnings raised inside TensorFlow's own import,
+    and sets the ``tensorflow`` and ``absl`` Python loggers to ``ERROR``.
+
+    Returns
+    -------
+    (module, module)
+        ``tensorflow`` and ``keras``.
+
+    Examples
+    --------
+    >>> from lossbook import tf_compare
+    >>> tf, keras = tf_compare.tensorflow_modules()
+    >>> float(tf.reduce_sum(tf.constant([1.0, 2.0])))
+    3.0
+    """
+    global _MODULES
+    if _MODULES is None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        with _quiet_stderr(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import tensorflow as tf
+            import keras
+        tf.get_logger().setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+        try:
+            from absl import logging as absl_logging
+
+            absl_logging.set_verbosity(absl_logging.ERROR)
+        except ImportError:  # absl is a TensorFlow dependency; be safe anyway
+            pass
+        tf.autograph.set_verbosity(0)
+        _MODULES = (tf, keras)
+    return _MODULES
+
+
+# --------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TfOp:
+    """A ``tf.nn`` op that computes the loss, and when it applies.
+
+    ``per_sample(tf, y_true, y_pred)`` returns per-sample values (or, with
+    ``reduces=False``, the total); ``when`` lists the options it requires,
+    e.g. ``{"from_logits": True}``.
+    """
+
+    name: str
+    per_sample: Callable[[Any, Any, Any], Any]
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """How to compute one loss in lossbook, Keras and ``tf.nn``.
+
+    Attributes
+    ----------
+    lossbook : callable
+        ``lossbook(y_true, y_pred, **options, reduction=...)``; called without
+        ``reduction`` when ``reduces`` is False.
+    lossbook_name : str
+        Name shown in the table, e.g. ``"lossbook.categorical_crossentropy"``.
+    keras_class, keras_function : str or None
+        Names in ``keras.losses``.
+    tf_op : TfOp or None
+        The ``tf.nn`` op, if one computes this loss.
+    options : mapping
+        Options the loss accepts and their defaults, e.g. ``{"from_logits": False}``.
+    keras_names : mapping
+        lossbook option name -> Keras keyword, where they differ.
+    labels : bool
+        Whether the first argument is integer class labels (sparse losses).
+    reduces : bool
+        Whether the loss has a batch reduction (False for ``sum_squared_error``).
+    """
+
+    lossbook: Callable[..., Any]
+    lossbook_name: str
+    keras_class: str | None
+    keras_function: str | None
+    tf_op: TfOp | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    keras_names: Mapping[str, str] = field(default_factory=dict)
+    labels: bool = False
+    reduces: bool = True
+
+
+def _kl_divergence_batch(y_true, y_pred, *, reduction="mean"):
+    # lossbook.kl_divergence returns the exact value per distribution; Keras'
+    # KLDivergence reduces those over the batch (after clipping both arguments
+    # to [1e-7, 1], which changes the value by about 1e-7 * log(1e-7 / q) per
+    # zero entry of y_true).
+    return reduce(information.kl_divergence(y_true, y_pred), reduction)
+
+
+def _mean_last_axis(tf, values):
+    return tf.reduce_mean(values, axis=-1)
+
+
+#: Every lossbook loss that Keras also has: name -> :class:`LossSpec`.
+LOSSES: dict[str, LossSpec] = {
+    "binary_crossentropy": LossSpec(
+        classification.binary_crossentropy,
+        "lossbook.binary_crossentropy",
+        "BinaryCrossentropy",
+        "binary_crossentropy",
+        TfOp(
+            "tf.nn.sigmoid_cross_entropy_with_logits (mean over last axis)",
+            lambda tf, t, p: _mean_last_axis(tf, tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=p)),
+            {"from_logits": True},
+        ),
+        options={"from_logits": False},
+    ),
+    "categorical_crossentropy": LossSpec(
+        classification.categorical_crossentropy,
+        "lossbook.categorical_crossentropy",
+        "CategoricalCrossentropy",
+        "categorical_crossentropy",
+        TfOp(
+            "tf.nn.softmax_cross_entropy_with_logits",
+            lambda tf, t, p: tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=p),
+            {"from_logits": True},
+        ),
+        options={"from_logits": False},
+    ),
+    "sparse_categorical_crossentropy": LossSpec(
+        classification.sparse_categorical_crossentropy,
+        "lossbook.sparse_categorical_crossentropy",
+        "SparseCategoricalCrossentropy",
+        "sparse_categorical_crossentropy",
+        TfOp(
+            "tf.nn.sparse_softmax_cross_entropy_with_logits",
+            lambda tf, t, p: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(t, tf.int64), logits=p),
+            {"from_logits": True},
+        ),
+        options={"from_logits": False},
+        labels=True,
+    ),
+    "mean_squared_error": LossSpec(
+        regression.mean_squared_error, "lossbook.mean_squared_error", "MeanSquaredError", "mean_squared_error"
+    ),
+    "mean_absolute_error": LossSpec(
+        regression.mean_absolute_error, "lossbook.mean_absolute_error", "MeanAbsoluteError", "mean_absolute_error"
+    ),
+    "huber": LossSpec(regression.huber, "lossbook.huber", "Huber", "huber", options={"delta": 1.0}),
+    "log_cosh": LossSpec(regression.log_cosh, "lossbook.log_cosh", "LogCosh", "log_cosh"),
+    "hinge": LossSpec(classification.hinge, "lossbook.hinge", "Hinge", "hinge"),
+    "squared_hinge": LossSpec(classification.squared_hinge, "lossbook.squared_hinge", "SquaredHinge", "squared_hinge"),
+    "categorical_hinge": LossSpec(
+        classification.categorical_hinge, "lossbook.categorical_hinge", "CategoricalHinge", "categorical_hinge"
+    ),
+    "kl_divergence": LossSpec(_kl_divergence_batch, "lossbook.kl_divergence", "KLDivergence", "kl_divergence"),
+    "sum_squared_error": LossSpec(
+        regression.sum_squared_error,
+        "lossbook.sum_squared_error",
+        None,
+        None,
+        TfOp("tf.nn.l2_loss(y_pred - y_true)", lambda tf, t, p: tf.nn.l2_loss(p - t)),
+        reduces=False,
+    ),
+}
+
+
+# --------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a :class:`Comparison`.
+
+    Attributes
+    ----------
+    implementation : str
+        What computed the value, e.g. ``"keras.losses.CategoricalCrossentropy"``.
+    value : ndarray or None
+        The loss (0-d, or per-sample with ``reduction="none"``); None if the
+        implementation raised.
+    abs_diff, rel_diff : float or None
+        Largest absolute and relative difference from lossbook's value; None
+        for lossbook's own row or when either side has no value.
+    dtype : str
+        dtype of the value ("" if there is none).
+    error : str
+        ``"refused: <message>"`` (lossbook) or ``"error: <type>: <message>"``
+        (TensorFlow) when the implementation raised, else ``""``.
+    """
+
+    implementation: str
+    value: np.ndarray | None
+    abs_diff: float | None
+    rel_diff: float | None
+    dtype: str
+    error: str = ""
+
+    @property
+    def ok(self):
+        """Whether the implementation returned a value."""
+        return self.value is not None
+
+
+def _format_value(value):
+    if value is None:
+        return ""
+    if value.ndim == 0:
+        return str(value[()])
+    return np.array2string(value, threshold=6, edgeitems=2, separator=", ")
+
+
+def _format_diff(diff):
+    if diff is None:
+        return "—"
+    if diff == 0:
+        return "0"
+    return f"{diff:.2e}"
+
+
+_HEADERS = ("Implementation", "Value", "|Δ| vs lossbook", "Relative Δ", "dtype")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The table returned by :func:`compare`.
+
+    Attributes
+    ----------
+    loss : str
+        Registry name of the loss.
+    rows : tuple of Row
+        lossbook's row first, then Keras class, Keras function, ``tf.nn`` op.
+    dtype : str
+        dtype the inputs were given in.
+    reduction : str or None
+        Batch reduction (None for losses without one).
+    options : dict
+        Loss options used, e.g. ``{"from_logits": False}``.
+    """
+
+    loss: str
+    rows: tuple[Row, ...]
+    dtype: str
+    reduction: str | None
+    options: dict
+
+    @property
+    def reference(self):
+        """lossbook's row."""
+        return self.rows[0]
+
+    def _diffs(self, attribute):
+        diffs = [getattr(r, attribute) for r in self.rows[1:] if getattr(r, attribute) is not None]
+        return max(diffs) if diffs else None
+
+    @property
+    def max_abs_diff(self):
+        """Largest absolute difference from lossbook over all rows (None if nothing to compare)."""
+        return self._diffs("abs_diff")
+
+    @property
+    def max_rel_diff(self):
+        """Largest relative difference from lossbook over all rows (None if nothing to compare)."""
+        return self._diffs("rel_diff")
+
+    def to_records(self):
+        """The rows as a list of dicts (for ``pandas.DataFrame(...)``), values as Python floats or lists."""
+        records = []
+        for row in self.rows:
+            record = asdict(row)
+            record["value"] = None if row.value is None else row.value.tolist()
+            records.append(record)
+        return records
+
+    @property
+    def title(self):
+        """A one-line description of what was compared."""
+        settings = [self.dtype] + [f"{k}={v!r}" for k, v in self.options.items()]
+        if self.reduction is not None:
+            settings.append(f"reduction={self.reduction!r}")
+        return f"{self.loss} ({', '.join(settings)})"
+
+    def _summary(self):
+        if self.reference.error:
+            return "lossbook refused these inputs; the other implementations' results follow"
+        if self.max_abs_diff is None:
+            return "no other implementation returned a value to compare"
+        return (
+            f"largest difference from lossbook: {_format_diff(self.max_abs_diff)} absolute, "
+            f"{_format_diff(self.max_rel_diff)} relative"
+        )
+
+    def _cells(self, row):
+        value = row.error if row.error else _format_value(row.value)
+        return (row.implementation, value, _format_diff(row.abs_diff), _format_diff(row.rel_diff), row.dtype or "—")
+
+    def __str__(self):
+        table = [_HEADERS] + [self._cells(r) for r in self.rows]
+        # An error message runs to the end of its line instead of widening the
+        # value column of every other row.
+        sized = [table[0]] + [cells for cells, row in zip(table[1:], self.rows) if not row.error]
+        widths = [max(len(line[i]) for line in sized) for i in range(len(_HEADERS))]
+        widths[0] = max(len(line[0]) for line in table)
+        lines = [f"{self.title}: {self._summary()}"]
+        for n, line in enumerate(table):
+            if n and self.rows[n - 1].error:
+                lines.append(f"{line[0].ljust(widths[0])}  {line[1]}")
+            else:
+                lines.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        esc = html.escape
+        head = "".join(f'<th scope="col">{esc(h)}</th>' for h in _HEADERS)
+        body = []
+        for row in self.rows:
+            name, value, absd, reld, dtype = (esc(c) for c in self._cells(row))
+            if row.error:
+                value_cell = f'<td class="lossbook-error">{value}</td>'
+            else:
+                value_cell = f'<td style="text-align:right"><code>{value}</code></td>'
+            body.append(
+                f'<tr><th scope="row"><code>{name}</code></th>{value_cell}'
+                f'<td style="text-align:right">{absd}</td><td style="text-align:right">{reld}</td>'
+                f"<td>{dtype}</td></tr>"
+            )
+        return (
+            '<table class="lossbook-comparison">'
+            f"<caption>{esc(self.title)}: {esc(self._summary())}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+# --------------------------------------------------------------------------
+# compare()
+# --------------------------------------------------------------------------
+
+
+def _difference(value, reference):
+    """Largest absolute and relative difference, with inf == inf counted as 0."""
+    if value is None or reference is None:
+        return None, None
+    a = np.asarray(value, dtype=np.float64)
+    b = np.asarray(reference, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf"), float("inf")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        absolute = np.where(a == b, 0.0, np.abs(a - b))
+        relative = np.where(absolute == 0, 0.0, absolute / np.abs(b))
+    return float(np.max(absolute)), float(np.max(relative))
+
+
+def _to_numpy(tensor):
+    value = np.asarray(tensor.numpy() if hasattr(tensor, "numpy") else tensor)
+    return value
+
+
+def _short_message(exc):
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    # TensorFlow prefixes op errors with the wrapped function's device path.
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text).removesuffix(" name:").strip()
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _as_input(x, name, dtype, *, labels=False):
+    try:
+        arr = np.asarray(x)
+        if not labels:
+            arr = arr.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        fail(name, f"be convertible to an array of {np.dtype(dtype).name}", _describe(x), str(exc), error=TypeError)
+    return arr
+
+
+def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", **options):
+    """Compute one loss with lossbook, Keras (class and function) and ``tf.nn``, and tabulate.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`LOSSES`, e.g. ``"categorical_crossentropy"``.
+    y_true : array_like
+        Targets, or integer class labels for ``"sparse_categorical_crossentropy"``.
+    y_pred : array_like
+        Predictions (probabilities, logits or values, as the loss expects).
+    dtype : {"float32", "float64"}, default "float32"
+        Both implementations receive the inputs in this dtype (labels stay
+        integers); the Keras class is built with ``dtype=dtype``.
+    reduction : {"mean", "sum", "none"}, optional
+        Batch reduction, ``"mean"`` by default (Keras' ``"sum_over_batch_size"``).
+        The Keras functional form and the ``tf.nn`` op are reduced in
+        TensorFlow to match. Not accepted by ``"sum_squared_error"``.
+    errors : {"show", "raise"}, default "show"
+        ``"show"`` puts an implementation's exception in its row
+        (``refused: ...`` for lossbook) and carries on; ``"raise"`` re-raises it.
+    **options
+        Options of the loss: ``from_logits`` for the cross-entropies, ``delta``
+        for ``"huber"``.
+
+    Returns
+    -------
+    Comparison
+        ``.rows``, ``.max_abs_diff``, ``.max_rel_diff``, ``.to_records()``;
+        prints as an aligned text table and renders as an HTML table in Jupyter.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` (the message lists the known ones), bad ``dtype``,
+        ``reduction`` or ``errors``.
+    TypeError
+        An option the loss does not have, or inputs that are not numbers.
+
+    Examples
+    --------
+    Keras' documented example for ``CategoricalCrossentropy``:
+
+    >>> from lossbook import tf_compare
+    >>> result = tf_compare.compare("categorical_crossentropy",
+    ...                             [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    >>> for row in result.rows:
+    ...     print(row.implementation)
+    lossbook.categorical_crossentropy
+    keras.losses.CategoricalCrossentropy
+    keras.losses.categorical_crossentropy (mean over batch)
+    >>> print(result.reference.value)
+    1.1769392
+    >>> result.max_rel_diff < 1e-6
+    True
+
+    "Probabilities" that sum to 1.1: lossbook refuses, Keras renormalizes:
+
+    >>> result = tf_compare.compare("categorical_crossentropy", [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1])
+    >>> print(result.reference.error)  # doctest: +ELLIPSIS
+    refused: y_pred must sum to 1 along the last axis (within 0.001); received y_pred sums to 1.1. ...
+    >>> print(round(float(result.rows[1].value), 4))  # -ln(0.2 / 1.1)
+    1.7047
+    """
+    if not isinstance(name, str) or name not in LOSSES:
+        known = ", ".join(sorted(LOSSES))
+        fail("name", f"be one of the losses lossbook and Keras share: {known}", f"name={name!r}")
+    spec = LOSSES[name]
+    if dtype not in ("float32", "float64", np.float32, np.float64) and str(dtype) not in ("float32", "float64"):
+        fail("dtype", "be 'float32' or 'float64'", f"dtype={dtype!r}")
+    dtype = np.dtype(dtype).name
+    if errors not in ("show", "raise"):
+        fail("errors", "be 'show' or 'raise'", f"errors={errors!r}")
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        allowed = ", ".join(spec.options) or "none"
+        fail("options", f"be options of {name} (allowed: {allowed})", f"{', '.join(unknown)}", error=TypeError)
+    options = {**spec.options, **options}
+    if spec.reduces:
+        reduction = "mean" if reduction is None else reduction
+        check_reduction(reduction)
+    elif reduction is not None:
+        fail("reduction", f"not be given for {name}, which sums over every element", f"reduction={reduction!r}")
+
+    y_true = _as_input(y_true, "y_true", dtype, labels=spec.labels)
+    y_pred = _as_input(y_pred, "y_pred", dtype)
+
+    rows = []
+
+    def run(implementation, compute, *, refused_word):
+        try:
+            value = np.asarray(compute())
+        except Exception as exc:
+            if errors == "raise":
+                raise
+            word = refused_word or f"error: {type(exc).__name__}"
+            rows.append(Row(implementation, None, None, None, "", f"{word}: {_short_message(exc)}"))
+            return
+        reference = rows[0].value if rows else None
+        absolute, relative = (None, None) if not rows else _difference(value, reference)
+        rows.append(Row(implementation, value, absolute, relative, value.dtype.name))
+
+    lossbook_kwargs = dict(options)
+    if spec.reduces:
+        lossbook_kwargs["reduction"] = reduction
+    run(spec.lossbook_name, lambda: spec.lossbook(y_true, y_pred, **lossbook_kwargs), refused_word="refused")
+
+    tf, keras = tensorflow_modules()
+    keras_kwargs = {spec.keras_names.get(k, k): v for k, v in options.items()}
+    tf_dtype = tf.as_dtype(dtype)
+
+    def tensors():
+        t = tf.constant(y_true) if spec.labels else tf.constant(y_true, dtype=tf_dtype)
+        return t, tf.constant(y_pred, dtype=tf_dtype)
+
+    def batch(values):
+        if reduction == "sum":
+            return tf.reduce_sum(values)
+        if reduction == "mean":
+            return tf.reduce_mean(values)
+        return values
+
+    suffix = {"mean": " (mean over batch)", "sum": " (sum over batch)"}.get(reduction, "")
+
+    if spec.keras_class is not None:
+        keras_reduction = "sum_over_batch_size" if reduction == "mean" else reduction
+
+        def keras_class():
+            loss = getattr(keras.losses, spec.keras_class)(reduction=keras_reduction, dtype=dtype, **keras_kwargs)
+            return _to_numpy(loss(y_true, y_pred))
+
+        label = f"keras.losses.{spec.keras_class}"
+        if reduction != "mean":
+            label += f"(reduction={keras_reduction!r})"
+        run(label, keras_class, refused_word=None)
+
+    if spec.keras_function is not None:
+        def keras_function():
+            return _to_numpy(batch(getattr(keras.losses, spec.keras_function)(*tensors(), **keras_kwargs)))
+
+        run(f"keras.losses.{spec.keras_function}{suffix}", keras_function, refused_word=None)
+
+    op = spec.tf_op
+    if op is not None and all(options.get(k) == v for k, v in op.when.items()):
+        def tf_op():
+            values = op.per_sample(tf, *tensors())
+            return _to_numpy(batch(values) if spec.reduces else values)
+
+        run(op.name + (suffix if spec.reduces else ""), tf_op, refused_word=None)
+
+    return Comparison(name, tuple(rows), dtype, reduction, options)
