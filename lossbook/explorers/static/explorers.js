@@ -45,14 +45,14 @@ const tickText = (v) => N.number(Number(v.toPrecision(12)), "g");
 
 /** One panel: an SVG with axes, in data coordinates. */
 class Plot {
-  constructor(parent, { xlim, ylim, xlabel, ylabel, ylog = false, label, width = 360, height = 250 }) {
+  constructor(parent, { xlim, ylim, xlabel, ylabel, ylog = false, label, width = 360, height = 250, role = "img" }) {
     this.W = width;
     this.H = height;
     this.m = { l: 52, r: 12, t: 10, b: 40 };
     this.xlim = xlim;
     this.ylim = ylim;
     this.ylog = ylog;
-    this.svg = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "lb-panel" });
+    this.svg = svg("svg", { viewBox: `0 0 ${width} ${height}`, role, "aria-label": label, class: "lb-panel" });
     parent.append(this.svg);
     const id = `lb-clip-${++uid}`;
     const defs = svg("defs", {}, this.svg);
@@ -448,7 +448,7 @@ function outlierView(c) {
   const grid = c.data.curve_grid;
   const styles = { MSE: [COLORS.blue, ""], MAE: [COLORS.vermillion, "7 4"], Huber: [COLORS.green, "8 3 2 3"] };
   const panels = c.panels();
-  const left = new Plot(panels, { xlim: [-0.5, 10.5], ylim: [-1, 28], xlabel: "input x", ylabel: "target y", label: c.spec.alt, width: 400 });
+  const left = new Plot(panels, { xlim: [-0.5, 10.5], ylim: [-1, 28], xlabel: "input x", ylabel: "target y", label: c.spec.alt, width: 400, role: "group" });
   left.set(left.line(COLORS.grey, "2 3", 1.5), [-0.5, 10.5], [ti - 0.5 * ts, ti + 10.5 * ts]);
   const lines = Object.fromEntries(Object.entries(styles).map(([n, [col, dash]]) => [n, left.line(col, dash)]));
   const right = new Plot(panels, { xlim: [-0.4, 20.4], ylim: [-0.5, 3], xlabel: "outlier's height above the line", ylabel: "slope of the fitted line", label: "The slope of each fit against the outlier's height." });
