@@ -285,7 +285,7 @@ PRELOAD = (
     "lossbook.gradients",
     "lossbook.plots",
     "lossbook.tf_compare",
-    "lossbook.widgets",
+    "lossbook.explorers",
 )
 
 
