@@ -142,6 +142,7 @@ def test_build_smoke(tmp_path):
     assert pages.book_pages(tmp_path / "book" / "_build" / "html") == ["intro.html", "tiny.html"]
 
 
+@pytest.mark.site  # headless Chromium: .ci/run runs it in the site step, after installing Chromium
 def test_widgets_smoke(tmp_path):
     run_script(BENCH / "run_all.py", "--only", "widgets", "--smoke", "--out", tmp_path)
     r = json.loads((tmp_path / "widgets.json").read_text())

@@ -92,7 +92,9 @@ export function pyFormat(x, spec) {
       if (!alt && s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
       if (alt && !s.includes(".")) s += ".";
     } else {
-      let [mant, e] = a.toExponential(p - 1).split("e");
+      const parts = a.toExponential(p - 1).split("e");
+      let mant = parts[0];
+      const e = parts[1];
       if (!alt && mant.includes(".")) mant = mant.replace(/0+$/, "").replace(/\.$/, "");
       if (alt && !mant.includes(".")) mant += ".";
       const n = Number(e);
