@@ -305,7 +305,7 @@ function entropyView(c) {
     maxLine.setAttribute("y1", right.Y(top));
     maxLine.setAttribute("y2", right.Y(top));
   };
-  c.form("Your own distribution (up to 6 probabilities):", [["p", "p =", "0.5, 0.25, 0.25", 28]], ({ p }) => {
+  const typed = c.form("Your own distribution (up to 6 probabilities):", [["p", "p =", "0.5, 0.25, 0.25", 28]], ({ p }) => {
     const r = entropyReadout(p);
     if (r.p.length > 6) N.fail("p", "have at most 6 outcomes here", `${r.p.length}`);
     draw(r.p, r.bits);
@@ -313,6 +313,7 @@ function entropyView(c) {
     return r.text;
   });
   return () => {
+    typed.ownOut.textContent = ""; // the bars show the sliders' p again
     const v = c.values();
     const w = [v.w1, v.w2, v.w3, v.w4];
     const total = N.sum(w);
