@@ -66,8 +66,8 @@ def page(browser, site_url):  # noqa: F811
     context.close()
 
 
-def _open(page, site_url, path):
-    page.goto(site_url + path, wait_until="load")
+def _open(page, url, path):
+    page.goto(url + path, wait_until="load")
     page.wait_for_selector('html[data-lossbook-explorers="ready"]', timeout=15000)
 
 

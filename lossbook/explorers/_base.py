@@ -317,9 +317,6 @@ class Explorer(anywidget.AnyWidget):
         self._animated.extend(artists)
         return artists[0] if len(artists) == 1 else artists
 
-    def invalidate(self):
-        """Kept for subclasses that change non-animated artists (the static figure is redrawn whole)."""
-
     # -- state ------------------------------------------------------------------------
 
     def _spec(self):

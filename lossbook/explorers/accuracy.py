@@ -7,8 +7,8 @@ import numpy as np
 import lossbook
 
 from .. import plots
-from .._validation import _describe, check_positive, fail
-from ._base import Explorer, Parameter, _number, format_readout
+from .._validation import _describe, fail
+from ._base import Explorer, Parameter, format_readout
 
 __all__ = ["AccuracyExplorer"]
 

@@ -7,7 +7,6 @@ import numpy as np
 import lossbook
 
 from .. import plots
-from .._validation import _describe, check_positive, fail
 from ._base import Explorer, Parameter, _number, format_readout
 
 __all__ = ["MarginLossExplorer"]
