@@ -350,3 +350,34 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):  # noqa: F811
                [lossbook.mean_squared_error(y, pred), lossbook.mean_absolute_error(y, pred), lossbook.huber(y, pred, delta=delta)],
                "regression losses")
     assert math.isfinite(js("N.binaryCrossentropy([1], [-1e4], true)", None))
+
+
+@pytest.mark.parametrize("path", PAGES or ["(no build)"])
+def test_explorers_fit_a_phone_and_a_dark_page(path, browser, site_url):  # noqa: F811
+    """At 390 px nothing in an explorer is wider than its box; in dark mode the box is dark, not light grey."""
+    if not PAGES:
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    try:
+        _open(page, site_url, path)
+        widths = page.evaluate("() => [...document.querySelectorAll('.lb-explorer')].map(e => [e.scrollWidth, e.clientWidth])")
+        assert widths and all(scroll <= client for scroll, client in widths), f"{path}: explorer overflows at 390 px: {widths}"
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }")
+        page.wait_for_timeout(400)  # the theme's colour transition
+        luminance = page.evaluate("""() => [...document.querySelectorAll('.lb-explorer')].map(e => {
+            let el = e, bg;
+            do { bg = getComputedStyle(el).backgroundColor; el = el.parentElement; } while (el && /rgba\\(0, 0, 0, 0\\)/.test(bg));
+            const [r, g, b] = bg.match(/\\d+/g).map(Number);
+            const out = [bg, 0.2126 * r + 0.7152 * g + 0.0722 * b];
+            el = e.parentElement;
+            while (el && !el.classList.contains('cell_output')) {
+              const c = getComputedStyle(el).backgroundColor;
+              if (!/rgba\\(0, 0, 0, 0\\)/.test(c)) out.push(c);
+              el = el.parentElement;
+            }
+            return out; })""")
+        for bg, lum, *behind in luminance:
+            assert lum < 100 and not behind, f"{path}: explorer box {bg} (behind it: {behind}) in dark mode"
+    finally:
+        context.close()
