@@ -36,12 +36,10 @@ The tests are marked ``site`` and the default ``pytest`` run deselects them
 
 from __future__ import annotations
 
-import functools
 import http.server
 import json
 import os
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,31 +113,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url():
-    if not HTML.is_dir():
-        pytest.fail(BUILD_FIRST, pytrace=False)
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: `apt-get install -y chromium`", pytrace=False)
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS.relative_to(ROOT)} not found: run `npm ci`", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# site_url and browser (session fixtures shared with tests/test_site_explorers.py and
+# tests/test_live_kernel.py, one Chromium per session) live in tests/conftest.py.
 
 
 @pytest.fixture(scope="session")

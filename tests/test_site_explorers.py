@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 import pytest
-from test_site import BUILD_FIRST, HTML, browser, site_url  # noqa: F401 - fixtures
+from test_site import BUILD_FIRST, HTML  # the fixtures site_url and browser are in conftest.py
 
 import lossbook
 from lossbook import explorers, fitting, gradients
@@ -56,7 +56,7 @@ def _python_explorer(state):
 
 
 @pytest.fixture
-def page(browser, site_url):  # noqa: F811
+def page(browser, site_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors = []
@@ -96,7 +96,7 @@ def _random_values(explorer, rng):
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no build)"])
-def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng):  # noqa: F811
+def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng):
     if not PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
     _open(page, site_url, path)
@@ -281,7 +281,7 @@ def _close(js, py, what):
     assert same.all(), f"{what}: {js[~same][:3]} vs {py[~same][:3]}"
 
 
-def test_javascript_numbers_equal_lossbook(page, site_url, rng):  # noqa: F811
+def test_javascript_numbers_equal_lossbook(page, site_url, rng):
     if not PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
     _open(page, site_url, PAGES[0])
@@ -353,7 +353,7 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):  # noqa: F811
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no build)"])
-def test_explorers_fit_a_phone_and_a_dark_page(path, browser, site_url):  # noqa: F811
+def test_explorers_fit_a_phone_and_a_dark_page(path, browser, site_url):
     """At 390 px nothing in an explorer is wider than its box; in dark mode the box is dark, not light grey."""
     if not PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
