@@ -324,26 +324,27 @@ def _build(r):
 def _widgets(r):
     lines = ["## Explorer response", "", _run_line(r["environment"]), "", r["method"], ""]
     lines += [
-        "| explorer (slider) | median | p95 | median CPU | naive ÷ explorer | target |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| explorer (slider) | work median | work p95 | frame median | old twin work | old twin frame "
+        "| old live (kernel) | old live ÷ work | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+
+    def ms(v):
+        return "–" if v is None else f"{v:.1f}"
+
     for row in r["explorers"]:
-        name = row["name"].replace(" (new figure per change)", "")
         lines.append(
-            f"| {name} | {_ms(row['wall_median_s'])} | {_ms(row['wall_p95_s'])} "
-            f"| {_ms(row['cpu_median_s'])} | {_x(row.get('speedup_vs_naive'))} | {_met(row.get('target_met'))} |")
-    lines += ["", f"Milliseconds per slider change, elapsed unless marked CPU. Target: {r['target']}.", ""]
-    setup = r.get("setup_s")
-    if setup:
-        lines += ["Before the first slider change, a reader waits for the explorer's cell: constructing "
-                  "it (with any precomputation) and displaying it (drawing its kernel-free twin's frames). "
-                  "Seconds, for the first explorer of each class:", "",
-                  "| explorer | construct | construct CPU | display | display CPU |",
-                  "| --- | ---: | ---: | ---: | ---: |"]
-        for name, t in setup.items():
-            lines.append(f"| {name} | {t['construct_wall']:.2f} | {t['construct_cpu']:.2f} "
-                         f"| {t['display_wall']:.2f} | {t['display_cpu']:.2f} |")
-        lines += [""]
+            f"| {row['name']} | {ms(row['work_median_ms'])} | {ms(row['work_p95_ms'])} | {ms(row['frame_median_ms'])} "
+            f"| {ms(row['old_twin_work_median_ms'])} | {ms(row['old_twin_frame_median_ms'])} "
+            f"| {ms(row['old_live_median_ms'])} | {_x(row.get('live_speedup'))} | {_met(row.get('target_met'))} |")
+    lines += ["", f"Milliseconds. Target: {r['target']}.", ""]
+    sizes = r.get("bytes")
+    if sizes:
+        lines += ["| explorer | new: state, data, no-JS figure (KB) | old twin (KB) |", "| --- | ---: | ---: |"]
+        for name, size in sizes["embed_bytes"].items():
+            old = sizes.get("old_twin_bytes", {}).get(name)
+            lines.append(f"| {name} | {size / 1e3:.1f} | {'–' if old is None else f'{old / 1e3:.1f}'} |")
+        lines += ["", f"Plus the front end a page with explorers loads once: {sizes['front_end_bytes'] / 1e3:.1f} KB.", ""]
     lines += _notes(r.get("notes", []))
     return lines
 

@@ -13,9 +13,9 @@ script (they cannot rot) without paying for the real measurements. In smoke
 mode the build benchmark builds a one-page book and the page benchmark loads
 that book's page (or one page of ``--html DIR``), so no prior build is needed.
 
-The widget benchmark is ``benchmarks/widget_response.py`` (the widgets'
+The widget benchmark is ``benchmarks/widget_response.py`` (the explorers'
 owner's script, which prints a table and writes no file): this script runs its
-benchmark code through its own functions and writes ``widgets.json``.
+measurement through its own functions and writes ``widgets.json``.
 ``benchmarks/grading.py`` is included when it exists and has a ``--smoke`` mode.
 """
 
@@ -34,90 +34,55 @@ sys.path.insert(0, str(HERE))
 from report import ROOT, environment, write_results  # noqa: E402
 
 ALL = ("losses", "widgets", "build", "pages", "grading")
-WIDGET_TARGET_MS = 20.0
-WIDGET_TARGET_SPEEDUP = 2.0
-NAIVE_PREFIX = "naive"
 
 
 # --- widgets: benchmarks/widget_response.py, recorded as JSON ---------------------------
 
 def widgets(*, smoke: bool, out) -> Path:
-    """Run widget_response's benchmark (in a kernel; in-process for --smoke) and write widgets.json."""
-    import json
-
-    import numpy as np
+    """Run widget_response's measurement (headless Chromium; fewer values for --smoke) and write widgets.json."""
     import widget_response as wr
 
-    n = 6 if smoke else 60
-    env = environment(measured=("lossbook", "benchmarks/widget_response.py"))
-    code = wr.BENCHMARK.replace("__N__", str(n))
-    text = wr.run_in_process(code) if smoke else wr.run_in_kernel(code, timeout=600)
-    line = next(line for line in text.splitlines() if line.startswith("RESULTS "))
-    raw = json.loads(line[len("RESULTS "):])
-    setup_line = next((line for line in text.splitlines() if line.startswith("SETUP ")), None)
-    setup = json.loads(setup_line[len("SETUP "):]) if setup_line else {}
-
-    def stats(times):
-        wall, cpu = np.array(times["wall"]), np.array(times["cpu"])
-        return {"wall_median_s": float(np.median(wall)), "wall_p95_s": float(np.percentile(wall, 95)),
-                "cpu_median_s": float(np.median(cpu)), "cpu_p95_s": float(np.percentile(cpu, 95)),
-                "samples": int(wall.size)}
-
-    naive_name = next(name for name in raw if name.startswith(NAIVE_PREFIX))
-    naive = stats(raw[naive_name])
-    rows = []
-    for name, times in raw.items():
-        if name == naive_name:
-            continue
-        row = {"name": name, **stats(times)}
-        row["speedup_vs_naive"] = naive["wall_median_s"] / row["wall_median_s"]
-        row["cpu_speedup_vs_naive"] = naive["cpu_median_s"] / row["cpu_median_s"]
-        row["target_met"] = (row["wall_median_s"] * 1e3 <= WIDGET_TARGET_MS
-                             and row["speedup_vs_naive"] >= WIDGET_TARGET_SPEEDUP)
-        rows.append(row)
-    rows.append({"name": naive_name, **naive, "speedup_vs_naive": None, "target_met": None})
-    for row in rows:
-        print(f"  {row['name']:<50} median {row['wall_median_s'] * 1e3:7.1f} ms  "
-              f"p95 {row['wall_p95_s'] * 1e3:7.1f} ms  CPU median {row['cpu_median_s'] * 1e3:7.1f} ms")
-    where = "in-process (no kernel)" if smoke else "in a fresh ipykernel with `%matplotlib inline`, no front end"
+    n = 6 if smoke else 40
+    env = environment(measured=("lossbook/explorers", "site/static/lossbook-explorers.js", "benchmarks/widget_response.py"))
+    result = wr.measure(n)
+    wr.print_report(result)
+    rows = wr.summarize(result)
     data = {
         "benchmark": "widgets",
         "smoke": smoke,
         "environment": env,
         "method": (
-            f"`benchmarks/widget_response.py`: each explorer's slider set to {n} values in turn "
-            f"({where}); each `slider.value = v` is timed, from the assignment to the updated image "
-            "and its comm messages (the first two changes warm caches and are dropped). The "
-            "alternative is the naive explorer most notebooks write: `ipywidgets.interactive_output` "
-            "drawing a new pyplot figure on every change."),
-        "target": (f"median elapsed ≤ {WIDGET_TARGET_MS:g} ms and ≥ {WIDGET_TARGET_SPEEDUP:g}× faster "
-                   "than the naive explorer"),
+            f"`benchmarks/widget_response.py`: every explorer on one page built as the book builds it, in "
+            f"headless Chromium; each slider set to {n} scattered values by `input` events. *Work*: from the "
+            "event to the figure updated with style and layout computed; *frame*: to the next painted frame "
+            "(work plus the wait for the display's next frame). Side by side, from lossbook at commit "
+            f"`{wr.OLD_COMMIT}`: the old frame-swapping twin timed the same way (its PNG decoded before the "
+            "frame counts), and the old live ipywidgets path (`slider.value = v`: matplotlib render, JPEG "
+            "encode), timed in process without a kernel, a lower bound."),
+        "target": "work median ≤ 8 ms and 95th percentile ≤ 16 ms",
         "explorers": rows,
-        # First explorer of each class: construction (with any precomputation) and display (the twin's frames).
-        "setup_s": setup,
+        "bytes": result["bytes"],
     }
-    data["notes"] = _widget_notes(rows)
+    data["notes"] = _widget_notes(rows, result["bytes"])
     return write_results("widgets", data, out)
 
 
-def _widget_notes(rows):
-    ours = [r for r in rows if r["speedup_vs_naive"] is not None]
-    missed = [r for r in ours if not r["target_met"]]
-    out = [f"The explorers respond {min(r['speedup_vs_naive'] for r in ours):.0f}× to "
-           f"{max(r['speedup_vs_naive'] for r in ours):.0f}× faster than the naive explorer: they "
-           "update the artists of one figure and re-encode a small image, where the naive one builds, "
-           "lays out and renders a new figure."]
-    if missed:
-        names = ", ".join(f"{r['name']} ({r['wall_median_s'] * 1e3:.1f} ms, CPU {r['cpu_median_s'] * 1e3:.1f} ms)"
-                          for r in missed)
-        slow_cpu = [r for r in missed if r["cpu_median_s"] * 1e3 > WIDGET_TARGET_MS]
-        why = ("Their CPU medians are within the target: the rest of the elapsed time is time the kernel "
-               "was not running, on this shared machine mostly waiting for a core (see the load average); "
-               "on an idle machine they would respond in about their CPU time." if not slow_cpu else
-               "Their CPU time alone is over the target: the figure update is the place to look.")
-        out.append(f"Over the {WIDGET_TARGET_MS:g} ms median: {names}. {why}")
-    if not missed:
-        out.append("Every explorer met its target.")
+def _widget_notes(rows, sizes):
+    missed = [r for r in rows if not r["target_met"]]
+    out = [f"Work per change: {min(r['work_median_ms'] for r in rows):.1f} to "
+           f"{max(r['work_median_ms'] for r in rows):.1f} ms median; "
+           + ("every slider met the target." if not missed else
+              "over the target: " + ", ".join(r["name"] for r in missed) + ".")]
+    live = [r["live_speedup"] for r in rows if r["live_speedup"]]
+    if live:
+        out.append(f"Against the old live path's kernel time alone, the new front end responds {min(live):.1f}× "
+                   f"to {max(live):.1f}× faster (median over median), and it needs no kernel.")
+    old = sizes.get("old_twin_bytes") or {}
+    if old:
+        ratio = [sizes["embed_bytes"][k] / old[k] for k in old]
+        out.append(f"Bytes per explorer: {min(ratio):.2f}× to {max(ratio):.2f}× of the old twin's, plus "
+                   f"{sizes['front_end_bytes'] / 1e3:.1f} KB of front end (module, numbers, stylesheet, host "
+                   "script) loaded once per page, uncompressed.")
     return out
 
 

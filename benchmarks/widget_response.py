@@ -1,182 +1,262 @@
-"""Response time of the explorers' live widgets, measured inside a Jupyter kernel.
+"""Response time and page weight of the explorers, side by side with the old frame-swapping twins.
 
-For each explorer of :mod:`lossbook.widgets` (each slider of an explorer
-with several sliders is swept on its own), and for a naive explorer built
-with ``ipywidgets.interactive_output`` that draws a new pyplot figure on every
-change (shown by the inline backend, as most notebooks do), this sets
-``slider.value = v`` for a sweep of values and times each assignment: the
-update of the artists, the render, the encoding and the comm messages to the
-(absent) front end. It prints the median and 95th percentile side by side, of
-the elapsed time and of the kernel's CPU time. It also reports, for the first
-explorer of each class, the time to construct it (including precomputation
-such as the training race's 26 runs) and to display it (the twin's frames).
+For every explorer of :mod:`lossbook.explorers` this builds a page the way
+the book does (each explorer's ``embed_html()``, the host script and the
+front-end files, served from 127.0.0.1) and, in headless Chromium, sets each
+slider to ``n`` scattered values by dispatching ``input`` events. For each
+event it records
 
-Run it with the project's Python::
+work
+    from the event to the figure updated, with style and layout computed
+    (the explorer's handler, the SVG changes, ``getBoundingClientRect``): the
+    time the page needs to respond;
+frame
+    from the event to the next painted frame (``requestAnimationFrame``, then
+    a message after it): ``work`` plus the wait for the display's next frame,
+    up to 16.7 ms at 60 Hz whatever the page does.
 
-    python benchmarks/widget_response.py            # in a fresh ipykernel
-    python benchmarks/widget_response.py --in-process  # without a kernel (no comm traffic)
+Side by side, from lossbook at commit ``OLD_COMMIT`` (the last with
+``lossbook/widgets.py``, checked out with ``git archive`` into a temporary
+directory):
 
-The numbers depend on the machine and its load; compare the rows of one run.
+* the old static twin of the same explorer (a range input that swaps
+  pre-rendered PNG frames), timed the same way, the PNG decoded before the
+  frame is counted;
+* the old live path, in Jupyter: ``slider.value = v`` on the ipywidgets
+  explorer (matplotlib re-renders, encodes a JPEG and sends it), timed in
+  process, without a kernel or a front end, so it is a lower bound.
+
+The new explorers' live path in Jupyter runs the same ES module as the page
+(anywidget): the browser redraws at once and the kernel only receives the
+new values, so its response is the ``work`` time below.
+
+It also reports each explorer's bytes: the old twin's HTML against the new
+embed (state, data and no-JavaScript figure) plus the front end a page loads
+once (module, numbers, stylesheet, host script).
+
+Run it with the project's Python (Chromium at /usr/bin/chromium)::
+
+    python benchmarks/widget_response.py          # n = 40 values per slider
+    python benchmarks/widget_response.py -n 6     # quick
+
+``benchmarks/run_all.py --only widgets`` runs it and writes ``widgets.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
-import textwrap
+import tempfile
+from pathlib import Path
 
-BENCHMARK = textwrap.dedent(
-    """
-    import io, json, time
-    import numpy as np
-    from IPython import get_ipython
-    import ipywidgets
-    from IPython.display import display
-    from lossbook import widgets
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OLD_COMMIT = "3bd4d26"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+#: (class name, constructor arguments), as the chapters make them.
+EXPLORERS = (
+    ("AccuracyExplorer", {}),
+    ("EntropyExplorer", {}),
+    ("CrossEntropyExplorer", {}),
+    ("OutlierExplorer", {}),
+    ("SigmoidGradientExplorer", {}),
+    ("TrainingRaceExplorer", {"target": 0.95}),
+    ("MarginLossExplorer", {}),
+)
 
-    def sweep(slider, values):
+MEASURE = """async ([index, k, n, hostSel, sliderSel, figSel]) => {
+  const root = document.querySelectorAll(hostSel)[index];
+  const s = root.querySelectorAll(sliderSel)[k];
+  const fig = root.querySelector(figSel);
+  const img = fig.tagName === 'IMG' ? fig : null;
+  const lo = Number(s.min), hi = Number(s.max), step = Number(s.step) || 1;
+  const count = Math.round((hi - lo) / step) + 1;
+  const work = [], frame = [];
+  const nextFrame = () => new Promise(r => requestAnimationFrame(() => {
+    const ch = new MessageChannel(); ch.port1.onmessage = r; ch.port2.postMessage(0); }));
+  for (let i = 0; i < n; i++) {
+    const v = lo + ((i * 7919 + 3) % count) * step;
+    await nextFrame();
+    const t0 = performance.now();
+    s.value = String(v);
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+    fig.getBoundingClientRect();
+    const t1 = performance.now();
+    if (img) { try { await img.decode(); } catch (e) { /* counted as is */ } }
+    await nextFrame();
+    work.push(t1 - t0);
+    frame.push(performance.now() - t0);
+  }
+  return { work: work.slice(2), frame: frame.slice(2), name: s.dataset.name || s.getAttribute('aria-label') || String(k) };
+}"""
+
+
+def _page(body: str, head: str = "") -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorers</title>{head}</head>'
+            f'<body><main style="max-width: 760px">{body}</main></body></html>')
+
+
+def build_new_page(folder: Path) -> dict:
+    """The new explorers on one page, as the site serves them; returns the bytes of each part."""
+    from lossbook import explorers
+    from lossbook.explorers import STATIC
+
+    static = folder / "lossbook-explorers"
+    static.mkdir(parents=True)
+    for path in STATIC.iterdir():
+        if path.suffix in (".js", ".css"):
+            shutil.copyfile(path, static / path.name)
+    shutil.copyfile(ROOT / "site" / "static" / "lossbook-explorers.js", folder / "lossbook-explorers.js")
+    embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in EXPLORERS}
+    (folder / "new.html").write_text(_page("".join(embeds.values()),
+                                           '<script type="module" src="lossbook-explorers.js"></script>'))
+    front_end = sum(p.stat().st_size for p in static.iterdir()) + (folder / "lossbook-explorers.js").stat().st_size
+    return {"embed_bytes": {name: len(html.encode()) for name, html in embeds.items()}, "front_end_bytes": front_end}
+
+
+OLD_SCRIPT = """
+import json, sys, time
+import numpy as np
+from lossbook import widgets
+out = {"twin_bytes": {}, "live": {}}
+htmls = []
+n = int(sys.argv[1])
+for name, kwargs in json.loads(sys.argv[2]):
+    e = getattr(widgets, name)(**kwargs)
+    html = e.twin_html()
+    htmls.append(html)
+    out["twin_bytes"][name] = len(html.encode())
+    for p in e.parameters:
+        slider = e.sliders[p.name]
+        if p.values is not None:
+            values = np.resize(p.values, n)
+        elif p.step >= p.max - p.min:
+            values = np.resize([p.min, p.max], n)
+        else:
+            values = p.min + (np.arange(n) * 7919 % 50) / 49 * (p.max - p.min)
         wall, cpu = [], []
         for v in values:
             t0, c0 = time.perf_counter(), time.process_time()
             slider.value = float(v)
-            wall.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-        return {"wall": wall[2:], "cpu": cpu[2:]}  # the first changes warm caches
-
-    def naive():
-        import matplotlib.pyplot as plt
-        import lossbook
-
-        slider = ipywidgets.FloatSlider(value=0.5, min=0.02, max=1.0, step=0.01, description="q")
-        qs = np.linspace(0.02, 1.0, 393)
-        curve = -np.log(qs)
-
-        def draw(q):
-            fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.3))
-            left.plot(qs, curve)
-            loss = float(lossbook.categorical_crossentropy([0, 1, 0], [(1 - q) / 2, q, (1 - q) / 2]))
-            left.scatter([q], [loss])
-            right.plot(qs, -1 / qs)
-            right.scatter([q], [-1 / q])
-            left.set_xlabel("q"); left.set_ylabel("loss"); right.set_xlabel("q"); right.set_ylabel("gradient")
-            if get_ipython() is None:  # no inline backend (--in-process): do what it does
-                fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
-                plt.close(fig)
-            else:
-                plt.show()
-
-        out = ipywidgets.interactive_output(draw, {"q": slider})
-        display(ipywidgets.VBox([slider, out]))
-        return slider
-
-    N = __N__
-    # (explorer, slider swept); an explorer listed twice is swept once per slider.
-    SWEEPS = (
-        ("AccuracyExplorer", "w"),
-        ("EntropyExplorer", "w1"),
-        ("CrossEntropyExplorer", "q"),
-        ("OutlierExplorer", "outlier"),
-        ("OutlierExplorer", "delta"),
-        ("SigmoidGradientExplorer", "z"),
-        ("SigmoidGradientExplorer", "y"),
-        ("TrainingRaceExplorer", "learning_rate"),
-        ("MarginLossExplorer", "m"),
-    )
-    results, setup = {}, {}
-    for cls_name, name in SWEEPS:
-        t0, c0 = time.perf_counter(), time.process_time()
-        explorer = getattr(widgets, cls_name)()
-        t1, c1 = time.perf_counter(), time.process_time()
-        display(explorer)  # the live widget and the static twin, as a notebook cell shows them
-        if cls_name not in setup:  # the first of its class: precomputation, then the twin's frames
-            setup[cls_name] = {"construct_wall": t1 - t0, "construct_cpu": c1 - c0,
-                               "display_wall": time.perf_counter() - t1, "display_cpu": time.process_time() - c1}
-        slider = explorer.sliders[name]
-        p = next(p for p in explorer.parameters if p.name == name)
-        if p.values is not None:  # a discrete set (a selection slider): cycle through it
-            values = np.resize(p.values, N)
-        elif p.step >= p.max - p.min:  # a two-valued slider (a label): alternate
-            values = np.resize([p.min, p.max], N)
-        else:
-            values = np.linspace(p.min, p.max, N)
-        results[f"{cls_name} ({name})"] = sweep(slider, values)
-    slider = naive()
-    results["naive interactive_output (new figure per change)"] = sweep(slider, np.linspace(0.02, 1.0, N))
-    print("RESULTS " + json.dumps(results))
-    print("SETUP " + json.dumps(setup))
-    """
-)
+            wall.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
+        out["live"][f"{name} ({p.name})"] = {"wall": wall[2:], "cpu": cpu[2:]}
+open(sys.argv[3], "w").write(json.dumps(out))
+open(sys.argv[4], "w").write("".join(htmls))
+"""
 
 
-def run_in_kernel(code: str, timeout: float) -> str:
-    from jupyter_client.manager import start_new_kernel
-
-    km, kc = start_new_kernel(kernel_name="python3")
-    try:
-        kc.execute("%matplotlib inline")
-        chunks = []
-
-        def collect(msg):
-            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
-                chunks.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                chunks.append("\n".join(msg["content"]["traceback"]))
-
-        reply = kc.execute_interactive(code, timeout=timeout, output_hook=collect)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError("".join(chunks))
-        return "".join(chunks)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def build_old_page(folder: Path, n: int) -> dict | None:
+    """The old twins (and the old live path's timings) from lossbook at OLD_COMMIT, or None without that commit."""
+    src = folder / "old-lossbook"
+    src.mkdir()
+    archive = subprocess.run(["git", "archive", OLD_COMMIT, "lossbook"], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        print(f"old twins skipped: commit {OLD_COMMIT} not in this clone ({archive.stderr.decode().strip()})")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    result, html = folder / "old.json", folder / "old-twins.html"
+    env = {"PYTHONPATH": str(src), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(EXPLORERS), str(result), str(html)],
+                   env=env, check=True, cwd=folder)
+    (folder / "old.html").write_text(_page(html.read_text()))
+    return json.loads(result.read_text())
 
 
-def run_in_process(code: str) -> str:
-    import contextlib
-    import io
+def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict:
+    from playwright.sync_api import sync_playwright
 
-    import matplotlib
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(url, wait_until="load")
+        page.wait_for_timeout(300)
+        hosts = page.locator(host)
+        for i, (name, _) in enumerate(EXPLORERS):
+            for k in range(hosts.nth(i).locator(slider).count()):
+                r = page.evaluate(MEASURE, [i, k, n, host, slider, figure])
+                out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"]}
+        browser.close()
+    return out
 
-    matplotlib.use("Agg")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, {"__name__": "__benchmark__"})
-    return out.getvalue()
+
+def measure(n: int = 40) -> dict:
+    """Everything above; times in milliseconds."""
+    sys.path.insert(0, str(HERE))
+    from pages import LocalServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sizes = build_new_page(folder)
+        old = build_old_page(folder, n)
+        with LocalServer(folder) as server:
+            new = browser_times(server.url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
+            twins = browser_times(server.url + "old.html", "figure.lossbook-twin", "input.lossbook-twin-slider",
+                                  "img.lossbook-twin-frame", n) if old else {}
+    return {"n": n, "new": new, "old_twin": twins, "old_live": old["live"] if old else {},
+            "bytes": {**sizes, "old_twin_bytes": old["twin_bytes"] if old else {}}}
+
+
+def summarize(result: dict) -> list[dict]:
+    import numpy as np
+
+    def med(v):
+        return float(np.median(v)) if v else None
+
+    def p95(v):
+        return float(np.percentile(v, 95)) if v else None
+
+    rows = []
+    for name, t in result["new"].items():
+        cls = name.split(" ")[0]
+        twin = next((v for k, v in result["old_twin"].items() if k.startswith(cls + " ")), None)
+        live = next((v for k, v in result["old_live"].items() if k.startswith(cls + " ")), None)
+        row = {"name": name, "work_median_ms": med(t["work"]), "work_p95_ms": p95(t["work"]),
+               "frame_median_ms": med(t["frame"]), "frame_p95_ms": p95(t["frame"]),
+               "old_twin_work_median_ms": med(twin["work"]) if twin else None,
+               "old_twin_frame_median_ms": med(twin["frame"]) if twin else None,
+               "old_live_median_ms": med(live["wall"]) if live else None,
+               "old_live_cpu_median_ms": med(live["cpu"]) if live else None}
+        row["target_met"] = row["work_median_ms"] <= 8 and row["work_p95_ms"] <= 16
+        row["live_speedup"] = row["old_live_median_ms"] / row["work_median_ms"] if live else None
+        rows.append(row)
+    return rows
+
+
+def print_report(result: dict) -> None:
+    rows = summarize(result)
+    print(f"input event -> figure, headless Chromium, {result['n']} values per slider (ms; target work median <= 8, p95 <= 16)")
+    print(f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} | {'old twin work':>13} {'frame':>6} | "
+          f"{'old live':>8} {'ratio':>6}")
+    for r in rows:
+        def f(v, w, d=2):
+            return f"{v:{w}.{d}f}" if v is not None else " " * (w - 1) + "-"
+        print(f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} | "
+              f"{f(r['old_twin_work_median_ms'], 13)} {f(r['old_twin_frame_median_ms'], 6)} | "
+              f"{f(r['old_live_median_ms'], 8, 1)} {f(r['live_speedup'], 5, 0)}x")
+    b = result["bytes"]
+    print(f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
+          f"front end loaded once per page: {b['front_end_bytes'] / 1e3:.1f} KB")
+    for name, size in b["embed_bytes"].items():
+        old = b["old_twin_bytes"].get(name)
+        print(f"  {name:<26} new {size / 1e3:6.1f} KB   old {old / 1e3 if old else float('nan'):6.1f} KB")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--in-process", action="store_true", help="run without a kernel")
-    parser.add_argument("-n", type=int, default=60, help="slider values per explorer (default 60)")
+    parser.add_argument("-n", type=int, default=40, help="values per slider (default 40)")
+    parser.add_argument("--json", type=Path, help="also write the raw result here")
     args = parser.parse_args(argv)
-    code = BENCHMARK.replace("__N__", str(args.n))
-    text = run_in_process(code) if args.in_process else run_in_kernel(code, timeout=600)
-    line = next(line for line in text.splitlines() if line.startswith("RESULTS "))
-    results = json.loads(line[len("RESULTS "):])
-
-    import numpy as np
-
-    where = "in-process, no kernel" if args.in_process else "in a Jupyter kernel (ipykernel), no front end attached"
-    print(f"slider.value = v response time, {args.n} values per explorer, {where}")
-    width = max(map(len, results))
-    print("wall: elapsed time; cpu: the kernel process's CPU time (less sensitive to other load on the machine)")
-    print(f"{'explorer':<{width}}  wall median  wall p95  cpu median  cpu p95   (ms)")
-    for name, times in results.items():
-        wall, cpu = np.array(times["wall"]) * 1e3, np.array(times["cpu"]) * 1e3
-        print(
-            f"{name:<{width}}  {np.median(wall):11.1f}  {np.percentile(wall, 95):8.1f}"
-            f"  {np.median(cpu):10.1f}  {np.percentile(cpu, 95):7.1f}"
-        )
-    setup_line = next((line for line in text.splitlines() if line.startswith("SETUP ")), None)
-    if setup_line:
-        setup = json.loads(setup_line[len("SETUP "):])
-        print()
-        print("first explorer of each class: construction (with any precomputation) and display (the twin's frames)")
-        print(f"{'explorer':<{width}}  construct wall  construct cpu  display wall  display cpu   (s)")
-        for name, t in setup.items():
-            print(f"{name:<{width}}  {t['construct_wall']:14.2f}  {t['construct_cpu']:13.2f}"
-                  f"  {t['display_wall']:12.2f}  {t['display_cpu']:11.2f}")
+    result = measure(args.n)
+    print_report(result)
+    if args.json:
+        args.json.write_text(json.dumps(result))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Figure style and small drawing helpers shared by the chapters and the explorers.
 
 Every figure of the book, a chapter's static figure or an interactive
-explorer (:mod:`lossbook.widgets`), uses the same look: a white background
+explorer (:mod:`lossbook.explorers`, its no-JavaScript figure), uses the same look: a white background
 (figures stay readable in the site's dark mode), text of at least 10 points,
 labelled axes and the colour-blind-safe Okabe-Ito palette :data:`PALETTE`.
 

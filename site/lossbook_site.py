@@ -16,6 +16,8 @@ What it does, each for a reason given in issue #5:
   icons the site uses (``icon_subset.py``), a default colour mode;
 * adds ``static/lossbook-site.css`` (white backgrounds for figures in dark
   mode);
+* serves the explorers' front end (``lossbook/explorers/static/``) and adds
+  its host script, ``static/lossbook-explorers.js``;
 * gives the numbered footnotes of numpydoc "References" sections names that
   are unique per object, so the API page, which holds many docstrings, has no
   duplicate ``[1]`` targets;
@@ -300,10 +302,12 @@ class LossbookKerasCoverage(SphinxDirective):
 def _drop_widget_state(app, doctree):
     """Keep executed notebooks' ipywidgets state out of the pages.
 
-    Executing a chapter records the state of its live explorers in the
-    notebook's metadata, and MyST-NB embeds it in the page (about 23 KB per
-    explorer) for a widget manager that no page loads: the site shows each
-    explorer's kernel-free twin instead (lossbook/widgets.py).
+    Executing a chapter records the state of its explorers (anywidgets) in
+    the notebook's metadata, and MyST-NB would embed it in the page for a
+    widget manager that no page loads. That state holds the whole front-end
+    module once per explorer (anywidget's ``_esm``, about 50 KB); each
+    explorer's ``text/html`` output already carries the little state the page
+    needs, and the host script loads the module once (lossbook/explorers/).
     """
     metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
     metadata.get("js_files", {}).pop("ipywidgets_state", None)
@@ -329,6 +333,26 @@ def _name_folds_by_their_text(app: Sphinx) -> None:
     app.add_node(HideCodeCellNode, override=True, html=(_visit_folded_cell, depart_HideCellInput))
 
 
+def _copy_explorer_front_end(app, exception):
+    """Serve the explorers' ES modules and stylesheet from ``_static/lossbook-explorers/``.
+
+    They are package data of :mod:`lossbook.explorers` (the same files
+    anywidget runs in Jupyter); ``static/lossbook-explorers.js``, on every
+    page, imports them on pages that hold an explorer.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    from lossbook.explorers import STATIC as FRONT_END
+
+    target = Path(app.outdir) / "_static" / "lossbook-explorers"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in FRONT_END.iterdir():
+        if path.suffix in (".js", ".css"):
+            shutil.copyfile(path, target / path.name)
+
+
 def setup(app: Sphinx):
     _name_folds_by_their_text(app)  # folded exercise checks and tables (myst-nb hide-* tags)
     app.setup_extension("sphinx.ext.autodoc")
@@ -347,4 +371,6 @@ def setup(app: Sphinx):
     app.add_directive("lossbook-keras-coverage", LossbookKerasCoverage)
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-site.css")
+    app.add_js_file("lossbook-explorers.js", type="module")
+    app.connect("build-finished", _copy_explorer_front_end)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -135,7 +135,7 @@ def test_at_least_three_figures_with_alt_text(path):
 @chapter
 def test_has_an_explorer(path):
     cells = [source(c) for c in code_cells(load(path))]
-    assert any(re.search(r"widgets\.\w+Explorer\(", s) for s in cells), f"{path.name}: no widgets.*Explorer()"
+    assert any(re.search(r"explorers\.\w+Explorer\(", s) for s in cells), f"{path.name}: no explorers.*Explorer()"
 
 
 @chapter

@@ -384,7 +384,7 @@ def test_fast_plan_skips_tensorflow_and_explorer_cells_only_before_the_exercises
     fast, notes = plan_execution(nb, checks, "fast")
     everything, _ = plan_execution(nb, checks, "all")
     fast_code = "\n".join(s["code"] for s in fast if "code" in s)
-    assert "tf_compare." not in fast_code and "widgets." not in fast_code
+    assert "tf_compare." not in fast_code and "explorers." not in fast_code
     assert "tf_compare." in "\n".join(s["code"] for s in everything if "code" in s)
     assert "were not run (fast mode)" in notes[0]
     # every check is recorded, right after its check cell, whose checker call is removed

@@ -15,8 +15,8 @@ what a reader gets:
   ``\\(``, ``\\[``, ``$$`` or ``$...\\cmd...$`` left in the text;
 * every image loaded, with non-empty alt text, on a white background in dark
   mode;
-* every kernel-free widget twin (``figure.lossbook-twin``) responds to its
-  slider from the keyboard: the frame and the readout change;
+* every explorer (``div.lossbook-explorer``) is rendered by its host script
+  (tests/test_site_explorers.py drives each of them);
 * no error output or traceback in any cell;
 * chapter pages (built from .ipynb) have the Binder, Colab and Thebe launch
   buttons and the .ipynb download;
@@ -28,7 +28,7 @@ what a reader gets:
   and load lazily.
 
 A screenshot of each page goes to ``_build/screenshots/``, and a per-page
-report (weight, figures, twins, axe) to ``_build/site-report.json`` and
+report (weight, figures, explorers, axe) to ``_build/site-report.json`` and
 ``_build/site-report.md``.
 
 Build the book first, as CI does; the test fails (it does not skip) without
@@ -124,14 +124,14 @@ def report():
         {"budget_bytes": PAGE_BUDGET, "budget_bytes_without_explorers": PAGE_BUDGET_NO_EXPLORERS,
          "pages": pages}, indent=2) + "\n")
     lines = [
-        "| page | first load (KB) | requests | figures | twins | math | axe serious/critical | axe minor/moderate | problems |",
+        "| page | first load (KB) | requests | figures | explorers | math | axe serious/critical | axe minor/moderate | problems |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for name, r in pages.items():
         serious = ", ".join(v["id"] for v in r["axe"]["serious_or_critical"]) or "none"
         lines.append(
             f"| {name} | {r['weight_bytes'] / 1000:.0f} | {r['requests']} | {r['figures']} "
-            f"| {r['twins']} | {r['math']} | {serious} | {r['axe']['other_count']} "
+            f"| {r['explorers']} | {r['math']} | {serious} | {r['axe']['other_count']} "
             f"| {len(r['problems'])} |")
     total = sum(r["weight_bytes"] for r in pages.values())
     heaviest = max(pages.items(), key=lambda kv: kv[1]["weight_bytes"])
@@ -271,7 +271,7 @@ def test_every_toc_entry_is_a_page():
 
 
 def test_pages_carry_no_widget_state():
-    """Explorers show their kernel-free twins; no page embeds live-widget state."""
+    """Explorers carry their own small state; no page embeds ipywidgets state (anywidget's holds the module)."""
     if not HTML.is_dir():
         pytest.fail(BUILD_FIRST, pytrace=False)
     with_state = [page for page in PAGES
@@ -434,8 +434,8 @@ def test_page(page_path, site_url, browser, report):
             mode = " (dark mode)" if v.get("mode") == "dark" else ""
             problems.append(f"axe {v['impact']} {v['id']}{mode} ({v['help']}): {v['targets']}")
 
-        twins = _twin_problems(page)
-        problems += twins["problems"]
+        explorers = _explorer_problems(page)
+        problems += explorers["problems"]
     finally:
         context.close()
 
@@ -445,7 +445,7 @@ def test_page(page_path, site_url, browser, report):
         "weight_bytes": weight,
         "requests": n_requests,
         "figures": figures,
-        "twins": twins["count"],
+        "explorers": explorers["count"],
         "math": math["count"],
         "explorers": explorers,
         "chapter": chapter,
@@ -483,30 +483,12 @@ def _launch_button_problems(page, page_path: str) -> list[str]:
     return problems
 
 
-def _twin_problems(page) -> dict:
-    """Move every twin's slider from the keyboard; frame and readout must change."""
-    twins = page.locator("figure.lossbook-twin")
+def _explorer_problems(page) -> dict:
+    """Every explorer the page embeds was rendered (figure, readout) by the host script."""
+    hosts = page.locator("div.lossbook-explorer")
     problems = []
-    for i in range(twins.count()):
-        twin = twins.nth(i)
-        name = twin.get_attribute("id") or f"twin #{i + 1}"
-        img = twin.locator("img.lossbook-twin-frame")
-        slider = twin.locator("input.lossbook-twin-slider")
-        readout = twin.locator(".lossbook-twin-readout")
-        if img.count() != 1 or slider.count() < 1 or readout.count() != 1:
-            problems.append(f"{name}: needs one img.lossbook-twin-frame, a "
-                            "input.lossbook-twin-slider and one .lossbook-twin-readout")
-            continue
-        for k in range(slider.count()):
-            s = slider.nth(k)
-            before = (img.get_attribute("src"), readout.inner_text())
-            at_max = s.input_value() == (s.get_attribute("max") or "100")
-            s.focus()
-            s.press("Home" if at_max else "End")
-            after = (img.get_attribute("src"), readout.inner_text())
-            if after[0] == before[0]:
-                problems.append(f"{name}: slider {k + 1} moved but the frame did not change")
-            if after[1] == before[1]:
-                problems.append(f"{name}: slider {k + 1} moved but the readout stayed "
-                                f"{before[1]!r}")
-    return {"count": twins.count(), "problems": problems}
+    for i in range(hosts.count()):
+        host = hosts.nth(i)
+        if host.locator(".lb-explorer svg.lb-panel").count() < 1 or not host.locator(".lb-readout").inner_text().strip():
+            problems.append(f"explorer #{i + 1} ({host.get_attribute('data-kind')}) was not rendered")
+    return {"count": hosts.count(), "problems": problems}

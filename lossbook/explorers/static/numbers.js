@@ -1,0 +1,392 @@
+// The numbers of the explorers: JavaScript versions of the lossbook functions
+// the page computes, with lossbook's validation messages and Python's number
+// formatting. tests/test_site_explorers.py checks every function here against
+// lossbook in the browser (grids and random inputs, logits up to ±1e4).
+
+export const EPSILON = 1e-7;
+export const SUM_TOLERANCE = 1e-3;
+export const LN2 = Math.log(2);
+
+/** An input lossbook refuses; the message is lossbook's, word for word. */
+export class LossbookError extends Error {}
+
+export function fail(name, expected, received, hint) {
+  let message = `${name} must ${expected}; received ${received}.`;
+  if (hint) message += ` ${hint}`;
+  throw new LossbookError(message);
+}
+
+// -- Python's formatting -------------------------------------------------------
+
+function special(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  return null;
+}
+
+/** Digits of |x| rounded to `digits` decimals, ties to even on the exact binary value (Python's rule). */
+function fixedAbs(a, digits) {
+  const s = a.toFixed(digits);
+  const long = a.toFixed(Math.min(100, digits + 30));
+  const rest = long.slice(long.indexOf(".") + 1 + digits);
+  if (!/^50*$/.test(rest)) return s;
+  // An exact tie: toFixed rounded up; Python rounds to the even neighbour.
+  const down = long.slice(0, long.length - rest.length).replace(/\.$/, "");
+  const last = Number(down[down.length - 1]);
+  return last % 2 === 0 ? down : s;
+}
+
+function groupThousands(s) {
+  const [int, frac] = s.split(".");
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
+
+/** Shortest round-trip digits and decimal exponent of |x| > 0: (digits, exp) with x = d.ddd × 10^exp. */
+function shortest(a) {
+  const [mant, e] = a.toExponential().split("e");
+  return [mant.replace(".", ""), Number(e)];
+}
+
+/** Python's repr(float). */
+export function pyRepr(x) {
+  const sp = special(x);
+  if (sp) return sp;
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  const [digits, exp] = shortest(Math.abs(x));
+  if (exp >= -4 && exp < 16) {
+    let s;
+    if (exp >= 0) {
+      const int = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+      const frac = digits.slice(exp + 1);
+      s = `${int}.${frac || "0"}`;
+    } else {
+      s = `0.${"0".repeat(-exp - 1)}${digits}`;
+    }
+    return sign + s;
+  }
+  const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  return `${sign}${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
+
+/** Python's format(x, spec) for the specs the explorers use: [,][#][.N](f|g|%), and "g". */
+export function pyFormat(x, spec) {
+  const m = /^(,)?(#)?(?:\.(\d+))?([fg%])$/.exec(spec);
+  if (!m) throw new Error(`unsupported format ${spec}`);
+  const [, comma, alt, prec, type] = m;
+  const sp = special(x);
+  if (sp) return type === "%" ? `${sp}%` : sp;
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  let s;
+  if (type === "f" || type === "%") {
+    s = fixedAbs(type === "%" ? a * 100 : a, prec === undefined ? 6 : Number(prec));
+  } else {
+    let p = prec === undefined ? 6 : Number(prec);
+    if (p === 0) p = 1;
+    const exp = a === 0 ? 0 : Number(a.toExponential(p - 1).split("e")[1]);
+    if (exp >= -4 && exp < p) {
+      s = fixedAbs(a, p - 1 - exp);
+      if (!alt && s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+      if (alt && !s.includes(".")) s += ".";
+    } else {
+      const parts = a.toExponential(p - 1).split("e");
+      let mant = parts[0];
+      const e = parts[1];
+      if (!alt && mant.includes(".")) mant = mant.replace(/0+$/, "").replace(/\.$/, "");
+      if (alt && !mant.includes(".")) mant += ".";
+      const n = Number(e);
+      s = `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+    }
+  }
+  if (comma) s = groupThousands(s);
+  if (type === "%") s += "%";
+  return (neg ? "-" : "") + s;
+}
+
+/** Format with a true minus sign (U+2212), as lossbook's readouts do. */
+export function number(x, spec) {
+  return pyFormat(x, spec).replaceAll("-", "\u2212");
+}
+
+/** lossbook.explorers.format_readout: items are text or [name, value, spec]. */
+export function formatReadout(...items) {
+  return items.map((it) => (typeof it === "string" ? it : `${it[0]} = ${number(it[1], it[2])}`)).join(" · ");
+}
+
+// -- typed numbers (lossbook.explorers.parse_numbers) --------------------------
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function pyStr(text) {
+  // Python's repr of a str, for the texts a reader types (no control characters).
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let body = text.replaceAll("\\", "\\\\");
+  if (quote === "'") body = body.replaceAll("'", "\\'");
+  return quote + body + quote;
+}
+
+export function parseNumbers(text, name) {
+  let stripped = text.trim();
+  if (stripped && "[(".includes(stripped[0]) && ")]".includes(stripped[stripped.length - 1])) {
+    stripped = stripped.slice(1, -1);
+  }
+  const tokens = stripped.split(/[,\s]+/).filter((t) => t);
+  if (!tokens.length || !tokens.every((t) => NUMBER.test(t))) {
+    fail(name, "be numbers separated by commas", pyStr(text));
+  }
+  return tokens.map(Number);
+}
+
+// -- validation (lossbook/_validation.py) --------------------------------------
+
+const shape = (a) => `(${a.length},)`;
+
+export function asFloatArray(a, name) {
+  if (!a.length) fail(name, "not be empty", `${name}.shape=(0,)`);
+  const bad = a.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) fail(name, "contain only finite numbers", `${pyRepr(a[bad])} at index (${bad},)`);
+  return a;
+}
+
+export function checkSameShape(a, b, [an, bn]) {
+  if (a.length === b.length) return;
+  let hint;
+  if (a.length === 1 || b.length === 1) hint = `NumPy would broadcast them to (${Math.max(a.length, b.length)},).`;
+  fail(`${an} and ${bn}`, "have the same shape", `${an}.shape=${shape(a)}, ${bn}.shape=${shape(b)}`, hint);
+}
+
+export function checkInUnitInterval(a, name, hint) {
+  const bad = a.findIndex((v) => v < 0 || v > 1);
+  if (bad >= 0) fail(name, "contain probabilities in [0, 1]", `${pyRepr(a[bad])} at index (${bad},)`, hint);
+}
+
+export const sum = (a) => a.reduce((s, v) => s + v, 0);
+
+export function checkDistribution(a, name, hint) {
+  checkInUnitInterval(a, name, hint);
+  const total = sum(a);
+  if (Math.abs(total - 1) > SUM_TOLERANCE) {
+    fail(name, `sum to 1 along the last axis (within ${pyFormat(SUM_TOLERANCE, "g")})`,
+      `${name} sums to ${pyFormat(total, ".6g")}`, hint);
+  }
+}
+
+const LOGITS_HINT = "If y_pred holds logits (unnormalized scores), pass from_logits=True.";
+
+// -- activations, information, classification ----------------------------------
+
+export function sigmoid(x) {
+  return 1 / (1 + Math.exp(-x));
+}
+
+export function softmax(z) {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = sum(e);
+  return e.map((v) => v / s);
+}
+
+export function logSoftmax(z) {
+  const m = Math.max(...z);
+  const shifted = z.map((v) => v - m);
+  const lse = Math.log(sum(shifted.map(Math.exp)));
+  return shifted.map((v) => v - lse);
+}
+
+const entr = (p) => (p === 0 ? 0 : -p * Math.log(p));
+const xlogy = (x, y) => (x === 0 ? 0 : x * Math.log(y));
+const relEntr = (x, y) => (x > 0 && y > 0 ? x * Math.log(x / y) : x === 0 && y >= 0 ? 0 : Infinity);
+
+/** lossbook.entropy(p, base=base) of one distribution. */
+export function entropy(p, base) {
+  asFloatArray(p, "p");
+  checkDistribution(p, "p");
+  return sum(p.map(entr)) / (base ? Math.log(base) : 1);
+}
+
+function distributionPair(p, q) {
+  asFloatArray(p, "p");
+  asFloatArray(q, "q");
+  checkSameShape(p, q, ["p", "q"]);
+  checkDistribution(p, "p");
+  checkDistribution(q, "q");
+}
+
+export function crossEntropy(p, q) {
+  distributionPair(p, q);
+  return -sum(p.map((v, i) => xlogy(v, q[i])));
+}
+
+export function klDivergence(p, q) {
+  distributionPair(p, q);
+  return sum(p.map((v, i) => relEntr(v, q[i])));
+}
+
+const clip = (p) => Math.min(Math.max(p, EPSILON), 1 - EPSILON);
+
+function pair(yTrue, yPred) {
+  asFloatArray(yPred, "y_pred");
+  asFloatArray(yTrue, "y_true");
+  checkSameShape(yTrue, yPred, ["y_true", "y_pred"]);
+}
+
+/** lossbook.binary_crossentropy of one sample (mean over its last axis). */
+export function binaryCrossentropy(yTrue, yPred, fromLogits) {
+  pair(yTrue, yPred);
+  checkInUnitInterval(yTrue, "y_true", "Binary targets are labels 0/1 or soft labels in between.");
+  let per;
+  if (fromLogits) {
+    per = yPred.map((z, i) => Math.max(z, 0) - z * yTrue[i] + Math.log1p(Math.exp(-Math.abs(z))));
+  } else {
+    checkInUnitInterval(yPred, "y_pred", LOGITS_HINT);
+    per = yPred.map((v, i) => {
+      const p = clip(v);
+      return -(yTrue[i] * Math.log(p) + (1 - yTrue[i]) * Math.log(1 - p));
+    });
+  }
+  return sum(per) / per.length;
+}
+
+/** lossbook.categorical_crossentropy of one sample. */
+export function categoricalCrossentropy(yTrue, yPred, fromLogits) {
+  pair(yTrue, yPred);
+  checkDistribution(yTrue, "y_true", "Targets are one-hot rows or soft labels that sum to 1.");
+  let logP;
+  if (fromLogits) {
+    logP = logSoftmax(yPred);
+  } else {
+    checkDistribution(yPred, "y_pred", LOGITS_HINT);
+    const s = sum(yPred);
+    logP = yPred.map((v) => Math.log(clip(v / s)));
+  }
+  return 0 + -sum(yTrue.map((v, i) => v * logP[i])); // 0 +: lossbook's mean reduction turns −0 into 0
+}
+
+/** lossbook.sparse_categorical_crossentropy of one sample with a class index. */
+export function sparseCategoricalCrossentropy(label, yPred, fromLogits) {
+  asFloatArray(yPred, "y_pred");
+  if (!Number.isFinite(label) || label !== Math.round(label)) {
+    fail("labels", "contain integer class indices", `labels containing ${pyRepr(label)}`);
+  }
+  const n = yPred.length;
+  if (label < 0 || label >= n) {
+    fail("labels", `be class indices in [0, ${n - 1}] for y_pred with ${n} classes`, `label ${label}`);
+  }
+  let logP;
+  if (fromLogits) {
+    logP = logSoftmax(yPred);
+  } else {
+    checkDistribution(yPred, "y_pred", LOGITS_HINT);
+    const s = sum(yPred);
+    logP = yPred.map((v) => Math.log(clip(v / s)));
+  }
+  return 0 + -logP[label];
+}
+
+// Margin losses of one score with label 1 (chapter 6).
+export const hinge = (m) => Math.max(1 - m, 0);
+export const squaredHinge = (m) => Math.max(1 - m, 0) ** 2;
+export const exponentialLoss = (m) => Math.exp(-m);
+export const hingeMarginGrad = (m) => (m <= 1 ? -1 : 0);
+export const squaredHingeMarginGrad = (m) => 2 * Math.min(m - 1, 0); // as lossbook: no negative zero
+export const exponentialMarginGrad = (m) => -Math.exp(-m);
+
+/** lossbook.gradients._sigmoid_residual: σ(z) − y and σ'(z) without cancellation. */
+function sigmoidResidual(y, z) {
+  const p = sigmoid(z);
+  const q = sigmoid(-z);
+  return [(1 - y) * p - y * q, p * q];
+}
+export function sigmoidMseGrad(y, z) {
+  const [r, s] = sigmoidResidual(y, z);
+  return 2 * r * s;
+}
+export const sigmoidBceGrad = (y, z) => sigmoidResidual(y, z)[0];
+
+/** lossbook.plots.central_difference. */
+export const centralDifference = (f, x, h = 1e-3) => (f(x + h) - f(x - h)) / (2 * h);
+
+// -- regression losses and line fits (lossbook.regression, lossbook.fitting) ---
+
+export const meanSquaredError = (y, p) => sum(y.map((v, i) => (v - p[i]) ** 2)) / y.length;
+export const meanAbsoluteError = (y, p) => sum(y.map((v, i) => Math.abs(v - p[i]))) / y.length;
+export function huber(y, p, delta) {
+  return sum(y.map((v, i) => {
+    const e = Math.abs(p[i] - v);
+    return e <= delta ? 0.5 * e * e : delta * e - 0.5 * delta * delta;
+  })) / y.length;
+}
+
+function checkPoints(x, y) {
+  asFloatArray(x, "x");
+  asFloatArray(y, "y");
+  checkSameShape(x, y, ["x", "y"]);
+  if (x.length < 2) fail("x", "hold at least 2 points to fit a line", `${x.length} point`);
+  if (Math.min(...x) === Math.max(...x)) {
+    fail("x", "hold at least two different values to fit a line", `all x = ${pyRepr(x[0])}`);
+  }
+}
+
+function weightedLine(x, y, w) {
+  let s = 0, sx = 0, sxx = 0, sy = 0, sxy = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += w[i];
+    sx += w[i] * x[i];
+    sxx += w[i] * x[i] * x[i];
+    sy += w[i] * y[i];
+    sxy += w[i] * x[i] * y[i];
+  }
+  const det = s * sxx - sx * sx;
+  return [(s * sxy - sx * sy) / det, (sxx * sy - sx * sxy) / det];
+}
+
+export function fitLineMse(x, y) {
+  checkPoints(x, y);
+  return weightedLine(x, y, x.map(() => 1));
+}
+
+export function fitLineMae(x, y) {
+  checkPoints(x, y);
+  let best = Infinity, line = null;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (x[i] === x[j]) continue;
+      const a = (y[j] - y[i]) / (x[j] - x[i]);
+      const b = y[i] - a * x[i];
+      let total = 0;
+      for (let k = 0; k < n; k++) total += Math.abs(a * x[k] + b - y[k]);
+      const mae = total / n;
+      if (mae < best) [best, line] = [mae, [a, b]];
+    }
+  }
+  return line;
+}
+
+export function fitLineHuber(x, y, delta, maxIter = 100) {
+  checkPoints(x, y);
+  let [slope, intercept] = weightedLine(x, y, x.map(() => 1));
+  for (let it = 0; it < maxIter; it++) {
+    const w = x.map((xi, i) => {
+      const r = slope * xi + intercept - y[i];
+      return r === 0 ? 1 : Math.min(Math.max(r, -delta), delta) / r;
+    });
+    const [a, b] = weightedLine(x, y, w);
+    const done = Math.abs(a - slope) <= 1e-10 * (1 + Math.abs(slope))
+      && Math.abs(b - intercept) <= 1e-10 * (1 + Math.abs(intercept));
+    [slope, intercept] = [a, b];
+    if (done) break;
+  }
+  return [slope, intercept];
+}
+
+/** The value checks of lossbook.explorers.Explorer._checked for one parameter. */
+export function checkParameter(p, value) {
+  if (!(value >= p.min && value <= p.max)) {
+    fail(p.name, `lie in [${pyFormat(p.min, "g")}, ${pyFormat(p.max, "g")}]`, `${p.name}=${pyRepr(value)}`);
+  }
+  return value;
+}

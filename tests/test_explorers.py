@@ -1,0 +1,295 @@
+"""Tests of lossbook.explorers: parameters, state, readouts, the page embed and the front-end files.
+
+The front end's numbers are tested in JavaScript (tests/js/, ``node --test``)
+and against lossbook in the browser (tests/test_site_explorers.py).
+"""
+
+import base64
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lossbook
+from lossbook import explorers
+from lossbook.explorers import (
+    AccuracyExplorer,
+    CrossEntropyExplorer,
+    EntropyExplorer,
+    Explorer,
+    MarginLossExplorer,
+    OutlierExplorer,
+    Parameter,
+    SigmoidGradientExplorer,
+    TrainingRaceExplorer,
+    parse_numbers,
+)
+from lossbook.explorers._base import bundle
+from lossbook.explorers.outlier import parse_points
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = [AccuracyExplorer, EntropyExplorer, CrossEntropyExplorer, OutlierExplorer, SigmoidGradientExplorer,
+       TrainingRaceExplorer, MarginLossExplorer]
+
+
+@pytest.fixture(scope="module")
+def made():
+    return {cls: cls() for cls in ALL}
+
+
+# -- parameters and state ----------------------------------------------------------------
+
+def test_parameter_refuses_a_default_outside_its_range():
+    with pytest.raises(ValueError, match=r"^default must lie in \[min, max\] = \[0, 1\]; received default=2\.0\.$"):
+        Parameter("q", "q", 0.0, 1.0, 0.1, 2.0)
+
+
+def test_choice_parameter_snaps_to_its_values():
+    rate = Parameter.choice("eta", "Learning rate", (0.1, 0.2, 0.5), 0.2, symbol="η")
+    assert rate.snap(0.49) == 0.5 and rate.text(0.5) == "η = 0.5"
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_every_explorer_has_a_view_alt_text_caption_and_valid_defaults(cls, made):
+    e = made[cls]
+    assert e.kind == cls.view and e.kind in (explorers.STATIC / "explorers.js").read_text()
+    assert len(e.alt) > 80 and len(e.caption) > 40
+    assert set(e.values) == {p.name for p in cls.parameters}
+    assert e.readout and "nan" not in e.readout
+
+
+def test_values_are_validated_in_python_and_when_the_front_end_sets_them():
+    e = CrossEntropyExplorer()
+    e.set(q=0.25)
+    assert e.values == {"q": 0.25} and e.readout == "q = 0.25 · loss = 1.386 · gradient = −4.00"
+    with pytest.raises(ValueError, match=r"^q must lie in \[0\.02, 1\]; received q=0\.0\.$"):
+        e.set(q=0.0)
+    with pytest.raises(TypeError, match="^q must be a real number"):
+        CrossEntropyExplorer(q="0.5")
+    with pytest.raises(Exception, match=r"q must lie in"):
+        e.values = {"q": 3.0}  # what a misbehaving front end would send
+    assert e.values == {"q": 0.25}
+
+
+def test_the_choice_parameter_refuses_a_value_between_its_values():
+    with pytest.raises(ValueError, match="^learning_rate must be one of 0.05, 0.075"):
+        TrainingRaceExplorer(learning_rate=0.06)
+
+
+def test_readout_at_leaves_the_state_alone():
+    e = SigmoidGradientExplorer()
+    assert e.readout_at(z=0.0, y=0.0).startswith("z = 0.00 · y = 0 · σ(z) = 0.5000")
+    assert e.values == {"z": -4.0, "y": 1.0}
+
+
+# -- the page embed and the widget bundle ---------------------------------------------------------
+
+@pytest.mark.parametrize("cls", ALL)
+def test_embed_carries_the_state_and_a_static_figure(cls, made):
+    e = made[cls]
+    page = e.embed_html()
+    data = re.search(r'<script type="application/json" class="lossbook-explorer-state">(.*?)</script>', page, re.S)
+    assert data and "</" not in data.group(1)
+    assert json.loads(data.group(1)) == json.loads(json.dumps(e.state()))
+    img = re.search(r'<noscript><figure class="lossbook-explorer-static"><img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', page)
+    assert img and base64.b64decode(img.group(1)).startswith(b"\x89PNG") and html.unescape(img.group(2)) == e.alt
+    assert html.escape(e.caption) in page
+    # What the explorer adds to its page, module aside: state, data and fallback figure.
+    assert len(page.encode()) < 40_000
+
+
+def test_mimebundle_offers_the_widget_the_page_embed_and_text():
+    bundle_ = CrossEntropyExplorer()._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"} <= set(bundle_)
+    assert bundle_["text/plain"] == "CrossEntropyExplorer(q=0.5)"
+
+
+def test_outlier_points_are_synced_state_and_in_the_embed():
+    e = OutlierExplorer()
+    assert len(e.point_list) == 15 and e.state()["point_list"] == e.point_list
+    assert "point_list" in e.keys
+
+
+def test_anywidget_bundle_is_one_module_without_relative_imports():
+    """anywidget loads one module; tests/js/bundle.test.mjs imports this bundle in node and renders with it."""
+    text = bundle()
+    assert 'from "./' not in text and "export function render" in text
+    assert "const N = (() => {" in text and "return { EPSILON," in text
+
+
+def test_front_end_files_are_package_data():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "lossbook.explorers" in config["packages"]
+    patterns = config["package-data"]["lossbook.explorers"]
+    shipped = {p.name for pattern in patterns for p in explorers.STATIC.parent.glob(pattern)}
+    assert {"explorers.js", "numbers.js", "explorers.css"} <= shipped
+
+
+def test_python_format_cases_for_the_js_tests_are_current():
+    """tests/js/python_formats.json holds Python's own output for the JS formatting tests."""
+    cases = json.loads((ROOT / "tests" / "js" / "python_formats.json").read_text())
+    for value, spec, expected in cases["format"]:
+        x = float(value) if isinstance(value, str) else value
+        assert format(x, spec) == expected
+    for value, expected in cases["repr"]:
+        assert repr(float(value) if isinstance(value, str) else float(value)) == expected or expected == "-0.0"
+
+
+# -- readouts and typed numbers ---------------------------------------------------------------
+
+def test_entropy_readout_shows_weights_their_sum_and_p_to_four_decimals():
+    readout = EntropyExplorer(w1=0.02, w2=0.02, w3=0.02, w4=0.93).readout
+    assert readout.startswith("weights (0.02, 0.02, 0.02, 0.93) ÷ 0.99 → p = (0.0202, 0.0202, 0.0202, 0.9394)")
+    assert EntropyExplorer(w1=0, w2=0, w3=0, w4=0).readout.startswith("All weights are 0")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0.5 0.5", "your p: H(p) = 1.0000 bits = 0.6931 nats"),
+    ("[1, 0]", "your p: H(p) = 0.0000 bits = 0.0000 nats"),
+    ("0.5, -0.1, 0.6", "p must contain probabilities in [0, 1]; received -0.1 at index (1,)."),
+    ("0.5, 0.6", "p must sum to 1 along the last axis (within 0.001); received p sums to 1.1."),
+    ("1e999, 0", "p must contain only finite numbers; received inf at index (0,)."),
+    ("half, half", "p must be numbers separated by commas; received 'half, half'."),
+])
+def test_entropy_typed(text, expected):
+    assert EntropyExplorer.typed_readout(text) == expected
+
+
+def test_cross_entropy_typed_uses_lossbook_and_its_messages():
+    ok = CrossEntropyExplorer.typed_readout("0", "1e4, -1e4", from_logits=True)
+    assert "categorical CE = 0 ·" in ok and "sparse CE = 0 ·" in ok and "H(y, q) = −0 nats" in ok
+    expected = float(lossbook.binary_crossentropy([1.0, 0.0], [1e4, -1e4], from_logits=True))
+    assert f"binary CE = {expected:.5g}" in ok
+    assert CrossEntropyExplorer.typed_readout("3", "0.5, 0.5", from_logits=False) == (
+        "labels must be class indices in [0, 1] for y_pred with 2 classes; received label 3.")
+    assert "sparse CE: needs a hard label" in CrossEntropyExplorer.typed_readout("0.3, 0.7", "0.5, 0.5", from_logits=False)
+
+
+def test_outlier_points_readout_and_parsing():
+    e = OutlierExplorer()
+    assert e.points_readout(e.point_list, 20.0, 1.0) == e.readout_at(outlier=20.0, delta=1.0)
+    assert parse_points("0 1; 1, 2\n2, 3.5") == [[0.0, 1.0], [1.0, 2.0], [2.0, 3.5]]
+    with pytest.raises(ValueError, match=r"^points must be pairs x, y separated by semicolons; received '1, 2, 3'\.$"):
+        parse_points("1, 2, 3")
+    assert e.points_readout([[1.0, 2.0]], 0.0, 1.0) == "x must hold at least 2 points to fit a line; received 1 point."
+
+
+def test_parse_numbers_refuses_anything_but_numbers():
+    assert parse_numbers(" (1, 2e-3) ", "p") == [1.0, 0.002]
+    for text in ("", "[]", "1,,a", "0x10", "nan", "inf", "1_000"):
+        with pytest.raises(ValueError, match=r"^p must be numbers separated by commas; received "):
+            parse_numbers(text, "p")
+
+
+def test_margin_readout_at_the_kink():
+    assert "hinge: 0.000, slope −1.000 (at the kink)" in MarginLossExplorer(m=1.0).readout
+
+
+def test_training_race_front_end_data_comes_from_the_runs():
+    e = TrainingRaceExplorer(target=0.95)
+    k = e.parameters[0].values.index(0.5)
+    history = e.runs[0.5]["bce"]
+    run = e.data["runs"][k]["bce"]
+    assert run["final_loss"] == float(history.loss[-1])
+    assert run["reached"] == lossbook.training.epochs_to_accuracy(history, 0.95)
+    assert e.data["target"] == 0.95
+    assert len(json.dumps(e.data)) < 30_000
+
+
+def test_import_lossbook_does_not_load_the_explorers():
+    code = "import sys, lossbook; print('anywidget' in sys.modules, 'lossbook.explorers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_new_explorer_needs_only_a_subclass():
+    class Half(Explorer):
+        view = "cross_entropy"
+        parameters = (Parameter("q", "q", 0.02, 1.0, 0.01, 0.5),)
+        alt, caption = "a" * 90, "c" * 50
+
+        def setup(self, fig):
+            self.ax = fig.add_subplot()
+
+        def update(self, *, q):
+            return f"q = {q:.2f}"
+
+    assert Half(q=0.3).readout == "q = 0.30"
+    with pytest.raises(TypeError, match="parameters must list at least one Parameter"):
+        type("Empty", (Explorer,), {"view": "x"})()
+
+
+# -- prose audit: every instruction to move or type names an input the explorer has ------------------
+
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+#: Words of an instruction to the reader, and what each input of an explorer is called in prose.
+INSTRUCTION = re.compile(r"\b(move|moving|drag|slide|type|switch|raise|click|untick|tick|set a weight|press)\b", re.I)
+STALE = re.compile(r"precomputed frames|scrubs|recomputes live|only in a live kernel|frames computed", re.I)
+INPUT_WORDS = {
+    "accuracy": {"slider", "w", "weight"},
+    "entropy": {"weight", "weights", "distribution", "show", "sliders"},
+    "cross_entropy": {"q", "label", "prediction", "logits", "show"},
+    "outlier": {"outlier", "δ", "delta", "point", "points", "slider", "plot", "threshold"},
+    "sigmoid_gradient": {"z", "logit", "label", "weight", "bias", "input"},
+    "training_race": {"learning-rate", "η", "eta", "rate", "slider"},
+    "margin": {"m", "margin", "losses"},
+}
+
+
+def _explorer_sections():
+    """(chapter, explorer kind, markdown text of the section that shows it) for every explorer cell."""
+    import nbformat
+
+    out = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for k, cell in enumerate(nb.cells):
+            match = re.search(r"explorers\.(\w+Explorer)\(", cell.source) if cell.cell_type == "code" else None
+            if not match:
+                continue
+            kind = getattr(explorers, match.group(1)).view
+            before = []
+            for prev in reversed(nb.cells[:k]):
+                if prev.cell_type != "markdown":
+                    break
+                before.insert(0, prev.source)
+                if prev.source.lstrip().startswith("#"):
+                    break
+            after = []
+            for nxt in nb.cells[k + 1:]:
+                if nxt.cell_type != "markdown" or nxt.source.lstrip().startswith("#"):
+                    break
+                after.append(nxt.source)
+            out.append((path.name, kind, "\n".join(before + after)))
+    return out
+
+
+def test_every_chapter_with_an_explorer_is_audited():
+    assert {name for name, _, _ in _explorer_sections()} == {p.name for p in CHAPTERS}
+
+
+@pytest.mark.parametrize("chapter, kind, text", _explorer_sections(), ids=lambda v: v if isinstance(v, str) and v.endswith("ipynb") else "")
+def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
+    """Each sentence asking the reader to move, type or click something names an input of that explorer,
+    and no sentence describes the old frame-swapping page."""
+    sentences = re.split(r"(?<=[.!?:;])\s+|\n\s*-\s+", text)
+    assert not [s for s in sentences if STALE.search(s)], f"{chapter}: describes the old static explorer"
+    instructions = [s for s in sentences if INSTRUCTION.search(s) and not s.lstrip().startswith("#")]
+    assert instructions, f"{chapter}: no sentence tells the reader what to do with the explorer"
+    words = INPUT_WORDS[kind]
+    for sentence in instructions:
+        tokens = set(re.findall(r"[\w-]+|[δη]", sentence.replace("$", " ").replace("\\delta", "δ").replace("\\eta", "η").lower()))
+        assert tokens & words, f"{chapter}: instruction names no input of the {kind} explorer: {sentence!r}"
+    # And each of those inputs exists: a parameter, or a typed field of the front end.
+    front_end = (explorers.STATIC / "explorers.js").read_text()
+    params = {p.name for p in CLASSES_BY_VIEW[kind].parameters}
+    assert params <= set(re.findall(r'c\.slider\("(\w+)"\)', front_end)) | {"y"}
+
+
+CLASSES_BY_VIEW = {cls.view: cls for cls in ALL}
