@@ -39,16 +39,15 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import icon_subset  # site/icon_subset.py
+import parallel_execution  # site/parallel_execution.py
+import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
-
-import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
-import icon_subset  # site/icon_subset.py
-import parallel_execution  # site/parallel_execution.py
 
 logger = logging.getLogger(__name__)
 
@@ -313,24 +312,34 @@ def _drop_widget_state(app, doctree):
     metadata.get("js_files", {}).pop("ipywidgets_state", None)
 
 
-def _visit_folded_cell(self, node) -> None:
-    """myst-nb's fold of a ``hide-input``/``hide-output``/``hide-cell`` cell, named by the text it shows.
+#: myst-nb's fold of a ``hide-input``/``hide-output``/``hide-cell`` cell.
+_FOLD_SUMMARY = '<summary aria-label="Toggle hidden content">'
+
+
+def _name_folds_by_their_text(app, pagename, templatename, context, doctree) -> None:
+    """Name myst-nb's folds by the text they show.
 
     myst-nb gives every fold's ``<summary>`` the ``aria-label`` "Toggle hidden content", which is not the
     text it shows ("Show code cell output"): axe's serious ``label-content-name-mismatch``. Without the
-    label a screen reader announces what the reader sees.
+    label a screen reader announces what the reader sees. (On the rendered page, so that every HTML
+    builder, the single-page one included, gets it.)
     """
-    from myst_nb.sphinx_ import visit_HideCellInput
-
-    start = len(self.body)
-    visit_HideCellInput(self, node)
-    self.body[start:] = [part.replace(' aria-label="Toggle hidden content"', "") for part in self.body[start:]]
+    if _FOLD_SUMMARY in context.get("body", ""):
+        context["body"] = context["body"].replace(_FOLD_SUMMARY, "<summary>")
 
 
-def _name_folds_by_their_text(app: Sphinx) -> None:
-    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+def _single_page_uses_the_html_handlers(app: Sphinx) -> None:
+    """Give the ``singlehtml`` builder (the PDF's) every node handler registered for ``html``.
 
-    app.add_node(HideCodeCellNode, override=True, html=(_visit_folded_cell, depart_HideCellInput))
+    Sphinx looks a translator's handlers up by builder name and falls back to the format (``html``)
+    only when no extension registered any handler under that name. sphinx-exercise registers some for
+    ``singlehtml``, so the handlers of myst-nb (folded cells) and sphinx-design (tabs), registered for
+    ``html`` only, would be missing there and the single-page build would fail on the first of them.
+    """
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for node_name, pair in handlers.get("html", {}).items():
+        single.setdefault(node_name, pair)
 
 
 def _copy_explorer_front_end(app, exception):
@@ -354,12 +363,13 @@ def _copy_explorer_front_end(app, exception):
 
 
 def setup(app: Sphinx):
-    _name_folds_by_their_text(app)  # folded exercise checks and tables (myst-nb hide-* tags)
+    app.connect("builder-inited", _single_page_uses_the_html_handlers)
     app.setup_extension("sphinx.ext.autodoc")
     app.connect("config-inited", _ensure_vendor, priority=100)
     app.connect("config-inited", _theme_setup, priority=100)
     app.connect("builder-inited", _add_filters)
     app.connect("html-page-context", _fix_page, priority=900)
+    app.connect("html-page-context", _name_folds_by_their_text)  # folded checks and tables (hide-* tags)
     app.connect("html-page-context", prerender.drop_runtime, priority=950)
     app.connect("build-finished", prerender.typeset)
     app.connect("build-finished", icon_subset.subset_icon_fonts)

@@ -48,7 +48,7 @@ def test_huber_is_the_minimum_and_its_gradient_vanishes(rng):
         a, b = fit_line_huber(x, y, delta=delta)
         residual_grad = lossbook.huber_grad(y, a * x + b, delta=delta)
         np.testing.assert_allclose([np.sum(residual_grad * x), np.sum(residual_grad)], 0, atol=1e-8)
-        best = optimize.minimize(lambda ab: lossbook.huber(y, ab[0] * x + ab[1], delta=delta), [0.0, 0.0],
+        best = optimize.minimize(lambda ab, x=x, y=y, delta=delta: lossbook.huber(y, ab[0] * x + ab[1], delta=delta), [0.0, 0.0],
                                  method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 5000})
         assert lossbook.huber(y, a * x + b, delta=delta) <= best.fun + 1e-12
 

@@ -49,7 +49,7 @@ def lab(tmp_path):
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "lab.log", "w")
+    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - JupyterLab writes to it until the fixture stops it
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
@@ -98,7 +98,7 @@ def _drive(page, url, token):
         try:
             explorer.wait_for(timeout=60000)
             break
-        except Exception:
+        except Exception:  # noqa: BLE001 - a lost keypress times out; retried, then the wait below fails
             page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / f"lossbook-live-kernel-{attempt}.png"))
     explorer.wait_for(timeout=1000)
     readout = explorer.locator(".lb-readout")

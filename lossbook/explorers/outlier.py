@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import traitlets
 
 import lossbook
-
-import traitlets
 
 from .. import fitting, plots
 from .._validation import _describe, check_positive, fail

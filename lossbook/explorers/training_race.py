@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import dataclasses
 import functools
+
+import numpy as np
 
 from .. import plots, training
 from .._validation import _describe, check_positive, fail
@@ -144,7 +144,7 @@ class TrainingRaceExplorer(Explorer):
         losses = [run[k].loss for run in self.runs.values() for k in self._keys]
         low, high = min(float(v.min()) for v in losses), max(float(v.max()) for v in losses)
         self.loss_lines, self.accuracy_lines, self.reached = [], [], []
-        for color, style, name in zip(self._colors, self._styles, self._names):
+        for color, style in zip(self._colors, self._styles):
             self.loss_lines.append(self.animate(left.plot(epochs, np.ones_like(epochs), color=color, linestyle=style)[0]))
             self.accuracy_lines.append(self.animate(right.plot(epochs, np.zeros_like(epochs), color=color, linestyle=style)[0]))
             self.reached.append(self.animate(plots.marker(right, 0, self.target, color=color, marker="o")))
