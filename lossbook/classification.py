@@ -153,8 +153,11 @@ def _categorical_terms(y_true, y_pred, *, from_logits):
 
 
 def _reduce_negated_sum(terms, reduction="mean", sample_weight=None):
-    """Reduce step: minus the sum over the last axis per sample, then the batch reduction."""
-    return reduce(-last_axis_sum(terms), reduction, sample_weight)
+    """Reduce step: minus the sum over the last axis per sample, then the batch reduction.
+
+    ``0 - sum`` rather than ``-sum``: a loss of exactly zero is +0, never -0 (which prints as "-0").
+    """
+    return reduce(0 - last_axis_sum(terms), reduction, sample_weight)
 
 
 # --------------------------------------------------------------------------
@@ -374,7 +377,7 @@ def sparse_categorical_crossentropy(
         labels = np.where(mask, labels, 0)
     log_p = _log_probabilities(y_pred, from_logits)
     picked = np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
-    return reduce(-picked, reduction, sample_weight, mask=mask)
+    return reduce(0 - picked, reduction, sample_weight, mask=mask)  # +0, never -0, for a perfect prediction
 
 
 def _check_gamma(gamma):

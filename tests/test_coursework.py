@@ -12,6 +12,7 @@ Chapter 2's maxima: ``entropy`` has 6 public cases (lossbook.exercises) and
 each of its three numeric questions 1 point; 11 in all.
 """
 
+import ast
 import copy
 import csv
 import io
@@ -907,7 +908,12 @@ def test_sandbox_runs_submissions_as_their_own_unprivileged_uid(tmp_path):
         assert lines["pids"] == "[1, 2]"  # its PID 1 (the reporter) and itself: nothing of the grader
         assert lines["nproc"] == f"({LIMITS.processes}, {LIMITS.processes})"
         assert lines["cwd"].startswith("/tmp/work [")
-        assert lines["visible"] == "[] ['lossbook']"  # of the repository, only the package (no solutions)
+        # Of the repository, only the package (no solutions), and the virtualenv when it lives there (CI's .venv):
+        # Python's own installation is bound read-only into the sandbox.
+        hidden, repo_entries = lines["visible"].split(" ", 1)
+        venv = Path(sys.prefix).resolve()
+        expected = {"lossbook"} | ({venv.relative_to(ROOT).parts[0]} if venv.is_relative_to(ROOT) else set())
+        assert hidden == "[]" and set(ast.literal_eval(repo_entries)) == expected
         assert lines["lossbook"] == "files []"  # hidden: only the preloaded modules remain
     assert len(uids) == 2  # one uid per submission
 
@@ -967,7 +973,7 @@ def test_resume_grades_only_the_missing_submissions(batch_dir, tmp_path):
     for name in ("blank", "full"):
         shutil.copy(batch_dir / f"{name}.ipynb", subs)
     out = tmp_path / "grades.csv"
-    header = "student,chapter,status,entropy,entropy-uniform-8-bits,entropy-fair-die-nats,binary-entropy-0.9-bits,total,max_total\n"
+    header = "student,chapter,status,entropy,entropy-uniform-8-bits,entropy-which-more-uncertain,binary-entropy-0.9-bits,total,max_total\n"
     out.write_text(header + "blank,02_entropy,graded,0,0,0,0,0,11\n" + "full,02_entropy,error,,,,,0,0\n")
     batch = grade(subs, out, chapter=CHAPTER, workers=1, limits=LIMITS, progress=False, resume=True)
     assert [r["student"] for r in batch.results] == ["full"]  # the grader error is graded again

@@ -125,10 +125,11 @@ def test_front_end_files_are_package_data():
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "lossbook.explorers" in config["packages"]
-    patterns = config["package-data"]["lossbook.explorers"]
+    assert "lossbook.*" in config["packages"]["find"]["include"]  # lossbook.explorers is found
+    patterns = config["package-data"]["*"]
     shipped = {p.name for pattern in patterns for p in explorers.STATIC.parent.glob(pattern)}
     assert {"explorers.js", "numbers.js", "explorers.css"} <= shipped
+    # (tests/test_packaging.py builds the wheel and checks that every file of the package is in it)
 
 
 def test_python_format_cases_for_the_js_tests_are_current():

@@ -11,7 +11,7 @@
  * Messages out: {type: "progress", loaded, total, step} | {type: "ready"}
  *               | {type: "result", id, result} | {type: "failed", message}
  */
-/* global loadPyodide, importScripts */
+/* global loadPyodide */
 "use strict";
 
 let pyodide = null;
