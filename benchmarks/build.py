@@ -102,12 +102,15 @@ def make_tiny_book(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "_config.yml").write_text(
         "title: benchmark smoke book\nonly_build_toc_files: true\n"
-        "execute:\n  execute_notebooks: cache\n  timeout: 120\n")
+        "execute:\n  execute_notebooks: cache\n  timeout: 120\n"
+    )
     (directory / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: tiny\n")
     (directory / "intro.md").write_text("# Smoke\n\nA page.\n")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"),
-                nbformat.v4.new_code_cell("import lossbook\nprint(lossbook.__version__)")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tiny"),
+        nbformat.v4.new_code_cell("import lossbook\nprint(lossbook.__version__)"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, directory / "tiny.ipynb")
     return directory
@@ -129,8 +132,12 @@ def snapshot(directory: Path, ref: str = "HEAD") -> Path:
     archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True)
     if (directory / "package-lock.json").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=directory, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=directory,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     if (directory / "site" / "vendor.py").exists():
         subprocess.run([sys.executable, "site/vendor.py"], cwd=directory, check=True, stderr=subprocess.DEVNULL)
     return directory
@@ -165,8 +172,12 @@ def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=p
         if rc2 != 0:
             raise RuntimeError(f"rebuild failed (exit {rc2}); log {again_log}")
         again_text = again_log.read_text(errors="replace")
-        rebuild = {"wall_s": wall2, "cpu_s": cpu2, "target_met": wall2 <= TARGETS["rebuild_s"],
-                   "notebooks_executed": len(EXECUTED.findall(again_text))}
+        rebuild = {
+            "wall_s": wall2,
+            "cpu_s": cpu2,
+            "target_met": wall2 <= TARGETS["rebuild_s"],
+            "notebooks_executed": len(EXECUTED.findall(again_text)),
+        }
         log(f"  {wall2:.1f} s elapsed, {cpu2:.1f} s CPU")
     else:
         rebuild = None
@@ -178,8 +189,7 @@ def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=p
     for ch in chapters:
         log(f"  executed {ch['chapter']} in {ch['execution_s']:.1f} s")
     return {
-        "commands": {"full": _shown(full_cmd, source, path_output),
-                     "rebuild": _shown(again_cmd, source, path_output)},
+        "commands": {"full": _shown(full_cmd, source, path_output), "rebuild": _shown(again_cmd, source, path_output)},
         "html": str(build_dir / "html"),
         "full": full,
         "rebuild": rebuild,
@@ -189,7 +199,8 @@ def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=p
 
 def _shown(cmd, source, path_output):
     out = ["jupyter-book"] + [
-        "." if part == str(source) else "<tmp>" if part == str(path_output) else part for part in cmd[1:]]
+        "." if part == str(source) else "<tmp>" if part == str(path_output) else part for part in cmd[1:]
+    ]
     return " ".join(out)
 
 
@@ -206,46 +217,59 @@ def notes(result):
             f"{before['full']['wall_s']:.0f} s ({before['full']['cpu_s']:.0f} s CPU) for "
             f"`{before['ref']}`: {ratio:.2f}× the time (target ≤ {TARGETS['full_ratio']:g}×: "
             f"{'met' if full['target_met'] else 'missed'}). Today the notebooks execute "
-            f"{cores} at a time before Sphinx reads them; the CPU time is about the same work.")
+            f"{cores} at a time before Sphinx reads them; the CPU time is about the same work."
+        )
         if not full["target_met"]:
             out.append(
                 f"The machine's load average was {load:.1f} on {cores} cores when the run started: "
                 "with other jobs holding cores, two notebooks at a time cannot get two cores, and "
-                "elapsed times are noisy; the CPU times say how much work each build is.")
+                "elapsed times are noisy; the CPU times say how much work each build is."
+            )
     execution = sum(c["execution_s"] for c in result["chapters"])
     out.append(
         f"Today's notebooks took {execution:.0f} s of execution (summed over notebooks, each "
-        f"elapsed) inside a full build of {full['wall_s']:.0f} s; they run concurrently.")
+        f"elapsed) inside a full build of {full['wall_s']:.0f} s; they run concurrently."
+    )
     if full.get("tcp_warnings") is not None:
-        out.append(f"\"Kernel is running over TCP without encryption\" warnings in today's build log: "
-                   f"{full['tcp_warnings']}" + (f" ({before['full']['tcp_warnings']} before)." if before else "."))
+        out.append(
+            f'"Kernel is running over TCP without encryption" warnings in today\'s build log: '
+            f"{full['tcp_warnings']}" + (f" ({before['full']['tcp_warnings']} before)." if before else ".")
+        )
     if rebuild:
         out.append(
             f"The rebuild with nothing changed took {rebuild['wall_s']:.1f} s ({rebuild['cpu_s']:.1f} s CPU; "
-            f"target ≤ {TARGETS['rebuild_s']:g} s: {'met' if rebuild['target_met'] else 'missed'}).")
+            f"target ≤ {TARGETS['rebuild_s']:g} s: {'met' if rebuild['target_met'] else 'missed'})."
+        )
     if slow:
         names = ", ".join(f"{c['chapter']} ({c['execution_s']:.0f} s)" for c in slow)
         out.append(
             f"Over the {TARGETS['chapter_s']:g} s per-chapter target: {names}. jupyter-cache records "
             "elapsed time only, and two notebooks now share the cores, so each takes longer than it "
-            "would alone.")
+            "would alone."
+        )
     return out
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Time the book's full build, an unchanged rebuild, and each chapter.")
+    parser = argparse.ArgumentParser(description="Time the book's full build, an unchanged rebuild, and each chapter.")
     parser.add_argument("--source", type=Path, default=ROOT, help="book source (default: the repository)")
-    parser.add_argument("--path-output", type=Path, default=None,
-                        help="jupyter-book --path-output; OUT/_build is removed first (default "
-                             "/tmp/lossbook_bench_build; with --smoke, a temporary directory)")
-    parser.add_argument("--snapshot", action="store_true",
-                        help="build the committed HEAD (git archive, with its own lossbook) instead of the "
-                             "working tree, which other people may be editing")
-    parser.add_argument("--before-ref", default="main",
-                        help="git ref built first, as the version to compare with (default main)")
-    parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book "
-                        "(no 'before')")
+    parser.add_argument(
+        "--path-output",
+        type=Path,
+        default=None,
+        help="jupyter-book --path-output; OUT/_build is removed first (default "
+        "/tmp/lossbook_bench_build; with --smoke, a temporary directory)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="build the committed HEAD (git archive, with its own lossbook) instead of the "
+        "working tree, which other people may be editing",
+    )
+    parser.add_argument(
+        "--before-ref", default="main", help="git ref built first, as the version to compare with (default main)"
+    )
+    parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book (no 'before')")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     args = parser.parse_args(argv)
 
@@ -277,9 +301,11 @@ def main(argv=None) -> int:
     result = run(source, path_output, rebuild=not args.smoke, pythonpath=pythonpath)
     ratios = {}
     if before:
-        ratios = {"full_wall": result["full"]["wall_s"] / before["full"]["wall_s"],
-                  "full_cpu": result["full"]["cpu_s"] / before["full"]["cpu_s"],
-                  "rebuild_wall": result["rebuild"]["wall_s"] / before["rebuild"]["wall_s"]}
+        ratios = {
+            "full_wall": result["full"]["wall_s"] / before["full"]["wall_s"],
+            "full_cpu": result["full"]["cpu_s"] / before["full"]["cpu_s"],
+            "rebuild_wall": result["rebuild"]["wall_s"] / before["rebuild"]["wall_s"],
+        }
         result["full"]["target_met"] = ratios["full_wall"] <= TARGETS["full_ratio"]
         before["rebuild"]["target_met"] = before["rebuild"]["wall_s"] <= TARGETS["rebuild_s"]
     else:
@@ -295,7 +321,8 @@ def main(argv=None) -> int:
             f"`{before['ref'] if before else '(no before: smoke run)'}` (git archive, its own npm ci), "
             "then for today's version, in one run. CPU time is that of every process the build started "
             "(Sphinx, Node and the kernels). Per-chapter times are the notebooks' execution times as "
-            "jupyter-cache recorded them."),
+            "jupyter-cache recorded them."
+        ),
         "targets": TARGETS,
         **{k: result[k] for k in ("commands", "full", "rebuild", "chapters")},
         "before": before,

@@ -72,7 +72,9 @@ def build_batch(chapter, folder, n, seed=0):
     kinds = []
     for k in range(n):
         kind = ("full", "blank", "partial")[k % 3]
-        solved = {"full": range(len(stubs)), "blank": (), "partial": rng.sample(range(len(stubs)), len(stubs) // 2)}[kind]
+        solved = {"full": range(len(stubs)), "blank": (), "partial": rng.sample(range(len(stubs)), len(stubs) // 2)}[
+            kind
+        ]
         nb = copy.deepcopy(student)
         for j in solved:
             nb.cells[stubs[j]].source = answers[j]
@@ -125,8 +127,11 @@ def measure(label, folder, chapter, **kwargs):
     print(
         f"{label:<38} {n:>4} submissions in {row['seconds']:>6.1f} s = {row['per_minute']:>6.1f} per minute"
         f"  (median {row['submission_seconds_median']:.2f} s each"
-        + (f", {row['submission_cpu_seconds_mean']:.2f} CPU s in its own processes)"
-           if row["submission_cpu_seconds_mean"] else ")"),
+        + (
+            f", {row['submission_cpu_seconds_mean']:.2f} CPU s in its own processes)"
+            if row["submission_cpu_seconds_mean"]
+            else ")"
+        ),
         flush=True,
     )
     return row
@@ -154,22 +159,28 @@ def main(argv=None):
         runs, bare = [], []
         for _ in range(1 if args.smoke else 2):
             runs.append(measure("local, fork server, sandbox (default)", folder, args.chapter, workers=args.workers))
-            bare.append(measure("local, fork server, unsandboxed", folder, args.chapter, workers=args.workers,
-                                unsandboxed=True))
+            bare.append(
+                measure("local, fork server, unsandboxed", folder, args.chapter, workers=args.workers, unsandboxed=True)
+            )
         rows = [min(runs, key=lambda row: row["seconds"]), min(bare, key=lambda row: row["seconds"])]
-        rows.append(measure("local, new Python per submission", folder, args.chapter, workers=args.workers, preload=False))
+        rows.append(
+            measure("local, new Python per submission", folder, args.chapter, workers=args.workers, preload=False)
+        )
         if not args.no_dask and not args.smoke:
             from distributed import LocalCluster
 
-            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster:
-                rows.append(measure("dask LocalCluster, fork server", folder, args.chapter,
-                                    scheduler=cluster.scheduler_address))
+            with LocalCluster(
+                n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            ) as cluster:
+                rows.append(
+                    measure("dask LocalCluster, fork server", folder, args.chapter, scheduler=cluster.scheduler_address)
+                )
         small = Path(tempfile.mkdtemp(prefix="lossbook_bench_grading_all_"))
         try:
             build_batch(args.chapter, small, 1 if args.smoke else 6)
-            rows.append(measure("local, fork server, all cells (TF)", small, args.chapter,
-                                workers=args.workers, mode="all"))
+            rows.append(
+                measure("local, fork server, all cells (TF)", small, args.chapter, workers=args.workers, mode="all")
+            )
         finally:
             shutil.rmtree(small, ignore_errors=True)
     finally:
@@ -178,13 +189,19 @@ def main(argv=None):
     default, unsandboxed = rows[0], rows[1]
     cost = {
         "throughput_ratio": round(unsandboxed["per_minute"] / default["per_minute"], 2),
-        "submission_cpu_ratio": round(default["submission_cpu_seconds_mean"] / unsandboxed["submission_cpu_seconds_mean"], 2),
+        "submission_cpu_ratio": round(
+            default["submission_cpu_seconds_mean"] / unsandboxed["submission_cpu_seconds_mean"], 2
+        ),
         "allowed": 1.5,
     }
-    print(f"sandbox cost: {cost['throughput_ratio']:.2f}x fewer submissions per minute, "
-          f"{cost['submission_cpu_ratio']:.2f}x the CPU seconds of a submission's own processes (allowed: 1.5x)")
-    print(f"\n{args.chapter.stem}: {default['per_minute']:.0f} submissions per minute on {os.cpu_count()} cores "
-          f"(the default: fast mode, fork server, sandbox); unsandboxed {unsandboxed['per_minute']:.0f}")
+    print(
+        f"sandbox cost: {cost['throughput_ratio']:.2f}x fewer submissions per minute, "
+        f"{cost['submission_cpu_ratio']:.2f}x the CPU seconds of a submission's own processes (allowed: 1.5x)"
+    )
+    print(
+        f"\n{args.chapter.stem}: {default['per_minute']:.0f} submissions per minute on {os.cpu_count()} cores "
+        f"(the default: fast mode, fork server, sandbox); unsandboxed {unsandboxed['per_minute']:.0f}"
+    )
     data = {
         "environment": env,
         "chapter": args.chapter.stem,

@@ -70,29 +70,35 @@ from report import environment, write_results
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-LARGE_TARGET = 2.0      # lossbook CPU time <= 2 x the fastest TensorFlow variant's
+LARGE_TARGET = 2.0  # lossbook CPU time <= 2 x the fastest TensorFlow variant's
 SMALL_TARGET_S = 50e-6  # per-call overhead on (10, 10) arrays
-FUDGE = 1e-7            # the textbook's log(y + 1e-7)
+FUDGE = 1e-7  # the textbook's log(y + 1e-7)
 
 # The code this benchmark measures (for the environment's git_dirty).
-MEASURED = ("lossbook/__init__.py", "lossbook/_validation.py", "lossbook/_reductions.py",
-            "lossbook/activations.py", "lossbook/classification.py", "lossbook/regression.py",
-            "lossbook/information.py", "lossbook/probabilistic.py", "lossbook/segmentation.py",
-            "lossbook/sequence.py", "lossbook/representation.py", "benchmarks/losses.py")
+MEASURED = (
+    "lossbook/__init__.py",
+    "lossbook/_validation.py",
+    "lossbook/_reductions.py",
+    "lossbook/activations.py",
+    "lossbook/classification.py",
+    "lossbook/regression.py",
+    "lossbook/information.py",
+    "lossbook/probabilistic.py",
+    "lossbook/segmentation.py",
+    "lossbook/sequence.py",
+    "lossbook/representation.py",
+    "benchmarks/losses.py",
+)
 
 IMPLEMENTATIONS = ("lossbook", "naive", "keras", "tf.nn", "pytorch")  # the order the processes run in
 TENSORFLOW = ("keras", "tf.nn")
 
 # name -> (label, (target key, prediction key), implementations)
 CASES = {
-    "cce_logits": ("categorical cross-entropy, logits", ("onehot", "logits"),
-                   ("lossbook", "keras", "tf.nn", "naive")),
-    "cce_probs": ("categorical cross-entropy, probabilities", ("onehot", "probs"),
-                  ("lossbook", "keras", "naive")),
-    "bce_probs": ("binary cross-entropy, probabilities", ("multilabel", "sigmoid"),
-                  ("lossbook", "keras", "naive")),
-    "bce_logits": ("binary cross-entropy, logits", ("multilabel", "logits"),
-                   ("lossbook", "keras", "tf.nn", "naive")),
+    "cce_logits": ("categorical cross-entropy, logits", ("onehot", "logits"), ("lossbook", "keras", "tf.nn", "naive")),
+    "cce_probs": ("categorical cross-entropy, probabilities", ("onehot", "probs"), ("lossbook", "keras", "naive")),
+    "bce_probs": ("binary cross-entropy, probabilities", ("multilabel", "sigmoid"), ("lossbook", "keras", "naive")),
+    "bce_logits": ("binary cross-entropy, logits", ("multilabel", "logits"), ("lossbook", "keras", "tf.nn", "naive")),
     "mse": ("mean squared error", ("mse_true", "mse_pred"), ("lossbook", "keras", "naive")),
 }
 # The other losses Keras has: lossbook and Keras only; inputs from extra_inputs().
@@ -106,14 +112,30 @@ OTHER_LOSSES = {
     "hinge": ("hinge", "hinge", {}, "Hinge"),
     "squared_hinge": ("squared hinge", "squared_hinge", {}, "SquaredHinge"),
     "categorical_hinge": ("categorical hinge", "categorical_hinge", {}, "CategoricalHinge"),
-    "scce_logits": ("sparse categorical cross-entropy, logits", "sparse_categorical_crossentropy",
-                    {"from_logits": True}, "SparseCategoricalCrossentropy"),
-    "bfocal_probs": ("binary focal cross-entropy, probabilities", "binary_focal_crossentropy", {},
-                     "BinaryFocalCrossentropy"),
-    "cfocal_probs": ("categorical focal cross-entropy, probabilities", "categorical_focal_crossentropy", {},
-                     "CategoricalFocalCrossentropy"),
-    "gce": ("generalized cross-entropy", "categorical_generalized_cross_entropy", {},
-            "CategoricalGeneralizedCrossEntropy"),
+    "scce_logits": (
+        "sparse categorical cross-entropy, logits",
+        "sparse_categorical_crossentropy",
+        {"from_logits": True},
+        "SparseCategoricalCrossentropy",
+    ),
+    "bfocal_probs": (
+        "binary focal cross-entropy, probabilities",
+        "binary_focal_crossentropy",
+        {},
+        "BinaryFocalCrossentropy",
+    ),
+    "cfocal_probs": (
+        "categorical focal cross-entropy, probabilities",
+        "categorical_focal_crossentropy",
+        {},
+        "CategoricalFocalCrossentropy",
+    ),
+    "gce": (
+        "generalized cross-entropy",
+        "categorical_generalized_cross_entropy",
+        {},
+        "CategoricalGeneralizedCrossEntropy",
+    ),
     "kld": ("Kullback-Leibler divergence", "kl_divergence", {}, "KLDivergence"),
     "poisson": ("Poisson", "poisson", {}, "Poisson"),
     "cosine": ("cosine similarity", "cosine_similarity", {}, "CosineSimilarity"),
@@ -147,6 +169,7 @@ STABILITY_IMPLEMENTATIONS = ("lossbook", "keras", "naive")
 
 # --- inputs --------------------------------------------------------------------
 
+
 def make_inputs(n, c=10, seed=0):
     """Seeded float32 inputs of shape (n, c) for every case."""
     rng = np.random.default_rng(seed)
@@ -160,7 +183,10 @@ def make_inputs(n, c=10, seed=0):
     multilabel = (rng.random((n, c)) < 0.3).astype(np.float32)
     sigmoid = (1 / (1 + np.exp(-z64))).astype(np.float32)
     return {
-        "onehot": onehot, "logits": logits, "probs": probs, "multilabel": multilabel,
+        "onehot": onehot,
+        "logits": logits,
+        "probs": probs,
+        "multilabel": multilabel,
         "sigmoid": sigmoid,
         "mse_true": rng.normal(size=(n, c)).astype(np.float32),
         "mse_pred": rng.normal(size=(n, c)).astype(np.float32),
@@ -183,8 +209,9 @@ def extra_inputs(name, n, c=10, seed=0):
     probs = rng.dirichlet(np.ones(c), size=n).astype(np.float32)
     probs /= probs.sum(axis=1, keepdims=True)
     if name in ("categorical_hinge", "cfocal_probs"):
-        return np.eye(c, dtype=np.float32)[labels], probs if name == "cfocal_probs" else rng.normal(
-            size=shape).astype(np.float32)
+        return np.eye(c, dtype=np.float32)[labels], probs if name == "cfocal_probs" else rng.normal(size=shape).astype(
+            np.float32
+        )
     if name == "scce_logits":
         return labels, rng.normal(0.0, 2.0, size=shape).astype(np.float32)
     if name == "gce":
@@ -217,6 +244,7 @@ def case_inputs(name, data, n):
 
 
 # --- the naive textbook formulas -----------------------------------------------
+
 
 def naive_cce_logits(t, z):
     y = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
@@ -269,14 +297,20 @@ def exact(name, t, y):
 
 # --- the implementations ------------------------------------------------------------
 
+
 def implementation(impl, name):
     """The loss ``name`` as computed by ``impl``: fn(t, y), on tensors for TensorFlow's, else arrays.
 
     Imports TensorFlow only for ``keras`` and ``tf.nn``.
     """
     if impl == "naive":
-        return {"cce_logits": naive_cce_logits, "cce_probs": naive_cce_probs, "bce_probs": naive_bce_probs,
-                "bce_logits": naive_bce_logits, "mse": naive_mse}[name]
+        return {
+            "cce_logits": naive_cce_logits,
+            "cce_probs": naive_cce_probs,
+            "bce_probs": naive_bce_probs,
+            "bce_logits": naive_bce_logits,
+            "mse": naive_mse,
+        }[name]
     if impl == "lossbook" and name in OTHER_LOSSES:
         from lossbook import tf_compare
 
@@ -339,16 +373,26 @@ def lossbook_steps(name):
     partial = functools.partial
     binary, categorical = classification._validate_binary, classification._validate_categorical
     return {
-        "cce_logits": (partial(categorical, from_logits=True),
-                       partial(classification._categorical_terms, from_logits=True),
-                       classification._reduce_negated_sum),
-        "cce_probs": (partial(categorical, from_logits=False),
-                      partial(classification._categorical_terms, from_logits=False),
-                      classification._reduce_negated_sum),
-        "bce_probs": (partial(binary, from_logits=False), partial(classification._binary_terms, from_logits=False),
-                      classification._reduce_mean),
-        "bce_logits": (partial(binary, from_logits=True), partial(classification._binary_terms, from_logits=True),
-                       classification._reduce_mean),
+        "cce_logits": (
+            partial(categorical, from_logits=True),
+            partial(classification._categorical_terms, from_logits=True),
+            classification._reduce_negated_sum,
+        ),
+        "cce_probs": (
+            partial(categorical, from_logits=False),
+            partial(classification._categorical_terms, from_logits=False),
+            classification._reduce_negated_sum,
+        ),
+        "bce_probs": (
+            partial(binary, from_logits=False),
+            partial(classification._binary_terms, from_logits=False),
+            classification._reduce_mean,
+        ),
+        "bce_logits": (
+            partial(binary, from_logits=True),
+            partial(classification._binary_terms, from_logits=True),
+            classification._reduce_mean,
+        ),
         "mse": (_validation.as_pair, regression._squared_errors, regression._reduce_squares),
     }[name]
 
@@ -379,6 +423,7 @@ def step_sources():
 
 # --- timing ------------------------------------------------------------------------
 
+
 def measure(items, *, repeats, pause=0.0):
     """Per-call CPU and wall time of each of ``items``, ``{key: (fn, args, number)}``, measured in rounds.
 
@@ -401,9 +446,16 @@ def measure(items, *, repeats, pause=0.0):
             thread[key].append((time.thread_time() - t0) / number)
             wall[key].append((time.perf_counter() - w0) / number)
         time.sleep(pause)
-    return {key: {"cpu_min": min(cpu[key]), "cpu_median": float(np.median(cpu[key])),
-                  "thread_min": min(thread[key]), "wall_min": min(wall[key]),
-                  "wall_median": float(np.median(wall[key]))} for key in items}
+    return {
+        key: {
+            "cpu_min": min(cpu[key]),
+            "cpu_median": float(np.median(cpu[key])),
+            "thread_min": min(thread[key]),
+            "wall_min": min(wall[key]),
+            "wall_median": float(np.median(wall[key])),
+        }
+        for key in items
+    }
 
 
 def calibrate(fn, args, min_seconds):
@@ -418,8 +470,8 @@ def calibrate(fn, args, min_seconds):
         number *= 4
 
 
-
 # --- one implementation, in its own process ---------------------------------------------
+
 
 def stability_inputs(n=1000):
     """The same 1000 x 10 float32 logits for every implementation, with one-hot and multi-label targets."""
@@ -470,8 +522,10 @@ def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales,
             m = measure(items, repeats=rounds, pause=pause)
         timings[str(n)] = {name: {"value": values[name], **m[name]} for name in names}
         for name in names:
-            log(f"  [{impl}] ({n}, 10) {CASES[name][0]:<42} {m[name]['cpu_min'] * 1e6:11.1f} µs CPU "
-                f"{m[name]['wall_min'] * 1e6:11.1f} µs wall")
+            log(
+                f"  [{impl}] ({n}, 10) {CASES[name][0]:<42} {m[name]['cpu_min'] * 1e6:11.1f} µs CPU "
+                f"{m[name]['wall_min'] * 1e6:11.1f} µs wall"
+            )
         if impl == "lossbook":
             parts[str(n)] = time_parts(data, repeats=rounds, min_seconds=min_seconds, pause=pause)
     stab = {}
@@ -485,10 +539,15 @@ def run_worker(impl, *, sizes, repeats, repeats_small, min_small, pause, scales,
                     t, z = tf.constant(t), tf.constant(z)
                 with np.errstate(all="ignore"):
                     stab[f"{name} {scale}"] = float(fn(t, z))
-    return {"implementation": impl, "tensorflow_imported": "tensorflow" in sys.modules,
-            "torch_imported": "torch" in sys.modules,
-            "threads": sys.modules["torch"].get_num_threads() if impl == "pytorch" else None,
-            "timings": timings, "parts": parts, "stability": stab}
+    return {
+        "implementation": impl,
+        "tensorflow_imported": "tensorflow" in sys.modules,
+        "torch_imported": "torch" in sys.modules,
+        "threads": sys.modules["torch"].get_num_threads() if impl == "pytorch" else None,
+        "timings": timings,
+        "parts": parts,
+        "stability": stab,
+    }
 
 
 def time_parts(data, *, repeats, min_seconds, pause):
@@ -499,8 +558,11 @@ def time_parts(data, *, repeats, min_seconds, pause):
         t, y = case_inputs(name, data, None)
         a, b = validate(t, y)
         e = elementwise(a, b)
-        for part, (fn, args) in {"validation": (validate, (t, y)), "elementwise": (elementwise, (a, b)),
-                                 "reductions": (reductions, (e,))}.items():
+        for part, (fn, args) in {
+            "validation": (validate, (t, y)),
+            "elementwise": (elementwise, (a, b)),
+            "reductions": (reductions, (e,)),
+        }.items():
             items[name, part] = (fn, args, calibrate(fn, args, min_seconds))
     m = measure(items, repeats=repeats, pause=pause)
     out = {name: {} for name in CLASSIC}
@@ -513,8 +575,16 @@ def run_in_process(impl, config):
     """Run :func:`run_worker` for ``impl`` in a new Python process (this script with ``--worker``)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "worker.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", impl,
-               "--config", json.dumps(config), "--worker-out", str(out)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            impl,
+            "--config",
+            json.dumps(config),
+            "--worker-out",
+            str(out),
+        ]
         subprocess.run(cmd, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         result = json.loads(out.read_text())
     if impl not in TENSORFLOW and result["tensorflow_imported"]:
@@ -538,15 +608,21 @@ def merge_passes(results):
         return min(values) if key.endswith("_min") else float(np.median(values))
 
     merged["timings"] = {
-        n: {name: {key: combine(key, [r["timings"][n][name][key] for r in results]) for key in m}
-            for name, m in cases.items()}
-        for n, cases in first["timings"].items()}
-    merged["parts"] = {n: {name: {part: min(r["parts"][n][name][part] for r in results) for part in p}
-                           for name, p in cases.items()} for n, cases in first["parts"].items()}
+        n: {
+            name: {key: combine(key, [r["timings"][n][name][key] for r in results]) for key in m}
+            for name, m in cases.items()
+        }
+        for n, cases in first["timings"].items()
+    }
+    merged["parts"] = {
+        n: {name: {part: min(r["parts"][n][name][part] for r in results) for part in p} for name, p in cases.items()}
+        for n, cases in first["parts"].items()
+    }
     return merged
 
 
 # --- putting the processes' results together --------------------------------------------
+
 
 def assemble(workers, sizes):
     """The per-size table rows, from every implementation's worker results."""
@@ -573,26 +649,34 @@ def assemble(workers, sizes):
                 "value": value,
                 "exact": ref,
                 "max_relative_difference_from_exact": max(
-                    abs(v - ref) / abs(ref) for impl, v in value.items() if impl != "naive"),
+                    abs(v - ref) / abs(ref) for impl, v in value.items() if impl != "naive"
+                ),
                 "reference": "float64, SciPy" if name in CLASSIC else "float64, lossbook",
-                "naive_relative_difference_from_exact": (abs(value["naive"] - ref) / abs(ref)
-                                                         if "naive" in value else None),
+                "naive_relative_difference_from_exact": (
+                    abs(value["naive"] - ref) / abs(ref) if "naive" in value else None
+                ),
                 "ratio_lossbook_to_keras": cpu["lossbook"] / cpu["keras"],
                 "ratio_lossbook_to_fastest_tf": cpu["lossbook"] / fastest_tf,
                 "ratio_lossbook_to_naive": cpu["lossbook"] / cpu["naive"] if "naive" in cpu else None,
                 "ratio_lossbook_to_pytorch": cpu["lossbook"] / cpu["pytorch"] if "pytorch" in cpu else None,
                 "wall_ratio_lossbook_to_fastest_tf": wall["lossbook"] / min(wall[i] for i in TENSORFLOW if i in wall),
             }
-            row["target_met"] = (cpu["lossbook"] <= SMALL_TARGET_S if small
-                                 else row["ratio_lossbook_to_fastest_tf"] <= LARGE_TARGET)
+            row["target_met"] = (
+                cpu["lossbook"] <= SMALL_TARGET_S if small else row["ratio_lossbook_to_fastest_tf"] <= LARGE_TARGET
+            )
             rows.append(row)
-        results.append({
-            "shape": [n, 10],
-            "unit": "us" if small else "ms",
-            "target": (f"lossbook's per-call CPU time ≤ {SMALL_TARGET_S * 1e6:.0f} µs" if small else
-                       f"lossbook's CPU time ≤ {LARGE_TARGET:g}× the faster of Keras and tf.nn"),
-            "cases": rows,
-        })
+        results.append(
+            {
+                "shape": [n, 10],
+                "unit": "us" if small else "ms",
+                "target": (
+                    f"lossbook's per-call CPU time ≤ {SMALL_TARGET_S * 1e6:.0f} µs"
+                    if small
+                    else f"lossbook's CPU time ≤ {LARGE_TARGET:g}× the faster of Keras and tf.nn"
+                ),
+                "cases": rows,
+            }
+        )
     return results
 
 
@@ -605,18 +689,21 @@ def stability(workers, scales):
             ref = exact(name, targets[name], _scaled(base, scale))
             values = {impl: workers[impl]["stability"][f"{name} {scale}"] for impl in STABILITY_IMPLEMENTATIONS}
             ours, keras_value, naive_value = values["lossbook"], values["keras"], values["naive"]
-            naive_err = (abs(naive_value - ref) / abs(ref) if np.isfinite(naive_value)
-                         else _finite_or_name(naive_value))
-            rows.append({
-                "label": CASES[name][0], "case": name, "scale": scale,
-                "exact": ref,
-                "lossbook": _finite_or_name(ours),
-                "keras": _finite_or_name(keras_value),
-                "naive": _finite_or_name(naive_value),
-                "lossbook_relative_error": abs(ours - ref) / abs(ref),
-                "keras_relative_error": abs(keras_value - ref) / abs(ref),
-                "naive_relative_error": naive_err,
-            })
+            naive_err = abs(naive_value - ref) / abs(ref) if np.isfinite(naive_value) else _finite_or_name(naive_value)
+            rows.append(
+                {
+                    "label": CASES[name][0],
+                    "case": name,
+                    "scale": scale,
+                    "exact": ref,
+                    "lossbook": _finite_or_name(ours),
+                    "keras": _finite_or_name(keras_value),
+                    "naive": _finite_or_name(naive_value),
+                    "lossbook_relative_error": abs(ours - ref) / abs(ref),
+                    "keras_relative_error": abs(keras_value - ref) / abs(ref),
+                    "naive_relative_error": naive_err,
+                }
+            )
     return rows
 
 
@@ -625,8 +712,8 @@ def _finite_or_name(x):
     return x if np.isfinite(x) else ("nan" if np.isnan(x) else ("inf" if x > 0 else "-inf"))
 
 
-
 # --- main ------------------------------------------------------------------------------
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="lossbook vs TensorFlow vs naive NumPy.")
@@ -646,34 +733,58 @@ def main(argv=None) -> int:
 
     env = environment(measured=MEASURED)
     if args.smoke:
-        config = {"sizes": [10, 1000], "passes": 1, "repeats": 2, "repeats_small": 2, "min_small": 0.002, "pause": 0.0,
-                  "scales": [1, 1000]}
+        config = {
+            "sizes": [10, 1000],
+            "passes": 1,
+            "repeats": 2,
+            "repeats_small": 2,
+            "min_small": 0.002,
+            "pause": 0.0,
+            "scales": [1, 1000],
+        }
     else:
-        config = {"sizes": [10, 1_000_000], "passes": 2, "repeats": 7, "repeats_small": 30, "min_small": 0.01, "pause": 0.2,
-                  "scales": [1, 10, 100, 1000]}
+        config = {
+            "sizes": [10, 1_000_000],
+            "passes": 2,
+            "repeats": 7,
+            "repeats_small": 30,
+            "min_small": 0.01,
+            "pause": 0.2,
+            "scales": [1, 10, 100, 1000],
+        }
 
     passes = {impl: [] for impl in IMPLEMENTATIONS}
     for k in range(config["passes"]):
         for impl in IMPLEMENTATIONS:
-            print(f"pass {k + 1}, {impl}: in a new process "
-                  f"({'with' if impl in TENSORFLOW else 'without'} TensorFlow)", flush=True)
+            print(
+                f"pass {k + 1}, {impl}: in a new process ({'with' if impl in TENSORFLOW else 'without'} TensorFlow)",
+                flush=True,
+            )
             passes[impl].append(run_in_process(impl, config))
     workers = {impl: merge_passes(results) for impl, results in passes.items()}
     results = assemble(workers, config["sizes"])
     for size in results:
         print(f"shape {tuple(size['shape'])} float32, CPU time per call (min of repeats):")
         for row in size["cases"]:
-            print(f"  {row['label']:<42} " + "  ".join(
-                f"{impl} {t * 1e6:9.1f} µs" for impl, t in row["cpu_per_call_s"].items())
+            print(
+                f"  {row['label']:<42} "
+                + "  ".join(f"{impl} {t * 1e6:9.1f} µs" for impl, t in row["cpu_per_call_s"].items())
                 + f"   lossbook/TF {row['ratio_lossbook_to_fastest_tf']:.2f}x"
-                + (f"   lossbook/PyTorch {row['ratio_lossbook_to_pytorch']:.2f}x" if row["ratio_lossbook_to_pytorch"] else ""))
+                + (
+                    f"   lossbook/PyTorch {row['ratio_lossbook_to_pytorch']:.2f}x"
+                    if row["ratio_lossbook_to_pytorch"]
+                    else ""
+                )
+            )
     print("lossbook's steps, timed apart above (inspect.getsource of the functions the losses call):")
     for qualified, source in step_sources().items():
         print(f"# {qualified}\n{source}")
     stab = stability(workers, config["scales"])
     for row in stab:
-        print(f"  {row['label']:<36} x{row['scale']:<5g} exact {row['exact']:<12.6g} "
-              f"lossbook {row['lossbook']!s:<12.8} keras {row['keras']!s:<12.8} naive {row['naive']!s:<12.8}")
+        print(
+            f"  {row['label']:<36} x{row['scale']:<5g} exact {row['exact']:<12.6g} "
+            f"lossbook {row['lossbook']!s:<12.8} keras {row['keras']!s:<12.8} naive {row['naive']!s:<12.8}"
+        )
 
     repeats, repeats_small, min_small = config["repeats"], config["repeats_small"], config["min_small"]
     data = {
@@ -697,10 +808,16 @@ def main(argv=None) -> int:
             f"PyTorch {_torch_version()} (CPU build) runs in a fifth process: its loss modules "
             "(`nn.CrossEntropyLoss()`, on `log(y)` for probabilities; `nn.BCELoss()`, `nn.BCEWithLogitsLoss()`, "
             "`nn.MSELoss()`), prediction first, on tensors made beforehand (`torch.from_numpy`, no copy). "
-            + agreement(results)),
-        "processes": {impl: {"tensorflow_imported": w["tensorflow_imported"], "torch_imported": w["torch_imported"],
-                             **({"threads": w["threads"]} if w.get("threads") else {})}
-                      for impl, w in workers.items()},
+            + agreement(results)
+        ),
+        "processes": {
+            impl: {
+                "tensorflow_imported": w["tensorflow_imported"],
+                "torch_imported": w["torch_imported"],
+                **({"threads": w["threads"]} if w.get("threads") else {}),
+            }
+            for impl, w in workers.items()
+        },
         "sizes": results,
         "parts_cpu_s": workers["lossbook"]["parts"],
         "part_code": {name: step_names(name) for name in CLASSIC},
@@ -711,7 +828,8 @@ def main(argv=None) -> int:
                 "logits grow during training. Exact: float64 with SciPy's `log_softmax` and "
                 "`log_expit`. The naive softmax overflows `exp` (float32 overflows above 88.7) and "
                 "returns nan; the naive sigmoid with its 1e-7 fudge stays finite but caps every "
-                "wrong answer's cost at −ln 1e-7 ≈ 16.1, so its loss is far too small."),
+                "wrong answer's cost at −ln 1e-7 ≈ 16.1, so its loss is far too small."
+            ),
             "rows": stab,
         },
     }
@@ -733,10 +851,13 @@ def _torch_version():
 def agreement(sizes):
     rows = [c for size in sizes for c in size["cases"]]
     ours = max(c["max_relative_difference_from_exact"] for c in rows)
-    naive = max(c["naive_relative_difference_from_exact"] for c in rows if c["naive_relative_difference_from_exact"]
-                is not None)
-    return (f"On these inputs (ordinary logits and probabilities) lossbook, TensorFlow and PyTorch agree with the "
-            f"float64 reference within a relative {ours:.0e}, the naive formulas within {naive:.0e}.")
+    naive = max(
+        c["naive_relative_difference_from_exact"] for c in rows if c["naive_relative_difference_from_exact"] is not None
+    )
+    return (
+        f"On these inputs (ordinary logits and probabilities) lossbook, TensorFlow and PyTorch agree with the "
+        f"float64 reference within a relative {ours:.0e}, the naive formulas within {naive:.0e}."
+    )
 
 
 def _and(items):
@@ -768,28 +889,47 @@ def notes(data):
                 continue
             p = parts[c["case"]]
             total = sum(p.values())
-            text += (f". Timed apart, its validation takes {_time(p['validation'])}, the per-element arithmetic "
-                     f"{_time(p['elementwise'])} and the reductions {_time(p['reductions'])} "
-                     f"({_time(total)} together")
-            text += ")." if abs(total - whole) <= 0.15 * whole else (
-                f"; the whole call takes {_time(whole)}, so {_time(abs(whole - total))} "
-                f"{'is spent between the parts' if whole > total else 'less than its parts timed apart'}).")
+            text += (
+                f". Timed apart, its validation takes {_time(p['validation'])}, the per-element arithmetic "
+                f"{_time(p['elementwise'])} and the reductions {_time(p['reductions'])} "
+                f"({_time(total)} together"
+            )
+            text += (
+                ")."
+                if abs(total - whole) <= 0.15 * whole
+                else (
+                    f"; the whole call takes {_time(whole)}, so {_time(abs(whole - total))} "
+                    f"{'is spent between the parts' if whole > total else 'less than its parts timed apart'})."
+                )
+            )
             biggest = max(PARTS, key=p.get)
-            text += (f" The largest part is the {biggest.replace('elementwise', 'per-element arithmetic')}, "
-                     f"`{data['part_code'][c['case']][biggest]}`.")
+            text += (
+                f" The largest part is the {biggest.replace('elementwise', 'per-element arithmetic')}, "
+                f"`{data['part_code'][c['case']][biggest]}`."
+            )
             if size is large:
                 rest = p["elementwise"] + p["reductions"]
-                text += (f" Without validation the loss would take about {_time(rest)}, "
-                         f"{rest / fastest_tf:.1f}× TensorFlow's time; the naive formula takes {_time(t['naive'])}.")
+                text += (
+                    f" Without validation the loss would take about {_time(rest)}, "
+                    f"{rest / fastest_tf:.1f}× TensorFlow's time; the naive formula takes {_time(t['naive'])}."
+                )
             out.append(text)
     for c in large["cases"]:
         t, th = c["cpu_per_call_s"]["lossbook"], c["calling_thread_cpu_per_call_s"]["lossbook"]
         if t - th > 0.1 * t:
-            out.append(f"On {c['label']} ({large['shape'][0]:,} × 10), {_time(t - th)} of lossbook's "
-                       f"{_time(t)} of CPU time are spent on threads other than the calling one.")
+            out.append(
+                f"On {c['label']} ({large['shape'][0]:,} × 10), {_time(t - th)} of lossbook's "
+                f"{_time(t)} of CPU time are spent on threads other than the calling one."
+            )
     # CPU time against elapsed time on the large arrays: how many cores each implementation keeps busy.
-    busy = {impl: [c["cpu_per_call_s"][impl] / c["wall_per_call_s"][impl] for c in large["cases"]
-                   if impl in c["cpu_per_call_s"]] for impl in ("lossbook", *TENSORFLOW)}
+    busy = {
+        impl: [
+            c["cpu_per_call_s"][impl] / c["wall_per_call_s"][impl]
+            for c in large["cases"]
+            if impl in c["cpu_per_call_s"]
+        ]
+        for impl in ("lossbook", *TENSORFLOW)
+    }
     tf_busy = busy["keras"] + busy["tf.nn"]
     wall = {c["label"]: c["wall_ratio_lossbook_to_fastest_tf"] for c in large["cases"]}
     over = [label for label, r in wall.items() if r > LARGE_TARGET]
@@ -799,21 +939,28 @@ def notes(data):
         f"{span(tf_busy, '.1f')} times its elapsed time"
         f"{' (it computes on several threads at once)' if max(tf_busy) > 1.2 else ''}, "
         f"lossbook's {span(busy['lossbook'], '.1f')} times, so in elapsed time lossbook ÷ TF is "
-        f"{span(list(wall.values()), '.2f')}×" + (f", above {LARGE_TARGET:g}× on {_and(over)}." if over else "."))
+        f"{span(list(wall.values()), '.2f')}×" + (f", above {LARGE_TARGET:g}× on {_and(over)}." if over else ".")
+    )
     if all(c["target_met"] for c in small["cases"]):
         worst = max(c["cpu_per_call_s"]["lossbook"] for c in small["cases"])
-        best_tf = min(min(t for i, t in c["cpu_per_call_s"].items() if i in TENSORFLOW)
-                      for c in small["cases"])
-        out.append(f"On small arrays every lossbook loss costs at most {worst * 1e6:.0f} µs per call, "
-                   f"validation included; TensorFlow's eager dispatch costs at least {best_tf * 1e6:.0f} µs.")
+        best_tf = min(min(t for i, t in c["cpu_per_call_s"].items() if i in TENSORFLOW) for c in small["cases"])
+        out.append(
+            f"On small arrays every lossbook loss costs at most {worst * 1e6:.0f} µs per call, "
+            f"validation included; TensorFlow's eager dispatch costs at least {best_tf * 1e6:.0f} µs."
+        )
     if all(c["target_met"] for c in large["cases"]):
         worst = max(large["cases"], key=lambda c: c["ratio_lossbook_to_fastest_tf"])
         p = data["parts_cpu_s"][str(large["shape"][0])].get(worst["case"])
-        where = (f", where validation takes {_time(p['validation'])} of {_time(worst['cpu_per_call_s']['lossbook'])}"
-                 if p else "")
-        out.append(f"On {large['shape'][0]:,} × 10 arrays every lossbook loss is within "
-                   f"{worst['ratio_lossbook_to_fastest_tf']:.2f}× TensorFlow's CPU time (the most on "
-                   f"{worst['label']}{where}).")
+        where = (
+            f", where validation takes {_time(p['validation'])} of {_time(worst['cpu_per_call_s']['lossbook'])}"
+            if p
+            else ""
+        )
+        out.append(
+            f"On {large['shape'][0]:,} × 10 arrays every lossbook loss is within "
+            f"{worst['ratio_lossbook_to_fastest_tf']:.2f}× TensorFlow's CPU time (the most on "
+            f"{worst['label']}{where})."
+        )
     return out
 
 

@@ -54,8 +54,12 @@ BUDGET_BYTES = 1_500_000
 BUDGET_BYTES_NO_EXPLORERS = 1_000_000
 EXPLORERS = "figure.lossbook-twin, .lossbook-explorer"
 #: DevTools' "Fast 3G" preset (Chromium's front_end/core/sdk/NetworkManager.ts).
-FAST_3G = {"offline": False, "latency": 150 * 3.75,
-           "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9, "uploadThroughput": 750 * 1000 / 8 * 0.9}
+FAST_3G = {
+    "offline": False,
+    "latency": 150 * 3.75,
+    "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9,
+    "uploadThroughput": 750 * 1000 / 8 * 0.9,
+}
 TARGET_USABLE_SPEEDUP_THROTTLED = 2.0
 
 # Installed before any script of the page runs: watch every animation frame for the math to be final.
@@ -120,11 +124,14 @@ def load_once(browser, url: str, *, throttle: dict | None = None) -> dict:
     try:
         page.goto(url, wait_until="load", timeout=300_000)
         t = page.evaluate(COLLECT)
-        row = {"fcp_s": t["fcp"] / 1e3 if t["fcp"] is not None else None,
-               "math_final_s": t["math"] / 1e3 if t["math"] is not None else None,
-               "load_s": t["load"] / 1e3}
-        row["usable_s"] = (max(row["fcp_s"], row["math_final_s"])
-                           if None not in (row["fcp_s"], row["math_final_s"]) else None)
+        row = {
+            "fcp_s": t["fcp"] / 1e3 if t["fcp"] is not None else None,
+            "math_final_s": t["math"] / 1e3 if t["math"] is not None else None,
+            "load_s": t["load"] / 1e3,
+        }
+        row["usable_s"] = (
+            max(row["fcp_s"], row["math_final_s"]) if None not in (row["fcp_s"], row["math_final_s"]) else None
+        )
         if not throttle:
             page.wait_for_load_state("networkidle")
             page.evaluate(SCROLL_TO_END)
@@ -134,9 +141,12 @@ def load_once(browser, url: str, *, throttle: dict | None = None) -> dict:
                 sizes = req.sizes()
                 n = sizes["responseBodySize"] + sizes["responseHeadersSize"]
                 by_type[req.resource_type] = by_type.get(req.resource_type, 0) + n
-            row.update(weight_bytes=sum(by_type.values()), requests=len(finished),
-                       bytes_by_type=dict(sorted(by_type.items())),
-                       explorers=page.locator(EXPLORERS).count())
+            row.update(
+                weight_bytes=sum(by_type.values()),
+                requests=len(finished),
+                bytes_by_type=dict(sorted(by_type.items())),
+                explorers=page.locator(EXPLORERS).count(),
+            )
     finally:
         context.close()
     return row
@@ -166,17 +176,29 @@ def ratios(before: dict, after: dict) -> dict:
     return out
 
 
-def measure(builds: dict[str, Path], pages: list[str], repeats: int, throttled_pages: list[str],
-            throttled_repeats: int, *, log=print) -> dict:
+def measure(
+    builds: dict[str, Path],
+    pages: list[str],
+    repeats: int,
+    throttled_pages: list[str],
+    throttled_repeats: int,
+    *,
+    log=print,
+) -> dict:
     """Every page of every build, alternating builds page by page."""
     result = {"unthrottled": [], "fast_3g": []}
-    with launch() as browser, serve(builds["after"]) as after_url, \
-            serve(builds.get("before", builds["after"])) as before_url:
+    with (
+        launch() as browser,
+        serve(builds["after"]) as after_url,
+        serve(builds.get("before", builds["after"])) as before_url,
+    ):
         urls = {"after": after_url, "before": before_url}
         names = [name for name in ("before", "after") if name in builds]
         load_once(browser, urls["after"] + pages[0])  # warm the browser and the OS file cache
-        for profile, todo, n, throttle in (("unthrottled", pages, repeats, None),
-                                           ("fast_3g", throttled_pages, throttled_repeats, FAST_3G)):
+        for profile, todo, n, throttle in (
+            ("unthrottled", pages, repeats, None),
+            ("fast_3g", throttled_pages, throttled_repeats, FAST_3G),
+        ):
             for page in todo:
                 loads = {name: [] for name in names}
                 for _ in range(n):
@@ -190,8 +212,10 @@ def measure(builds: dict[str, Path], pages: list[str], repeats: int, throttled_p
                 if "before" in row and "after" in row:
                     row["before_over_after"] = ratios(row["before"], row["after"])
                 result[profile].append(row)
-                log(f"  {profile:<11} {page:<36} " + "  ".join(
-                    f"{name}: {_fmt(row[name])}" for name in names if name in row))
+                log(
+                    f"  {profile:<11} {page:<36} "
+                    + "  ".join(f"{name}: {_fmt(row[name])}" for name in names if name in row)
+                )
     return result
 
 
@@ -219,29 +243,44 @@ def notes(data) -> list[str]:
     heaviest = max(after, key=lambda r: r["after"]["weight_bytes"])
     out.append(
         f"Heaviest first load today: {heaviest['page']}, {heaviest['after']['weight_bytes'] / 1e6:.2f} MB"
-        + (f" (was {heaviest['before']['weight_bytes'] / 1e6:.2f} MB)." if "before" in heaviest else "."))
+        + (f" (was {heaviest['before']['weight_bytes'] / 1e6:.2f} MB)." if "before" in heaviest else ".")
+    )
     for r in over:
-        out.append(f"{r['page']} is over its budget: {r['after']['weight_bytes'] / 1e6:.2f} MB > "
-                   f"{_budget(r['after']) / 1e6:.1f} MB.")
+        out.append(
+            f"{r['page']} is over its budget: {r['after']['weight_bytes'] / 1e6:.2f} MB > "
+            f"{_budget(r['after']) / 1e6:.1f} MB."
+        )
     if not over:
-        out.append(f"Every page is within its budget ({BUDGET_BYTES / 1e6:.1f} MB with explorers, "
-                   f"{BUDGET_BYTES_NO_EXPLORERS / 1e6:.1f} MB without).")
-    late = [r for r in after if None not in (r["after"]["math_final_s"], r["after"]["fcp_s"])
-            and r["after"]["math_final_s"] > r["after"]["fcp_s"] + 0.050]
+        out.append(
+            f"Every page is within its budget ({BUDGET_BYTES / 1e6:.1f} MB with explorers, "
+            f"{BUDGET_BYTES_NO_EXPLORERS / 1e6:.1f} MB without)."
+        )
+    late = [
+        r
+        for r in after
+        if None not in (r["after"]["math_final_s"], r["after"]["fcp_s"])
+        and r["after"]["math_final_s"] > r["after"]["fcp_s"] + 0.050
+    ]
     with_math = [r for r in after if r["after"].get("math_final_s") is not None]
     if with_math:
         out.append(
             "Unthrottled, the math is final (typeset, and every font of the page loaded) "
-            + ("within 50 ms of the first contentful paint on every page." if not late else
-               f"more than 50 ms after the first paint on {len(late)} of {len(with_math)} pages "
-               f"({', '.join(r['page'] for r in late)}): the formulas are in the HTML at first paint, "
-               "but the fonts (MathJax's, preloaded, and the theme's) finish loading after it."))
+            + (
+                "within 50 ms of the first contentful paint on every page."
+                if not late
+                else f"more than 50 ms after the first paint on {len(late)} of {len(with_math)} pages "
+                f"({', '.join(r['page'] for r in late)}): the formulas are in the HTML at first paint, "
+                "but the fonts (MathJax's, preloaded, and the theme's) finish loading after it."
+            )
+        )
     speed = data["summary"].get("fast_3g_usable_speedup_median")
     if speed is not None:
         met = speed >= TARGET_USABLE_SPEEDUP_THROTTLED
-        out.append(f"On Fast 3G, today's pages are usable {speed:.1f}× sooner than before (median over "
-                   f"pages; target ≥ {TARGET_USABLE_SPEEDUP_THROTTLED:g}×: "
-                   f"{'met' if met else 'missed'}).")
+        out.append(
+            f"On Fast 3G, today's pages are usable {speed:.1f}× sooner than before (median over "
+            f"pages; target ≥ {TARGET_USABLE_SPEEDUP_THROTTLED:g}×: "
+            f"{'met' if met else 'missed'})."
+        )
     return out
 
 
@@ -253,20 +292,24 @@ def summary(result) -> dict:
     out = {}
     for profile in ("unthrottled", "fast_3g"):
         for key in ("usable_s", "math_final_s", "fcp_s", "load_s", "weight_bytes"):
-            values = [r["before_over_after"][key] for r in result[profile]
-                      if key in r.get("before_over_after", {})]
+            values = [r["before_over_after"][key] for r in result[profile] if key in r.get("before_over_after", {})]
             if values:
-                out[f"{profile}_{key.removesuffix('_s').replace('_bytes', '')}_speedup_median"] = \
-                    statistics.median(values)
+                out[f"{profile}_{key.removesuffix('_s').replace('_bytes', '')}_speedup_median"] = statistics.median(
+                    values
+                )
     if "fast_3g_usable_speedup_median" not in out:
         out.pop("fast_3g_usable_speedup_median", None)
     return out
 
 
 def method(before, *, built_here: bool, repeats: int, throttled_repeats: int) -> str:
-    compared = ("no earlier build (smoke run)" if before is None else
-                f"`{before}` built from scratch in the same run" if built_here else
-                f"`{before}` (a full build from scratch made before this run)")
+    compared = (
+        "no earlier build (smoke run)"
+        if before is None
+        else f"`{before}` built from scratch in the same run"
+        if built_here
+        else f"`{before}` (a full build from scratch made before this run)"
+    )
     return (
         f"Every page of today's build and of {compared}, served from 127.0.0.1 and opened in headless "
         "Chromium (Playwright), each load in a fresh browser context (empty cache: a first visit), "
@@ -276,16 +319,26 @@ def method(before, *, built_here: bool, repeats: int, throttled_repeats: int) ->
         "scrolling to the end (lazy images included). FCP: first contentful paint. Math final: the first "
         "animation frame at which every formula is typeset, MathJax (where loaded) is done and the fonts "
         "are loaded. Usable: the later of the two. Ratios are before ÷ after (> 1: today's build is "
-        "faster or lighter).")
+        "faster or lighter)."
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Page weight and speed in headless Chromium, before and after.")
-    parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html",
-                        help="today's built html directory (default _build/html)")
+    parser.add_argument(
+        "html",
+        nargs="?",
+        type=Path,
+        default=ROOT / "_build" / "html",
+        help="today's built html directory (default _build/html)",
+    )
     parser.add_argument("--before-ref", default="main", help="git ref built as 'before' (default main)")
-    parser.add_argument("--before-html", type=Path, default=None,
-                        help="an html directory already built from the 'before' version (no build)")
+    parser.add_argument(
+        "--before-html",
+        type=Path,
+        default=None,
+        help="an html directory already built from the 'before' version (no build)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="unthrottled loads per page and build (3)")
     parser.add_argument("--throttled-repeats", type=int, default=2, help="Fast 3G loads per page and build (2)")
     parser.add_argument("--smoke", action="store_true", help="one page, one load of each kind, no 'before'")
@@ -304,14 +357,15 @@ def main(argv=None) -> int:
         else:
             work = Path(tempfile.mkdtemp(prefix="lossbook_bench_before_"))
             builds["before"] = build_before(args.before_ref, work)
-        env["before"] = (args.before_ref if not args.before_html else
-                         f"{args.before_ref}, built into {args.before_html}")
+        env["before"] = args.before_ref if not args.before_html else f"{args.before_ref}, built into {args.before_html}"
     repeats, throttled_repeats = args.repeats, args.throttled_repeats
     throttled = [p for p in pages if p.startswith("chapters/") or p == "intro.html"]
     if args.smoke:
         pages, throttled, repeats, throttled_repeats = pages[:1], pages[:1], 1, 1
-    print(f"{len(pages)} pages, {repeats} loads each; Fast 3G: {len(throttled)} pages, "
-          f"{throttled_repeats} loads each; builds: {', '.join(f'{k}={v}' for k, v in builds.items())}")
+    print(
+        f"{len(pages)} pages, {repeats} loads each; Fast 3G: {len(throttled)} pages, "
+        f"{throttled_repeats} loads each; builds: {', '.join(f'{k}={v}' for k, v in builds.items())}"
+    )
     try:
         result = measure(builds, pages, repeats, throttled, throttled_repeats)
     finally:
@@ -321,8 +375,9 @@ def main(argv=None) -> int:
         "benchmark": "pages",
         "smoke": args.smoke,
         "environment": env,
-        "method": method(env.get("before"), built_here=work is not None, repeats=repeats,
-                         throttled_repeats=throttled_repeats),
+        "method": method(
+            env.get("before"), built_here=work is not None, repeats=repeats, throttled_repeats=throttled_repeats
+        ),
         "budget_bytes": BUDGET_BYTES,
         "budget_bytes_without_explorers": BUDGET_BYTES_NO_EXPLORERS,
         "target_usable_speedup_fast_3g": TARGET_USABLE_SPEEDUP_THROTTLED,

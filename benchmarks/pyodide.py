@@ -37,8 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import ROOT, environment, write_results
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 TARGET_READY_S = 12.0
 
 WAIT_RUN_ALL = """() => {
@@ -50,8 +56,12 @@ WAIT_RUN_ALL = """() => {
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".json": "application/json",
+    }
 
     def log_message(self, *args):
         pass
@@ -75,8 +85,12 @@ def chromium_cpu_s() -> float:
 def measure(browser, url: str, origin: str) -> dict:
     context = browser.new_context(service_workers="block")
     foreign = []
-    context.route("**/*", lambda r: (foreign.append(r.request.url), r.abort())
-                  if urlsplit(r.request.url).netloc != origin else r.continue_())
+    context.route(
+        "**/*",
+        lambda r: (
+            (foreign.append(r.request.url), r.abort()) if urlsplit(r.request.url).netloc != origin else r.continue_()
+        ),
+    )
     page = context.new_page()
     responses = []
     page.on("requestfinished", lambda r: responses.append(r))
@@ -101,14 +115,25 @@ def measure(browser, url: str, origin: str) -> dict:
     run_s = time.perf_counter() - t1
     run_cpu_s = chromium_cpu_s() - cpu0 - ready_cpu_s
     after = sum(r.sizes()["responseBodySize"] for r in responses) - sum(
-        r.sizes()["responseBodySize"] for r in responses[:n_first])
+        r.sizes()["responseBodySize"] for r in responses[:n_first]
+    )
     # Everything fetched after the click (the worker's fetches included).
     context.close()
     steps = [{"step": s["step"], "at_s": round((s["t"] - click_ms) / 1e3, 2)} for s in timeline]
-    return {"first_load_bytes": first, "launcher_bytes": launcher, "first_load_requests": n_first,
-            "ready_s": round(ready_s, 2), "ready_cpu_s": round(ready_cpu_s, 2), "steps": steps, "runnable_cells": n_cells,
-            "run_all_s": round(run_s, 2), "run_all_cpu_s": round(run_cpu_s, 2), "run_all_outcome": outcome,
-            "page_bytes_after_click": after, "foreign_requests": foreign}
+    return {
+        "first_load_bytes": first,
+        "launcher_bytes": launcher,
+        "first_load_requests": n_first,
+        "ready_s": round(ready_s, 2),
+        "ready_cpu_s": round(ready_cpu_s, 2),
+        "steps": steps,
+        "runnable_cells": n_cells,
+        "run_all_s": round(run_s, 2),
+        "run_all_cpu_s": round(run_cpu_s, 2),
+        "run_all_outcome": outcome,
+        "page_bytes_after_click": after,
+        "foreign_requests": foreign,
+    }
 
 
 def main(argv=None) -> int:
@@ -120,9 +145,11 @@ def main(argv=None) -> int:
     html = Path(args.html)
     manifest = json.loads((html / "pyodide" / "manifest.json").read_text())
     # A whole-book build puts chapters in chapters/; a one-chapter build at the root.
-    chapters = sorted(next((rel for rel in (f"chapters/{p.stem}.html", f"{p.stem}.html")
-                            if (html / rel).exists()), None) or f"chapters/{p.stem}.html"
-                      for p in (ROOT / "chapters").glob("*.ipynb"))
+    chapters = sorted(
+        next((rel for rel in (f"chapters/{p.stem}.html", f"{p.stem}.html") if (html / rel).exists()), None)
+        or f"chapters/{p.stem}.html"
+        for p in (ROOT / "chapters").glob("*.ipynb")
+    )
     chapters = [c for c in chapters if (html / c).exists()]
     if args.smoke:
         chapters = chapters[:1]
@@ -140,11 +167,14 @@ def main(argv=None) -> int:
             for chapter in chapters:
                 row = {"page": chapter, **measure(browser, f"http://{origin}/{chapter}", origin)}
                 rows.append(row)
-                print(f"  {chapter:<28} ready {row['ready_s']:6.1f} s (CPU {row['ready_cpu_s']:.1f} s)  "
-                      f"run all {row['run_all_s']:6.1f} s (CPU {row['run_all_cpu_s']:.1f} s) "
-                      f"({row['runnable_cells']} cells, {row['run_all_outcome']})  first load "
-                      f"{row['first_load_bytes'] / 1e3:.0f} kB (launcher {row['launcher_bytes']} B)  "
-                      f"load avg {os.getloadavg()[0]:.1f}", flush=True)
+                print(
+                    f"  {chapter:<28} ready {row['ready_s']:6.1f} s (CPU {row['ready_cpu_s']:.1f} s)  "
+                    f"run all {row['run_all_s']:6.1f} s (CPU {row['run_all_cpu_s']:.1f} s) "
+                    f"({row['runnable_cells']} cells, {row['run_all_outcome']})  first load "
+                    f"{row['first_load_bytes'] / 1e3:.0f} kB (launcher {row['launcher_bytes']} B)  "
+                    f"load avg {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
             browser.close()
     finally:
         server.shutdown()
@@ -152,22 +182,25 @@ def main(argv=None) -> int:
     ready_cpu = [r["ready_cpu_s"] for r in rows]
     data = {
         "description": "Run in your browser: time to ready (Pyodide core + NumPy + SciPy + "
-                       "matplotlib + lossbook) and time to run each chapter's runnable cells, "
-                       "headless Chromium, fresh context per chapter",
+        "matplotlib + lossbook) and time to run each chapter's runnable cells, "
+        "headless Chromium, fresh context per chapter",
         "environment": env,
         "pyodide": manifest["pyodide"],
         "download_bytes": manifest["total_bytes"],
         "target_ready_s": TARGET_READY_S,
-        "ready_min_s": min(ready), "ready_median_s": sorted(ready)[len(ready) // 2],
+        "ready_min_s": min(ready),
+        "ready_median_s": sorted(ready)[len(ready) // 2],
         "ready_cpu_min_s": min(ready_cpu),
         "target_met": min(ready) <= TARGET_READY_S,
         "smoke": args.smoke,
         "pages": rows,
     }
     path = write_results("pyodide", data, args.out)
-    print(f"time to ready: min {min(ready):.1f} s, median {data['ready_median_s']:.1f} s "
-          f"(target {TARGET_READY_S:.0f} s), Chromium CPU time min {min(ready_cpu):.1f} s; {manifest['total_bytes'] / 1e6:.1f} MB; "
-          f"load average {os.getloadavg()}; wrote {path}")
+    print(
+        f"time to ready: min {min(ready):.1f} s, median {data['ready_median_s']:.1f} s "
+        f"(target {TARGET_READY_S:.0f} s), Chromium CPU time min {min(ready_cpu):.1f} s; {manifest['total_bytes'] / 1e6:.1f} MB; "
+        f"load average {os.getloadavg()}; wrote {path}"
+    )
     return 0 if all(not r["foreign_requests"] for r in rows) else 1
 
 

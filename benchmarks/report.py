@@ -39,6 +39,7 @@ SECTIONS = ("losses", "build", "widgets", "pages")
 
 # --- recording -----------------------------------------------------------------
 
+
 def _version(*distributions):
     for name in distributions:
         try:
@@ -148,6 +149,7 @@ def load_results(results_dir=None) -> dict:
 
 # --- formatting ------------------------------------------------------------------
 
+
 def _ms(seconds, digits=1):
     return "–" if seconds is None else f"{seconds * 1e3:.{digits}f}"
 
@@ -182,8 +184,10 @@ def _load(env):
 
 def _run_line(env):
     dirty = " (with uncommitted changes to the measured code)" if env.get("git_dirty") else ""
-    return (f"Run {env['date']} at commit `{env.get('git_commit') or '?'}`{dirty}; load average "
-            f"(1, 5, 15 min) {_load(env)} on {env['cores']} cores.")
+    return (
+        f"Run {env['date']} at commit `{env.get('git_commit') or '?'}`{dirty}; load average "
+        f"(1, 5, 15 min) {_load(env)} on {env['cores']} cores."
+    )
 
 
 def _notes(notes):
@@ -192,20 +196,26 @@ def _notes(notes):
 
 # --- sections ----------------------------------------------------------------------
 
-SHORT = {"cce_logits": "CE, logits", "cce_probs": "CE, probabilities", "bce_probs": "BCE, probabilities",
-         "bce_logits": "BCE, logits", "mse": "MSE"}
-LEGEND = ("CE: categorical cross-entropy; BCE: binary cross-entropy; MSE: mean squared error. "
-          "Keras: the loss class; tf.nn: `tf.nn.softmax_cross_entropy_with_logits` or "
-          "`tf.nn.sigmoid_cross_entropy_with_logits` (– where TensorFlow has none); naive: the textbook "
-          "NumPy formula; PyTorch: the `torch.nn` loss module (CPU build), prediction first.")
+SHORT = {
+    "cce_logits": "CE, logits",
+    "cce_probs": "CE, probabilities",
+    "bce_probs": "BCE, probabilities",
+    "bce_logits": "BCE, logits",
+    "mse": "MSE",
+}
+LEGEND = (
+    "CE: categorical cross-entropy; BCE: binary cross-entropy; MSE: mean squared error. "
+    "Keras: the loss class; tf.nn: `tf.nn.softmax_cross_entropy_with_logits` or "
+    "`tf.nn.sigmoid_cross_entropy_with_logits` (– where TensorFlow has none); naive: the textbook "
+    "NumPy formula; PyTorch: the `torch.nn` loss module (CPU build), prediction first."
+)
 
 
 def _losses(r):
     lines = ["## Losses: lossbook, TensorFlow, PyTorch and naive NumPy", "", _run_line(r["environment"]), ""]
     lines += [r["method"], "", LEGEND, ""]
     for size in r["sizes"]:
-        lines += [f"### Arrays of shape ({', '.join(f'{s:,}'.replace(',', ' ') for s in size['shape'])}), "
-                  "float32", ""]
+        lines += [f"### Arrays of shape ({', '.join(f'{s:,}'.replace(',', ' ') for s in size['shape'])}), float32", ""]
         unit, fmt = ("µs", _us) if size["unit"] == "us" else ("ms", _ms)
         torch = any("pytorch" in case["cpu_per_call_s"] for case in size["cases"])
         lines += [
@@ -227,37 +237,54 @@ def _losses(r):
                 f"| {_met(case['target_met'])} |"
             )
         wall_ratios = [case["wall_ratio_lossbook_to_fastest_tf"] for case in size["cases"]]
-        lines += ["", f"CPU time per call in {unit}, each implementation measured in its own process (all of that "
-                  "process's threads), minimum of repeats; `lossbook ÷ TF` is against the faster of Keras' class "
-                  f"and `tf.nn`. Target: {size['target']}. In elapsed time (minimum of repeats) the same ratios "
-                  f"are {min(wall_ratios):.2f}× to {max(wall_ratios):.2f}×.", ""]
+        lines += [
+            "",
+            f"CPU time per call in {unit}, each implementation measured in its own process (all of that "
+            "process's threads), minimum of repeats; `lossbook ÷ TF` is against the faster of Keras' class "
+            f"and `tf.nn`. Target: {size['target']}. In elapsed time (minimum of repeats) the same ratios "
+            f"are {min(wall_ratios):.2f}× to {max(wall_ratios):.2f}×.",
+            "",
+        ]
     parts, code = r.get("parts_cpu_s"), r.get("part_code")
     if parts:
-        lines += ["### Where lossbook's time goes", "",
-                  "Each lossbook loss timed in three parts, apart, in the lossbook process: CPU time per call, "
-                  "minimum of repeats, next to the whole call from the tables above. The parts are lossbook's "
-                  "own step functions (below).", ""]
+        lines += [
+            "### Where lossbook's time goes",
+            "",
+            "Each lossbook loss timed in three parts, apart, in the lossbook process: CPU time per call, "
+            "minimum of repeats, next to the whole call from the tables above. The parts are lossbook's "
+            "own step functions (below).",
+            "",
+        ]
         for size in r["sizes"]:
             n = size["shape"][0]
             whole = {c["case"]: c["cpu_per_call_s"]["lossbook"] for c in size["cases"]}
             fmt = _us if size["unit"] == "us" else _ms
             unit = "µs" if size["unit"] == "us" else "ms"
-            lines += [f"| ({n:,} × 10)".replace(",", " ") + f", {unit} | validation | per-element | reductions "
-                      "| parts together | whole call |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+            lines += [
+                f"| ({n:,} × 10)".replace(",", " ") + f", {unit} | validation | per-element | reductions "
+                "| parts together | whole call |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |",
+            ]
             for case, p in parts[str(n)].items():
-                lines.append(f"| {SHORT.get(case, case)} | {fmt(p['validation'])} | {fmt(p['elementwise'])} "
-                             f"| {fmt(p['reductions'])} | {fmt(sum(p.values()))} | {fmt(whole.get(case))} |")
+                lines.append(
+                    f"| {SHORT.get(case, case)} | {fmt(p['validation'])} | {fmt(p['elementwise'])} "
+                    f"| {fmt(p['reductions'])} | {fmt(sum(p.values()))} | {fmt(whole.get(case))} |"
+                )
             lines += [""]
         if code:
             lines += ["| loss | validation | per-element | reductions |", "| --- | --- | --- | --- |"]
             for case, c in code.items():
-                lines.append(f"| {SHORT.get(case, case)} | `{c['validation']}` | `{c['elementwise']}` "
-                             f"| `{c['reductions']}` |")
+                lines.append(
+                    f"| {SHORT.get(case, case)} | `{c['validation']}` | `{c['elementwise']}` | `{c['reductions']}` |"
+                )
             lines += [""]
         sources = r.get("part_source")
         if sources:
-            lines += ["The steps are lossbook's own functions, which the public losses call in this order; their "
-                      "source at the time of the run (`inspect.getsource`):", ""]
+            lines += [
+                "The steps are lossbook's own functions, which the public losses call in this order; their "
+                "source at the time of the run (`inspect.getsource`):",
+                "",
+            ]
             for qualified, source in sources.items():
                 lines += [f"`{qualified}`:", "", "```python", source.rstrip(), "```", ""]
     lines += ["### Speed against stability", "", r["stability"]["method"], ""]
@@ -298,24 +325,36 @@ def _build(r):
             lines.append(
                 f"| again, nothing changed | {before['rebuild']['wall_s']:.1f} | {before['rebuild']['cpu_s']:.1f} "
                 f"| {re_['wall_s']:.1f} | {re_['cpu_s']:.1f} | {ratios['rebuild_wall']:.2f}× "
-                f"| ≤ {t['rebuild_s']:g} s | {_met(re_['target_met'])} |")
-        lines += ["", f"Before: `{before['ref']}`, which executes the notebooks one after another as "
-                  "Sphinx reads them; today: two at a time before Sphinx reads them.", ""]
+                f"| ≤ {t['rebuild_s']:g} s | {_met(re_['target_met'])} |"
+            )
+        lines += [
+            "",
+            f"Before: `{before['ref']}`, which executes the notebooks one after another as "
+            "Sphinx reads them; today: two at a time before Sphinx reads them.",
+            "",
+        ]
     else:
         lines += [
-            "| build | wall (s) | CPU, all processes (s) |", "| --- | ---: | ---: |",
-            f"| full, every chapter executed from scratch | {f['wall_s']:.1f} | {f['cpu_s']:.1f} |"]
+            "| build | wall (s) | CPU, all processes (s) |",
+            "| --- | ---: | ---: |",
+            f"| full, every chapter executed from scratch | {f['wall_s']:.1f} | {f['cpu_s']:.1f} |",
+        ]
         if re_:
             lines.append(f"| again, nothing changed | {re_['wall_s']:.1f} | {re_['cpu_s']:.1f} |")
         lines += [""]
-    lines += [f"Per chapter, execution time as recorded by jupyter-cache "
-              f"(target ≤ {t['chapter_s']:g} s each):", "",
-              "| chapter | before (s) | today (s) | target |", "| --- | ---: | ---: | --- |"]
+    lines += [
+        f"Per chapter, execution time as recorded by jupyter-cache (target ≤ {t['chapter_s']:g} s each):",
+        "",
+        "| chapter | before (s) | today (s) | target |",
+        "| --- | ---: | ---: | --- |",
+    ]
     was = {c["chapter"]: c["execution_s"] for c in (before or {}).get("chapters", [])}
     for ch in r["chapters"]:
         old = was.get(ch["chapter"])
-        lines.append(f"| {ch['chapter']} | {f'{old:.1f}' if old is not None else '–'} "
-                     f"| {ch['execution_s']:.1f} | {_met(ch['target_met'])} |")
+        lines.append(
+            f"| {ch['chapter']} | {f'{old:.1f}' if old is not None else '–'} "
+            f"| {ch['execution_s']:.1f} | {_met(ch['target_met'])} |"
+        )
     lines += [""]
     lines += _notes(r.get("notes", []))
     return lines
@@ -336,7 +375,8 @@ def _widgets(r):
         lines.append(
             f"| {row['name']} | {ms(row['work_median_ms'])} | {ms(row['work_p95_ms'])} | {ms(row['frame_median_ms'])} "
             f"| {ms(row['old_twin_work_median_ms'])} | {ms(row['old_twin_frame_median_ms'])} "
-            f"| {ms(row['old_live_median_ms'])} | {_x(row.get('live_speedup'))} | {_met(row.get('target_met'))} |")
+            f"| {ms(row['old_live_median_ms'])} | {_x(row.get('live_speedup'))} | {_met(row.get('target_met'))} |"
+        )
     lines += ["", f"Milliseconds. Target: {r['target']}.", ""]
     sizes = r.get("bytes")
     if sizes:
@@ -344,7 +384,11 @@ def _widgets(r):
         for name, size in sizes["embed_bytes"].items():
             old = sizes.get("old_twin_bytes", {}).get(name)
             lines.append(f"| {name} | {size / 1e3:.1f} | {'–' if old is None else f'{old / 1e3:.1f}'} |")
-        lines += ["", f"Plus the front end a page with explorers loads once: {sizes['front_end_bytes'] / 1e3:.1f} KB.", ""]
+        lines += [
+            "",
+            f"Plus the front end a page with explorers loads once: {sizes['front_end_bytes'] / 1e3:.1f} KB.",
+            "",
+        ]
     lines += _notes(r.get("notes", []))
     return lines
 
@@ -362,11 +406,17 @@ def _pages(r):
         rows = r.get(profile) or []
         if not rows:
             continue
-        lines += [f"**{title}**: before → today, milliseconds from the start of navigation"
-                  + (", kilobytes of a first visit (lazy images included)" if profile == "unthrottled" else "")
-                  + "; ratio: before ÷ today.", ""]
-        head = "| page |" + (" KB |" if profile == "unthrottled" else "") + \
-            " first paint | math final | load event | usable | usable ratio |"
+        lines += [
+            f"**{title}**: before → today, milliseconds from the start of navigation"
+            + (", kilobytes of a first visit (lazy images included)" if profile == "unthrottled" else "")
+            + "; ratio: before ÷ today.",
+            "",
+        ]
+        head = (
+            "| page |"
+            + (" KB |" if profile == "unthrottled" else "")
+            + " first paint | math final | load event | usable | usable ratio |"
+        )
         lines += [head, "| --- |" + (" ---: |" if profile == "unthrottled" else "") + " ---: |" * 5]
         for p in rows:
             b, a = p.get("before"), p.get("after")
@@ -381,12 +431,16 @@ def _pages(r):
         lines += [""]
     summary = r.get("summary") or {}
     if summary:
-        lines += ["Medians over pages of before ÷ today:", "",
-                  "| | first paint | math final | load event | usable | bytes |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "Medians over pages of before ÷ today:",
+            "",
+            "| | first paint | math final | load event | usable | bytes |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for profile, title in (("unthrottled", "unthrottled"), ("fast_3g", "Fast 3G")):
-            vals = [summary.get(f"{profile}_{k}_speedup_median") for k in ("fcp", "math_final", "load",
-                                                                             "usable", "weight")]
+            vals = [
+                summary.get(f"{profile}_{k}_speedup_median") for k in ("fcp", "math_final", "load", "usable", "weight")
+            ]
             if any(v is not None for v in vals):
                 lines.append(f"| {title} | " + " | ".join(_x(v) for v in vals) + " |")
         lines += [""]
@@ -404,10 +458,19 @@ def _machine(results):
     latest = max(envs, key=lambda e: e["date"])
     v = latest["versions"]
     versions = ", ".join(
-        f"{name} {v[key]}" for name, key in (
-            ("Python", "python"), ("NumPy", "numpy"), ("SciPy", "scipy"), ("TensorFlow", "tensorflow"),
-            ("Keras", "keras"), ("PyTorch", "torch"), ("lossbook", "lossbook"), ("jupyter-book", "jupyter-book"))
-        if v.get(key))
+        f"{name} {v[key]}"
+        for name, key in (
+            ("Python", "python"),
+            ("NumPy", "numpy"),
+            ("SciPy", "scipy"),
+            ("TensorFlow", "tensorflow"),
+            ("Keras", "keras"),
+            ("PyTorch", "torch"),
+            ("lossbook", "lossbook"),
+            ("jupyter-book", "jupyter-book"),
+        )
+        if v.get(key)
+    )
     return [
         f"- **Latest run:** {latest['date']}",
         f"- **Machine:** {latest['cpu']}, {latest['cores']} cores, {latest['memory_gib']} GiB of memory, "

@@ -38,12 +38,15 @@ ALL = ("losses", "widgets", "build", "pages", "grading")
 
 # --- widgets: benchmarks/widget_response.py, recorded as JSON ---------------------------
 
+
 def widgets(*, smoke: bool, out) -> Path:
     """Run widget_response's measurement (headless Chromium; fewer values for --smoke) and write widgets.json."""
     import widget_response as wr
 
     n = 6 if smoke else 40
-    env = environment(measured=("lossbook/explorers", "site/static/lossbook-explorers.js", "benchmarks/widget_response.py"))
+    env = environment(
+        measured=("lossbook/explorers", "site/static/lossbook-explorers.js", "benchmarks/widget_response.py")
+    )
     result = wr.measure(n)
     wr.print_report(result)
     rows = wr.summarize(result)
@@ -58,7 +61,8 @@ def widgets(*, smoke: bool, out) -> Path:
             "(work plus the wait for the display's next frame). Side by side, from lossbook at commit "
             f"`{wr.OLD_COMMIT}`: the old frame-swapping twin timed the same way (its PNG decoded before the "
             "frame counts), and the old live ipywidgets path (`slider.value = v`: matplotlib render, JPEG "
-            "encode), timed in process without a kernel, a lower bound."),
+            "encode), timed in process without a kernel, a lower bound."
+        ),
         "target": "work median ≤ 8 ms and 95th percentile ≤ 16 ms",
         "explorers": rows,
         "bytes": result["bytes"],
@@ -69,32 +73,43 @@ def widgets(*, smoke: bool, out) -> Path:
 
 def _widget_notes(rows, sizes):
     missed = [r for r in rows if not r["target_met"]]
-    out = [f"Work per change: {min(r['work_median_ms'] for r in rows):.1f} to "
-           f"{max(r['work_median_ms'] for r in rows):.1f} ms median; "
-           + ("every slider met the target." if not missed else
-              "over the target: " + ", ".join(r["name"] for r in missed) + ".")]
+    out = [
+        f"Work per change: {min(r['work_median_ms'] for r in rows):.1f} to "
+        f"{max(r['work_median_ms'] for r in rows):.1f} ms median; "
+        + (
+            "every slider met the target."
+            if not missed
+            else "over the target: " + ", ".join(r["name"] for r in missed) + "."
+        )
+    ]
     live = [r["live_speedup"] for r in rows if r["live_speedup"]]
     if live:
-        out.append(f"Against the old live path's kernel time alone, the new front end responds {min(live):.1f}× "
-                   f"to {max(live):.1f}× faster (median over median), and it needs no kernel.")
+        out.append(
+            f"Against the old live path's kernel time alone, the new front end responds {min(live):.1f}× "
+            f"to {max(live):.1f}× faster (median over median), and it needs no kernel."
+        )
     old = sizes.get("old_twin_bytes") or {}
     if old:
         ratio = [sizes["embed_bytes"][k] / old[k] for k in old]
-        out.append(f"Bytes per explorer: {min(ratio):.2f}× to {max(ratio):.2f}× of the old twin's, plus "
-                   f"{sizes['front_end_bytes'] / 1e3:.1f} KB of front end (module, numbers, stylesheet, host "
-                   "script) loaded once per page, uncompressed.")
+        out.append(
+            f"Bytes per explorer: {min(ratio):.2f}× to {max(ratio):.2f}× of the old twin's, plus "
+            f"{sizes['front_end_bytes'] / 1e3:.1f} KB of front end (module, numbers, stylesheet, host "
+            "script) loaded once per page, uncompressed."
+        )
     return out
 
 
 # --- running ------------------------------------------------------------------------------
+
 
 def grading_available() -> bool:
     script = HERE / "grading.py"
     return script.exists() and "--smoke" in script.read_text()
 
 
-def command(name: str, *, smoke: bool, out: Path, html: Path | None, path_output: Path,
-            working_tree: bool = False) -> list[str]:
+def command(
+    name: str, *, smoke: bool, out: Path, html: Path | None, path_output: Path, working_tree: bool = False
+) -> list[str]:
     py = sys.executable
     flags = ["--smoke"] if smoke else []
     if name == "losses":
@@ -115,16 +130,30 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="quick run of every script; results to a temp dir")
     parser.add_argument("--only", nargs="+", choices=ALL, help="run only these benchmarks")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results directory (default benchmarks/results; a temporary one with --smoke)")
-    parser.add_argument("--html", type=Path, default=None,
-                        help="built html for the page benchmark (default: the build benchmark's output "
-                             "when it runs in this invocation, else _build/html)")
-    parser.add_argument("--path-output", type=Path, default=None,
-                        help="where the build benchmark builds (default /tmp/lossbook_bench_build; "
-                             "with --smoke, OUT/smoke_build)")
-    parser.add_argument("--working-tree", action="store_true",
-                        help="build the working tree instead of the committed HEAD (build.py --snapshot)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results directory (default benchmarks/results; a temporary one with --smoke)",
+    )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        help="built html for the page benchmark (default: the build benchmark's output "
+        "when it runs in this invocation, else _build/html)",
+    )
+    parser.add_argument(
+        "--path-output",
+        type=Path,
+        default=None,
+        help="where the build benchmark builds (default /tmp/lossbook_bench_build; with --smoke, OUT/smoke_build)",
+    )
+    parser.add_argument(
+        "--working-tree",
+        action="store_true",
+        help="build the working tree instead of the committed HEAD (build.py --snapshot)",
+    )
     args = parser.parse_args(argv)
 
     out = args.out
@@ -146,27 +175,31 @@ def main(argv=None) -> int:
 
     # Several: each in its own process (TensorFlow, the kernels and the browser stay apart).
     path_output = args.path_output or (
-        out / "smoke_build" if args.smoke else Path(tempfile.gettempdir()) / "lossbook_bench_build")
+        out / "smoke_build" if args.smoke else Path(tempfile.gettempdir()) / "lossbook_bench_build"
+    )
     built_html = path_output / "_build" / "html"
     html = args.html or (built_html if "build" in names else ROOT / "_build" / "html")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
     failed, t_start = [], time.perf_counter()
     for name in names:
-        cmd = command(name, smoke=args.smoke, out=out, html=html, path_output=path_output,
-                      working_tree=args.working_tree)
+        cmd = command(
+            name, smoke=args.smoke, out=out, html=html, path_output=path_output, working_tree=args.working_tree
+        )
         print(f"\n== {name}: {' '.join(cmd[1:])}", flush=True)
         t0 = time.perf_counter()
         rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
-        print(f"== {name}: {'ok' if rc == 0 else f'FAILED (exit {rc})'} in {time.perf_counter() - t0:.1f} s",
-              flush=True)
+        print(
+            f"== {name}: {'ok' if rc == 0 else f'FAILED (exit {rc})'} in {time.perf_counter() - t0:.1f} s", flush=True
+        )
         if rc:
             failed.append(name)
     if scratch:
         import shutil
 
         shutil.rmtree(out, ignore_errors=True)
-        print(f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s (smoke results removed; keep them "
-              "with --out DIR)")
+        print(
+            f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s (smoke results removed; keep them with --out DIR)"
+        )
     else:
         print(f"\nall benchmarks: {time.perf_counter() - t_start:.1f} s; results in {out}")
     if not args.smoke and not failed and out.resolve() == (HERE / "results").resolve():

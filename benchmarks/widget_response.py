@@ -56,8 +56,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OLD_COMMIT = "3bd4d26"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 #: (class name, constructor arguments), as the chapters make them.
 EXPLORERS = (
     ("AccuracyExplorer", {}),
@@ -97,8 +103,10 @@ MEASURE = """async ([index, k, n, hostSel, sliderSel, figSel]) => {
 
 
 def _page(body: str, head: str = "") -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorers</title>{head}</head>'
-            f'<body><main style="max-width: 760px">{body}</main></body></html>')
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorers</title>{head}</head>'
+        f'<body><main style="max-width: 760px">{body}</main></body></html>'
+    )
 
 
 def build_new_page(folder: Path) -> dict:
@@ -113,8 +121,9 @@ def build_new_page(folder: Path) -> dict:
             shutil.copyfile(path, static / path.name)
     shutil.copyfile(ROOT / "site" / "static" / "lossbook-explorers.js", folder / "lossbook-explorers.js")
     embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in EXPLORERS}
-    (folder / "new.html").write_text(_page("".join(embeds.values()),
-                                           '<script type="module" src="lossbook-explorers.js"></script>'))
+    (folder / "new.html").write_text(
+        _page("".join(embeds.values()), '<script type="module" src="lossbook-explorers.js"></script>')
+    )
     front_end = sum(p.stat().st_size for p in static.iterdir()) + (folder / "lossbook-explorers.js").stat().st_size
     return {"embed_bytes": {name: len(html.encode()) for name, html in embeds.items()}, "front_end_bytes": front_end}
 
@@ -162,8 +171,12 @@ def build_old_page(folder: Path, n: int) -> dict | None:
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
     result, html = folder / "old.json", folder / "old-twins.html"
     env = {"PYTHONPATH": str(src), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(EXPLORERS), str(result), str(html)],
-                   env=env, check=True, cwd=folder)
+    subprocess.run(
+        [sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(EXPLORERS), str(result), str(html)],
+        env=env,
+        check=True,
+        cwd=folder,
+    )
     (folder / "old.html").write_text(_page(html.read_text()))
     return json.loads(result.read_text())
 
@@ -197,10 +210,24 @@ def measure(n: int = 40) -> dict:
         old = build_old_page(folder, n)
         with LocalServer(folder) as server:
             new = browser_times(server.url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
-            twins = browser_times(server.url + "old.html", "figure.lossbook-twin", "input.lossbook-twin-slider",
-                                  "img.lossbook-twin-frame", n) if old else {}
-    return {"n": n, "new": new, "old_twin": twins, "old_live": old["live"] if old else {},
-            "bytes": {**sizes, "old_twin_bytes": old["twin_bytes"] if old else {}}}
+            twins = (
+                browser_times(
+                    server.url + "old.html",
+                    "figure.lossbook-twin",
+                    "input.lossbook-twin-slider",
+                    "img.lossbook-twin-frame",
+                    n,
+                )
+                if old
+                else {}
+            )
+    return {
+        "n": n,
+        "new": new,
+        "old_twin": twins,
+        "old_live": old["live"] if old else {},
+        "bytes": {**sizes, "old_twin_bytes": old["twin_bytes"] if old else {}},
+    }
 
 
 def summarize(result: dict) -> list[dict]:
@@ -217,12 +244,17 @@ def summarize(result: dict) -> list[dict]:
         cls = name.split(" ")[0]
         twin = next((v for k, v in result["old_twin"].items() if k.startswith(cls + " ")), None)
         live = next((v for k, v in result["old_live"].items() if k.startswith(cls + " ")), None)
-        row = {"name": name, "work_median_ms": med(t["work"]), "work_p95_ms": p95(t["work"]),
-               "frame_median_ms": med(t["frame"]), "frame_p95_ms": p95(t["frame"]),
-               "old_twin_work_median_ms": med(twin["work"]) if twin else None,
-               "old_twin_frame_median_ms": med(twin["frame"]) if twin else None,
-               "old_live_median_ms": med(live["wall"]) if live else None,
-               "old_live_cpu_median_ms": med(live["cpu"]) if live else None}
+        row = {
+            "name": name,
+            "work_median_ms": med(t["work"]),
+            "work_p95_ms": p95(t["work"]),
+            "frame_median_ms": med(t["frame"]),
+            "frame_p95_ms": p95(t["frame"]),
+            "old_twin_work_median_ms": med(twin["work"]) if twin else None,
+            "old_twin_frame_median_ms": med(twin["frame"]) if twin else None,
+            "old_live_median_ms": med(live["wall"]) if live else None,
+            "old_live_cpu_median_ms": med(live["cpu"]) if live else None,
+        }
         row["target_met"] = row["work_median_ms"] <= 8 and row["work_p95_ms"] <= 16
         row["live_speedup"] = row["old_live_median_ms"] / row["work_median_ms"] if live else None
         rows.append(row)
@@ -231,18 +263,28 @@ def summarize(result: dict) -> list[dict]:
 
 def print_report(result: dict) -> None:
     rows = summarize(result)
-    print(f"input event -> figure, headless Chromium, {result['n']} values per slider (ms; target work median <= 8, p95 <= 16)")
-    print(f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} | {'old twin work':>13} {'frame':>6} | "
-          f"{'old live':>8} {'ratio':>6}")
+    print(
+        f"input event -> figure, headless Chromium, {result['n']} values per slider (ms; target work median <= 8, p95 <= 16)"
+    )
+    print(
+        f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} | {'old twin work':>13} {'frame':>6} | "
+        f"{'old live':>8} {'ratio':>6}"
+    )
     for r in rows:
+
         def f(v, w, d=2):
             return f"{v:{w}.{d}f}" if v is not None else " " * (w - 1) + "-"
-        print(f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} | "
-              f"{f(r['old_twin_work_median_ms'], 13)} {f(r['old_twin_frame_median_ms'], 6)} | "
-              f"{f(r['old_live_median_ms'], 8, 1)} {f(r['live_speedup'], 5, 0)}x")
+
+        print(
+            f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} | "
+            f"{f(r['old_twin_work_median_ms'], 13)} {f(r['old_twin_frame_median_ms'], 6)} | "
+            f"{f(r['old_live_median_ms'], 8, 1)} {f(r['live_speedup'], 5, 0)}x"
+        )
     b = result["bytes"]
-    print(f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
-          f"front end loaded once per page: {b['front_end_bytes'] / 1e3:.1f} KB")
+    print(
+        f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
+        f"front end loaded once per page: {b['front_end_bytes'] / 1e3:.1f} KB"
+    )
     for name, size in b["embed_bytes"].items():
         old = b["old_twin_bytes"].get(name)
         print(f"  {name:<26} new {size / 1e3:6.1f} KB   old {old / 1e3 if old else float('nan'):6.1f} KB")

@@ -137,7 +137,9 @@ def _differences(torch, keras, dtype):
         kv, why = float("nan"), f"Keras raises {type(exc).__name__}"
     else:
         why = "Keras returns a number for it"
-    kept = k(keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100, dtype=dtype), ignored, logits)
+    kept = k(
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100, dtype=dtype), ignored, logits
+    )
     yield Difference(
         "ignore_index",
         "ignore_index: nn.CrossEntropyLoss skips the label -100 by default and averages over the rest.",
@@ -210,7 +212,8 @@ def _differences(torch, keras, dtype):
     by_hand = float(np.mean(-(3.0 * ybs * np.log(sigmoid(zs)) + (1 - ybs) * np.log(sigmoid(-zs)))))
     yield Difference(
         "pos_weight",
-        "nn.BCEWithLogitsLoss(pos_weight=w) multiplies the positive term by w; Keras' BinaryCrossentropy has no such option.",
+        "nn.BCEWithLogitsLoss(pos_weight=w) multiplies the positive term by w; "
+        "Keras' BinaryCrossentropy has no such option.",
         "nn.BCEWithLogitsLoss(pos_weight=torch.tensor(3.0))(z, y)",
         float(torch.nn.BCEWithLogitsLoss(pos_weight=T(3.0, dtype=tdt))(t(z), t(yb))),
         "keras.losses.BinaryCrossentropy(from_logits=True)(y, z)",

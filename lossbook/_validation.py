@@ -216,8 +216,11 @@ def check_axis(axis, ndim, name="axis"):
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         fail(name, "be an integer", _describe(axis), error=TypeError)
     if not -ndim <= axis < ndim:
-        fail(name, f"be an axis of an array with {ndim} dimension{'s' if ndim != 1 else ''}, in [{-ndim}, {ndim})",
-             f"{name}={axis!r}")
+        fail(
+            name,
+            f"be an axis of an array with {ndim} dimension{'s' if ndim != 1 else ''}, in [{-ndim}, {ndim})",
+            f"{name}={axis!r}",
+        )
     return int(axis) % ndim
 
 
@@ -253,8 +256,12 @@ def as_labels(labels, y_pred, name="labels", *, ignore_class=None):
         outside &= arr != ignore_class
     if outside.any():
         bad = arr[outside].flat[0]
-        fail(name, f"be class indices in [0, {n_classes - 1}] for y_pred with {n_classes} classes",
-             f"label {int(bad)}", None if ignore_class is None else f"ignore_class={ignore_class}.")
+        fail(
+            name,
+            f"be class indices in [0, {n_classes - 1}] for y_pred with {n_classes} classes",
+            f"label {int(bad)}",
+            None if ignore_class is None else f"ignore_class={ignore_class}.",
+        )
     return arr
 
 
@@ -272,16 +279,23 @@ def as_sample_weight(sample_weight, values):
     if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
         w = w[..., 0]
     if values.ndim == 0 and w.ndim > 0:
-        fail("sample_weight", "be a scalar for a loss that reduces the whole batch to one number",
-             f"sample_weight.shape={w.shape}", "Pass axis=... to get one loss value per sample.")
+        fail(
+            "sample_weight",
+            "be a scalar for a loss that reduces the whole batch to one number",
+            f"sample_weight.shape={w.shape}",
+            "Pass axis=... to get one loss value per sample.",
+        )
     try:
         fits = np.broadcast_shapes(values.shape, w.shape) == values.shape
     except ValueError:
         fits = False
     if not fits:
         example = f"{values.shape}" if values.ndim <= 1 else f"{values.shape} or ({values.shape[0]}, 1)"
-        fail("sample_weight", f"be a scalar or broadcast to the per-sample losses' shape {values.shape} "
-             f"(for example {example})", f"sample_weight.shape={w.shape}")
+        fail(
+            "sample_weight",
+            f"be a scalar or broadcast to the per-sample losses' shape {values.shape} (for example {example})",
+            f"sample_weight.shape={w.shape}",
+        )
     if w.min() < 0:
         bad = tuple(int(i) for i in np.argwhere(w < 0)[0])
         fail("sample_weight", "contain only non-negative weights", f"{float(w[bad])!r} at index {bad}")

@@ -554,8 +554,11 @@ def categorical_focal_crossentropy(
     else:
         alpha = as_float_array(alpha, "alpha")
         if alpha.shape != (y_pred.shape[-1],) or alpha.min() < 0:
-            fail("alpha", f"be a non-negative number or one non-negative weight per class, shape ({y_pred.shape[-1]},)",
-                 f"alpha={np.array2string(alpha, threshold=6)} of shape {alpha.shape}")
+            fail(
+                "alpha",
+                f"be a non-negative number or one non-negative weight per class, shape ({y_pred.shape[-1]},)",
+                f"alpha={np.array2string(alpha, threshold=6)} of shape {alpha.shape}",
+            )
     alpha = np.asarray(alpha, dtype=y_pred.dtype)
     log_p = _log_probabilities(y_pred, from_logits)
     p = np.exp(log_p)

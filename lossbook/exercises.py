@@ -501,314 +501,329 @@ def _by_name(entries):
 #: Function exercises: name -> :class:`FunctionExercise`, one record each: the
 #: public cases (drawn from the exercise's own generator), the hidden-case
 #: generator of the grader and the diagnoses of common mistakes.
-FUNCTIONS: dict[str, FunctionExercise] = _by_name({
-    "entropy": FunctionExercise(
-        "entropy(p)",
-        "Shannon entropy H(p) = -sum p log p in nats over the last axis, exact (0 log 0 = 0)",
-        information.entropy,
-        lambda rng: (
-            Case("a fair coin", (np.array([0.5, 0.5]),)),
-            Case("a peaked distribution", (np.array([0.1, 0.1, 0.1, 0.7]),)),
-            Case("a one-hot distribution (0 log 0 = 0)", (np.array([0.0, 1.0, 0.0]),), _ZERO_HINT),
-            Case("a distribution with one zero", (np.array([0.5, 0.25, 0.25, 0.0]),), _ZERO_HINT),
-            Case("float32 input", (_dirichlet(rng, 5).astype(_F32),), **_FLOAT32_TOL),
-            Case("a batch of 3 rows", (np.array([[0.25] * 4, [1.0, 0, 0, 0], [0.7, 0.1, 0.1, 0.1]]),), _BATCH_HINT),
+FUNCTIONS: dict[str, FunctionExercise] = _by_name(
+    {
+        "entropy": FunctionExercise(
+            "entropy(p)",
+            "Shannon entropy H(p) = -sum p log p in nats over the last axis, exact (0 log 0 = 0)",
+            information.entropy,
+            lambda rng: (
+                Case("a fair coin", (np.array([0.5, 0.5]),)),
+                Case("a peaked distribution", (np.array([0.1, 0.1, 0.1, 0.7]),)),
+                Case("a one-hot distribution (0 log 0 = 0)", (np.array([0.0, 1.0, 0.0]),), _ZERO_HINT),
+                Case("a distribution with one zero", (np.array([0.5, 0.25, 0.25, 0.0]),), _ZERO_HINT),
+                Case("float32 input", (_dirichlet(rng, 5).astype(_F32),), **_FLOAT32_TOL),
+                Case("a batch of 3 rows", (np.array([[0.25] * 4, [1.0, 0, 0, 0], [0.7, 0.1, 0.1, 0.1]]),), _BATCH_HINT),
+            ),
+            diagnoses=(_log_base, _epsilon_inside_log(_fudged_entropy)),
+            hidden=lambda rng: [(_rows(rng, 4, 6),), (_rows(rng, 3, 5, zero=True).astype(_F32),)],
         ),
-        diagnoses=(_log_base, _epsilon_inside_log(_fudged_entropy)),
-        hidden=lambda rng: [(_rows(rng, 4, 6),), (_rows(rng, 3, 5, zero=True).astype(_F32),)],
-    ),
-    "cross_entropy": FunctionExercise(
-        "cross_entropy(p, q)",
-        "cross-entropy H(p, q) = -sum p log q in nats over the last axis, exact; p is the target",
-        information.cross_entropy,
-        lambda rng: (
-            Case("a one-hot target (Deep Learning from Scratch 4.2.2)", (_DLFS_T, _DLFS_Y), _ZERO_HINT),
-            Case("the same one-hot target, a wrong prediction", (_DLFS_T, _DLFS_Y_WRONG), _ZERO_HINT),
-            Case("p == q (gives the entropy of p)", (np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5]))),
-            Case("a soft target", (np.array([0.1, 0.6, 0.3]), np.array([0.3, 0.4, 0.3]))),
-            Case("float32 input", tuple(d.astype(_F32) for d in _dirichlet(rng, 2, 6)), **_FLOAT32_TOL),
-            Case("a batch of 4 rows", (_dirichlet(rng, 4, 3), _dirichlet(rng, 4, 3)), _BATCH_HINT),
+        "cross_entropy": FunctionExercise(
+            "cross_entropy(p, q)",
+            "cross-entropy H(p, q) = -sum p log q in nats over the last axis, exact; p is the target",
+            information.cross_entropy,
+            lambda rng: (
+                Case("a one-hot target (Deep Learning from Scratch 4.2.2)", (_DLFS_T, _DLFS_Y), _ZERO_HINT),
+                Case("the same one-hot target, a wrong prediction", (_DLFS_T, _DLFS_Y_WRONG), _ZERO_HINT),
+                Case("p == q (gives the entropy of p)", (np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5]))),
+                Case("a soft target", (np.array([0.1, 0.6, 0.3]), np.array([0.3, 0.4, 0.3]))),
+                Case("float32 input", tuple(d.astype(_F32) for d in _dirichlet(rng, 2, 6)), **_FLOAT32_TOL),
+                Case("a batch of 4 rows", (_dirichlet(rng, 4, 3), _dirichlet(rng, 4, 3)), _BATCH_HINT),
+            ),
+            diagnoses=(_log_base, _swapped(information.cross_entropy), _epsilon_inside_log(_fudged_cross_entropy)),
+            hidden=lambda rng: [(_rows(rng, 3, 5), _rows(rng, 3, 5)), (_rows(rng, 1, 7)[0], _rows(rng, 1, 7)[0])],
         ),
-        diagnoses=(_log_base, _swapped(information.cross_entropy), _epsilon_inside_log(_fudged_cross_entropy)),
-        hidden=lambda rng: [(_rows(rng, 3, 5), _rows(rng, 3, 5)), (_rows(rng, 1, 7)[0], _rows(rng, 1, 7)[0])],
-    ),
-    "softmax": FunctionExercise(
-        "softmax(x)",
-        "softmax over the last axis, without overflow",
-        activations.softmax,
-        lambda rng: (
-            Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
-            Case(
-                "logits [1000, 1000] (exp overflows)",
-                (np.array([1000.0, 1000.0]),),
-                "np.exp(1000) is inf and inf / inf is nan: subtract the largest logit first; "
-                "the result does not change.",
+        "softmax": FunctionExercise(
+            "softmax(x)",
+            "softmax over the last axis, without overflow",
+            activations.softmax,
+            lambda rng: (
+                Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
+                Case(
+                    "logits [1000, 1000] (exp overflows)",
+                    (np.array([1000.0, 1000.0]),),
+                    "np.exp(1000) is inf and inf / inf is nan: subtract the largest logit first; "
+                    "the result does not change.",
+                ),
+                Case(
+                    "logits [-1000, -1000] (exp underflows)",
+                    (np.array([-1000.0, -1000.0]),),
+                    "np.exp(-1000) is 0 and 0 / 0 is nan: subtract the largest logit first.",
+                ),
+                Case("logits of very different sizes", (np.array([-1e3, 0.0, 1e3]),)),
+                Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
+                Case(
+                    "a batch of 3 rows",
+                    (np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]]),),
+                    "Each row is its own distribution: take the max and the sum along axis=-1 with keepdims=True.",
+                ),
             ),
-            Case(
-                "logits [-1000, -1000] (exp underflows)",
-                (np.array([-1000.0, -1000.0]),),
-                "np.exp(-1000) is 0 and 0 / 0 is nan: subtract the largest logit first.",
-            ),
-            Case("logits of very different sizes", (np.array([-1e3, 0.0, 1e3]),)),
-            Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
-            Case(
-                "a batch of 3 rows",
-                (np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]]),),
-                "Each row is its own distribution: take the max and the sum along axis=-1 with keepdims=True.",
-            ),
+            diagnoses=(_normalized_whole_array,),
+            hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6).astype(_F32),)],
         ),
-        diagnoses=(_normalized_whole_array,),
-        hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6).astype(_F32),)],
-    ),
-    "log_softmax": FunctionExercise(
-        "log_softmax(x)",
-        "logarithm of the softmax over the last axis, finite for finite logits",
-        activations.log_softmax,
-        lambda rng: (
-            Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
-            Case(
-                "logits [1000, -1000, 0]",
-                (np.array([1000.0, -1000.0, 0.0]),),
-                "np.log(softmax(x)) takes log(0) = -inf where softmax underflows: compute x - logsumexp(x), "
-                "with logsumexp(x) = m + log(sum(exp(x - m))) and m the largest logit.",
+        "log_softmax": FunctionExercise(
+            "log_softmax(x)",
+            "logarithm of the softmax over the last axis, finite for finite logits",
+            activations.log_softmax,
+            lambda rng: (
+                Case("small logits", (np.array([1.0, 2.0, 3.0]),)),
+                Case(
+                    "logits [1000, -1000, 0]",
+                    (np.array([1000.0, -1000.0, 0.0]),),
+                    "np.log(softmax(x)) takes log(0) = -inf where softmax underflows: compute x - logsumexp(x), "
+                    "with logsumexp(x) = m + log(sum(exp(x - m))) and m the largest logit.",
+                ),
+                Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
+                Case(
+                    "a batch of 2 rows",
+                    (np.array([[1.0, 2.0, 3.0], [1e3, 0.0, -1e3]]),),
+                    "Each row is normalized separately: reduce along axis=-1 with keepdims=True.",
+                ),
             ),
-            Case("float32 input", (rng.normal(0, 3, size=5).astype(_F32),), **_FLOAT32_TOL),
-            Case(
-                "a batch of 2 rows",
-                (np.array([[1.0, 2.0, 3.0], [1e3, 0.0, -1e3]]),),
-                "Each row is normalized separately: reduce along axis=-1 with keepdims=True.",
-            ),
+            hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6),)],
         ),
-        hidden=lambda rng: [(rng.normal(0, 300, size=(3, 5)),), (rng.normal(0, 2, size=6),)],
-    ),
-    "binary_crossentropy_from_logits": FunctionExercise(
-        "binary_crossentropy_from_logits(y_true, logits)",
-        "mean binary cross-entropy of labels y_true in [0, 1] and logits z, stable for large |z|",
-        _bce_from_logits,
-        lambda rng: (
-            Case("hard labels, moderate logits", (np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]))),
-            Case("soft labels", (np.array([0.2, 0.9]), np.array([-0.5, 3.0]))),
-            Case(
-                "logits +-1000",
-                (np.array([1.0, 0.0, 1.0, 0.0]), np.array([1e3, -1e3, -1e3, 1e3])),
-                "sigmoid(-1000) is 0 in floating point, so log(sigmoid(z)) is -inf: use "
-                "max(z, 0) - z * y + log1p(exp(-|z|)), which never overflows.",
+        "binary_crossentropy_from_logits": FunctionExercise(
+            "binary_crossentropy_from_logits(y_true, logits)",
+            "mean binary cross-entropy of labels y_true in [0, 1] and logits z, stable for large |z|",
+            _bce_from_logits,
+            lambda rng: (
+                Case("hard labels, moderate logits", (np.array([1.0, 0.0, 1.0]), np.array([2.0, -1.0, 0.5]))),
+                Case("soft labels", (np.array([0.2, 0.9]), np.array([-0.5, 3.0]))),
+                Case(
+                    "logits +-1000",
+                    (np.array([1.0, 0.0, 1.0, 0.0]), np.array([1e3, -1e3, -1e3, 1e3])),
+                    "sigmoid(-1000) is 0 in floating point, so log(sigmoid(z)) is -inf: use "
+                    "max(z, 0) - z * y + log1p(exp(-|z|)), which never overflows.",
+                ),
+                Case(
+                    "float32 input",
+                    (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
+                    **_FLOAT32_TOL,
+                ),
+                Case(
+                    "a batch of 2 rows",
+                    (np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]), np.array([[3.0, -2.0, 0.0], [1.0, -1.0, 2.0]])),
+                    "Average over every element: per row over the last axis, then over the rows.",
+                ),
             ),
-            Case(
-                "float32 input",
-                (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
-                **_FLOAT32_TOL,
-            ),
-            Case(
-                "a batch of 2 rows",
-                (np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]), np.array([[3.0, -2.0, 0.0], [1.0, -1.0, 2.0]])),
-                "Average over every element: per row over the last axis, then over the rows.",
-            ),
+            diagnoses=(_summed_not_averaged,),
+            hidden=lambda rng: [
+                (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 300, size=(3, 4))),
+                (rng.uniform(size=5), rng.normal(0, 2, size=5)),
+            ],
         ),
-        diagnoses=(_summed_not_averaged,),
-        hidden=lambda rng: [
-            (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 300, size=(3, 4))),
-            (rng.uniform(size=5), rng.normal(0, 2, size=5)),
-        ],
-    ),
-    "mean_squared_error": FunctionExercise(
-        "mean_squared_error(y_true, y_pred)",
-        "mean of the squared errors over the last axis, then over the batch (a single number)",
-        regression.mean_squared_error,
-        lambda rng: (
-            Case("one sample", (np.array([0.0, 1.0]), np.array([1.0, 1.0]))),
-            Case(
-                "Keras' example [[0, 1], [0, 0]] vs [[1, 1], [1, 0]]",
-                (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])),
+        "mean_squared_error": FunctionExercise(
+            "mean_squared_error(y_true, y_pred)",
+            "mean of the squared errors over the last axis, then over the batch (a single number)",
+            regression.mean_squared_error,
+            lambda rng: (
+                Case("one sample", (np.array([0.0, 1.0]), np.array([1.0, 1.0]))),
+                Case(
+                    "Keras' example [[0, 1], [0, 0]] vs [[1, 1], [1, 0]]",
+                    (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])),
+                ),
+                Case("a perfect prediction", (np.array([3.0, -1.0, 2.0]), np.array([3.0, -1.0, 2.0]))),
+                Case(
+                    "float32 input",
+                    (rng.normal(size=(4, 3)).astype(_F32), rng.normal(size=(4, 3)).astype(_F32)),
+                    **_FLOAT32_TOL,
+                ),
+                Case("a batch of 5 rows of 3", (rng.normal(size=(5, 3)), rng.normal(size=(5, 3)))),
             ),
-            Case("a perfect prediction", (np.array([3.0, -1.0, 2.0]), np.array([3.0, -1.0, 2.0]))),
-            Case(
-                "float32 input",
-                (rng.normal(size=(4, 3)).astype(_F32), rng.normal(size=(4, 3)).astype(_F32)),
-                **_FLOAT32_TOL,
-            ),
-            Case("a batch of 5 rows of 3", (rng.normal(size=(5, 3)), rng.normal(size=(5, 3)))),
+            diagnoses=(_summed_not_averaged, _square_root, _half),
+            hidden=lambda rng: [
+                (rng.normal(size=(6, 2)), rng.normal(size=(6, 2))),
+                (rng.normal(size=4), rng.normal(size=4)),
+            ],
         ),
-        diagnoses=(_summed_not_averaged, _square_root, _half),
-        hidden=lambda rng: [
-            (rng.normal(size=(6, 2)), rng.normal(size=(6, 2))),
-            (rng.normal(size=4), rng.normal(size=4)),
-        ],
-    ),
-    "sum_squared_error": FunctionExercise(
-        "sum_squared_error(y_true, y_pred)",
-        "half the sum of squared errors over every element, 0.5 * sum((y_pred - y_true)**2)",
-        regression.sum_squared_error,
-        lambda rng: (
-            Case("Deep Learning from Scratch 4.2.1, prediction peaked on the true class", (_DLFS_T, _DLFS_Y)),
-            Case("the same target, prediction peaked on class 7", (_DLFS_T, _DLFS_Y_WRONG)),
-            Case("a perfect prediction", (np.array([1.0, 2.0]), np.array([1.0, 2.0]))),
-            Case("float32 input", (rng.normal(size=6).astype(_F32), rng.normal(size=6).astype(_F32)), **_FLOAT32_TOL),
-            Case(
-                "a batch of 3 rows (the sum runs over every element)",
-                (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-                "Sum over every element of the batch: np.sum without axis.",
+        "sum_squared_error": FunctionExercise(
+            "sum_squared_error(y_true, y_pred)",
+            "half the sum of squared errors over every element, 0.5 * sum((y_pred - y_true)**2)",
+            regression.sum_squared_error,
+            lambda rng: (
+                Case("Deep Learning from Scratch 4.2.1, prediction peaked on the true class", (_DLFS_T, _DLFS_Y)),
+                Case("the same target, prediction peaked on class 7", (_DLFS_T, _DLFS_Y_WRONG)),
+                Case("a perfect prediction", (np.array([1.0, 2.0]), np.array([1.0, 2.0]))),
+                Case(
+                    "float32 input", (rng.normal(size=6).astype(_F32), rng.normal(size=6).astype(_F32)), **_FLOAT32_TOL
+                ),
+                Case(
+                    "a batch of 3 rows (the sum runs over every element)",
+                    (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+                    "Sum over every element of the batch: np.sum without axis.",
+                ),
             ),
+            diagnoses=(_half, _summed_not_averaged),
+            hidden=lambda rng: [
+                (rng.normal(size=(2, 5)), rng.normal(size=(2, 5))),
+                (rng.normal(size=3).astype(_F32), rng.normal(size=3).astype(_F32)),
+            ],
         ),
-        diagnoses=(_half, _summed_not_averaged),
-        hidden=lambda rng: [
-            (rng.normal(size=(2, 5)), rng.normal(size=(2, 5))),
-            (rng.normal(size=3).astype(_F32), rng.normal(size=3).astype(_F32)),
-        ],
-    ),
-    "mse_per_sample": FunctionExercise(
-        "mse_per_sample(y_true, y_pred)",
-        "mean squared error of each sample (row): one value per row, no batch reduction",
-        _mse_per_sample,
-        lambda rng: (
-            Case(
-                "Keras' example, 2 rows",
-                (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])),
-                _BATCH_HINT,
+        "mse_per_sample": FunctionExercise(
+            "mse_per_sample(y_true, y_pred)",
+            "mean squared error of each sample (row): one value per row, no batch reduction",
+            _mse_per_sample,
+            lambda rng: (
+                Case(
+                    "Keras' example, 2 rows",
+                    (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])),
+                    _BATCH_HINT,
+                ),
+                Case("a batch of 4 rows of 3", (rng.normal(size=(4, 3)), rng.normal(size=(4, 3))), _BATCH_HINT),
+                Case(
+                    "a single sample (1-D input gives a single value)",
+                    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])),
+                ),
+                Case(
+                    "float32 input",
+                    (rng.normal(size=(3, 2)).astype(_F32), rng.normal(size=(3, 2)).astype(_F32)),
+                    _BATCH_HINT,
+                    **_FLOAT32_TOL,
+                ),
             ),
-            Case("a batch of 4 rows of 3", (rng.normal(size=(4, 3)), rng.normal(size=(4, 3))), _BATCH_HINT),
-            Case(
-                "a single sample (1-D input gives a single value)",
-                (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0])),
-            ),
-            Case(
-                "float32 input",
-                (rng.normal(size=(3, 2)).astype(_F32), rng.normal(size=(3, 2)).astype(_F32)),
-                _BATCH_HINT,
-                **_FLOAT32_TOL,
-            ),
+            diagnoses=(_summed_not_averaged, _square_root),
+            hidden=lambda rng: [
+                (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
+                (rng.normal(size=(2, 1)), rng.normal(size=(2, 1))),
+            ],
         ),
-        diagnoses=(_summed_not_averaged, _square_root),
-        hidden=lambda rng: [
-            (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
-            (rng.normal(size=(2, 1)), rng.normal(size=(2, 1))),
-        ],
-    ),
-    "huber": FunctionExercise(
-        "huber(y_true, y_pred, delta)",
-        "mean Huber loss: 0.5 * e**2 where |e| <= delta, delta * |e| - 0.5 * delta**2 beyond, with e = y_pred - y_true",
-        _huber_mean,
-        lambda rng: (
-            Case(
-                "every error inside delta (the quadratic part)",
-                (np.array([0.0, 0.0, 0.0]), np.array([0.2, -0.5, 0.9]), 1.0),
+        "huber": FunctionExercise(
+            "huber(y_true, y_pred, delta)",
+            "mean Huber loss: 0.5 * e**2 where |e| <= delta, delta * |e| - 0.5 * delta**2 beyond, "
+            "with e = y_pred - y_true",
+            _huber_mean,
+            lambda rng: (
+                Case(
+                    "every error inside delta (the quadratic part)",
+                    (np.array([0.0, 0.0, 0.0]), np.array([0.2, -0.5, 0.9]), 1.0),
+                ),
+                Case(
+                    "every error beyond delta (the linear part)",
+                    (np.array([0.0, 0.0]), np.array([3.0, -5.0]), 1.0),
+                    _HUBER_LINEAR_HINT,
+                ),
+                Case("an error exactly at delta", (np.array([1.0, 0.0]), np.array([2.0, 0.0]), 1.0)),
+                Case(
+                    "Keras' example [[0, 1], [0, 0]] vs [[0.6, 0.4], [0.4, 0.6]], a batch of 2 rows",
+                    (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]]), 1.0),
+                    "Average over every element: per row over the last axis, then over the rows.",
+                ),
+                Case(
+                    "float32 input",
+                    (rng.normal(size=(4, 3)).astype(_F32), (2 * rng.normal(size=(4, 3))).astype(_F32), 1.0),
+                    **_FLOAT32_TOL,
+                ),
+                Case(
+                    "delta = 0.5, a batch of 3 rows",
+                    (
+                        np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 1.0]]),
+                        np.array([[0.3, 0.0], [0.0, 0.25], [1.5, 3.0]]),
+                        0.5,
+                    ),
+                    "Use delta in both parts: the threshold |e| <= delta "
+                    "and the linear part delta * |e| - 0.5 * delta**2.",
+                ),
+                Case(
+                    "delta = 2, errors on both sides of it",
+                    (np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, -1.5, 4.0, -10.0]), 2.0),
+                    "Use delta in both parts: the threshold |e| <= delta "
+                    "and the linear part delta * |e| - 0.5 * delta**2.",
+                ),
             ),
-            Case(
-                "every error beyond delta (the linear part)",
-                (np.array([0.0, 0.0]), np.array([3.0, -5.0]), 1.0),
-                _HUBER_LINEAR_HINT,
-            ),
-            Case("an error exactly at delta", (np.array([1.0, 0.0]), np.array([2.0, 0.0]), 1.0)),
-            Case(
-                "Keras' example [[0, 1], [0, 0]] vs [[0.6, 0.4], [0.4, 0.6]], a batch of 2 rows",
-                (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]]), 1.0),
-                "Average over every element: per row over the last axis, then over the rows.",
-            ),
-            Case(
-                "float32 input",
-                (rng.normal(size=(4, 3)).astype(_F32), (2 * rng.normal(size=(4, 3))).astype(_F32), 1.0),
-                **_FLOAT32_TOL,
-            ),
-            Case(
-                "delta = 0.5, a batch of 3 rows",
-                (np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 1.0]]), np.array([[0.3, 0.0], [0.0, 0.25], [1.5, 3.0]]), 0.5),
-                "Use delta in both parts: the threshold |e| <= delta and the linear part delta * |e| - 0.5 * delta**2.",
-            ),
-            Case(
-                "delta = 2, errors on both sides of it",
-                (np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, -1.5, 4.0, -10.0]), 2.0),
-                "Use delta in both parts: the threshold |e| <= delta and the linear part delta * |e| - 0.5 * delta**2.",
-            ),
+            diagnoses=(_huber_variants, _summed_not_averaged),
+            hidden=lambda rng: [
+                (rng.normal(size=(3, 4)), 3 * rng.normal(size=(3, 4)), float(rng.uniform(0.5, 2.0))),
+                (rng.normal(size=5), rng.normal(size=5), 1.0),
+            ],
         ),
-        diagnoses=(_huber_variants, _summed_not_averaged),
-        hidden=lambda rng: [
-            (rng.normal(size=(3, 4)), 3 * rng.normal(size=(3, 4)), float(rng.uniform(0.5, 2.0))),
-            (rng.normal(size=5), rng.normal(size=5), 1.0),
-        ],
-    ),
-    "hinge": FunctionExercise(
-        "hinge(y_true, y_pred)",
-        "mean hinge loss max(0, 1 - y * f) of labels y in {-1, 1} (or {0, 1}, mapped to -1, 1) and scores f",
-        classification.hinge,
-        lambda rng: (
-            Case("labels in {-1, 1}", (np.array([1.0, 1.0, -1.0, -1.0]), np.array([2.0, 0.4, 0.3, -1.5]))),
-            Case(
-                "the same labels written as 0/1",
-                (np.array([1.0, 1.0, 0.0, 0.0]), np.array([2.0, 0.4, 0.3, -1.5])),
-                _HINGE_LABELS_HINT,
+        "hinge": FunctionExercise(
+            "hinge(y_true, y_pred)",
+            "mean hinge loss max(0, 1 - y * f) of labels y in {-1, 1} (or {0, 1}, mapped to -1, 1) and scores f",
+            classification.hinge,
+            lambda rng: (
+                Case("labels in {-1, 1}", (np.array([1.0, 1.0, -1.0, -1.0]), np.array([2.0, 0.4, 0.3, -1.5]))),
+                Case(
+                    "the same labels written as 0/1",
+                    (np.array([1.0, 1.0, 0.0, 0.0]), np.array([2.0, 0.4, 0.3, -1.5])),
+                    _HINGE_LABELS_HINT,
+                ),
+                Case(
+                    "margins of 1 and beyond (no loss)",
+                    (np.array([1.0, -1.0, 1.0]), np.array([1.5, -3.0, 1.0])),
+                    "The hinge is max(0, 1 - y * f): a margin above 1 costs 0, never a negative amount (np.maximum).",
+                ),
+                Case(
+                    "float32 input",
+                    (rng.choice([-1.0, 1.0], size=6).astype(_F32), rng.normal(0, 2, size=6).astype(_F32)),
+                    **_FLOAT32_TOL,
+                ),
+                Case(
+                    "a batch of 3 rows of 2 outputs",
+                    (
+                        np.array([[1.0, -1.0], [-1.0, -1.0], [1.0, 1.0]]),
+                        np.array([[0.5, 0.2], [-2.0, 1.2], [3.0, -0.7]]),
+                    ),
+                    "Average over every element: per row over the last axis, then over the rows.",
+                ),
+                Case(
+                    "a batch of 0/1 labels",
+                    (np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[-0.2, 0.9], [1.4, -0.5]])),
+                    _HINGE_LABELS_HINT,
+                ),
             ),
-            Case(
-                "margins of 1 and beyond (no loss)",
-                (np.array([1.0, -1.0, 1.0]), np.array([1.5, -3.0, 1.0])),
-                "The hinge is max(0, 1 - y * f): a margin above 1 costs 0, never a negative amount (np.maximum).",
-            ),
-            Case(
-                "float32 input",
-                (rng.choice([-1.0, 1.0], size=6).astype(_F32), rng.normal(0, 2, size=6).astype(_F32)),
-                **_FLOAT32_TOL,
-            ),
-            Case(
-                "a batch of 3 rows of 2 outputs",
-                (np.array([[1.0, -1.0], [-1.0, -1.0], [1.0, 1.0]]), np.array([[0.5, 0.2], [-2.0, 1.2], [3.0, -0.7]])),
-                "Average over every element: per row over the last axis, then over the rows.",
-            ),
-            Case(
-                "a batch of 0/1 labels",
-                (np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[-0.2, 0.9], [1.4, -0.5]])),
-                _HINGE_LABELS_HINT,
-            ),
+            diagnoses=(_hinge_labels_not_mapped, _hinge_without_max, _summed_not_averaged),
+            hidden=lambda rng: [
+                (rng.choice([-1.0, 1.0], size=(3, 4)), rng.normal(0, 2, size=(3, 4))),
+                (rng.integers(0, 2, size=6).astype(float), rng.normal(0, 2, size=6)),
+            ],
         ),
-        diagnoses=(_hinge_labels_not_mapped, _hinge_without_max, _summed_not_averaged),
-        hidden=lambda rng: [
-            (rng.choice([-1.0, 1.0], size=(3, 4)), rng.normal(0, 2, size=(3, 4))),
-            (rng.integers(0, 2, size=6).astype(float), rng.normal(0, 2, size=6)),
-        ],
-    ),
-    # Chapter 5: why not MSE with a sigmoid output
-    "sigmoid_mse_grad": FunctionExercise(
-        "sigmoid_mse_grad(y_true, logits)",
-        "elementwise derivative of (sigmoid(z) - y)**2 with respect to the logit z",
-        gradients.sigmoid_mse_grad,
-        lambda rng: (
-            Case("y = 1, z = 0", (np.array([1.0]), np.array([0.0]))),
-            Case(
-                "labels 0 and 1, moderate logits",
-                (np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, -3.0, 4.0])),
+        # Chapter 5: why not MSE with a sigmoid output
+        "sigmoid_mse_grad": FunctionExercise(
+            "sigmoid_mse_grad(y_true, logits)",
+            "elementwise derivative of (sigmoid(z) - y)**2 with respect to the logit z",
+            gradients.sigmoid_mse_grad,
+            lambda rng: (
+                Case("y = 1, z = 0", (np.array([1.0]), np.array([0.0]))),
+                Case(
+                    "labels 0 and 1, moderate logits",
+                    (np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, -3.0, 4.0])),
+                ),
+                Case(
+                    "confidently wrong: y = 1, z = -10",
+                    (np.array([1.0]), np.array([-10.0])),
+                    "The chain rule gives 2 (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)): a tiny number here.",
+                    rtol=1e-6,
+                    atol=0.0,
+                ),
+                Case(
+                    "logits +-1000",
+                    (np.array([1.0, 0.0]), np.array([-1e3, 1e3])),
+                    "Compute sigmoid without overflow (scipy.special.expit or lossbook.sigmoid).",
+                ),
+                Case(
+                    "a batch of 2 rows",
+                    (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.5, -2.0], [3.0, 1.0]])),
+                    "The gradient is elementwise: same shape out as in, no averaging.",
+                ),
+                Case(
+                    "float32 input",
+                    (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
+                    **_FLOAT32_TOL,
+                ),
             ),
-            Case(
-                "confidently wrong: y = 1, z = -10",
-                (np.array([1.0]), np.array([-10.0])),
-                "The chain rule gives 2 (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)): a tiny number here.",
-                rtol=1e-6,
-                atol=0.0,
-            ),
-            Case(
-                "logits +-1000",
-                (np.array([1.0, 0.0]), np.array([-1e3, 1e3])),
-                "Compute sigmoid without overflow (scipy.special.expit or lossbook.sigmoid).",
-            ),
-            Case(
-                "a batch of 2 rows",
-                (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.5, -2.0], [3.0, 1.0]])),
-                "The gradient is elementwise: same shape out as in, no averaging.",
-            ),
-            Case(
-                "float32 input",
-                (rng.integers(0, 2, size=6).astype(_F32), rng.normal(0, 3, size=6).astype(_F32)),
-                **_FLOAT32_TOL,
-            ),
+            hidden=lambda rng: [
+                (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 8, size=(3, 4))),
+                (rng.integers(0, 2, size=5).astype(_F32), rng.normal(0, 3, size=5).astype(_F32)),
+            ],
         ),
-        hidden=lambda rng: [
-            (rng.integers(0, 2, size=(3, 4)).astype(float), rng.normal(0, 8, size=(3, 4))),
-            (rng.integers(0, 2, size=5).astype(_F32), rng.normal(0, 3, size=5).astype(_F32)),
-        ],
-    ),
-})
+    }
+)
 
 
 # --------------------------------------------------------------------------
 # The numeric questions (chapters 1-4)
 # --------------------------------------------------------------------------
+
 
 def _mae_minimizer(targets):
     """The constant minimizing lossbook's MAE over ``targets``.
@@ -839,8 +854,10 @@ def _only(condition, what):
 def _more_uncertain(p, q):
     """1 if ``p`` has the larger entropy, 2 if ``q`` has, 3 if they are equal."""
     h_p, h_q = information.entropy(p), information.entropy(q)
-    return _only([h_p > h_q and not np.isclose(h_p, h_q), h_q > h_p and not np.isclose(h_p, h_q),
-                  np.isclose(h_p, h_q)], "entropy comparison")
+    return _only(
+        [h_p > h_q and not np.isclose(h_p, h_q), h_q > h_p and not np.isclose(h_p, h_q), np.isclose(h_p, h_q)],
+        "entropy comparison",
+    )
 
 
 def _non_convex_in_the_logit():
@@ -884,8 +901,10 @@ QUESTIONS: dict[str, Question] = {
     "mse-outlier-doubled-factor": Question(
         "Factor by which the mean squared error of y_pred = [1, 2, 3, 14] for y_true = [1, 2, 3, 4] grows "
         "when the outlier's prediction moves from 14 to 24 (its error from 10 to 20)",
-        lambda: regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 24.0])
-        / regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 14.0]),
+        lambda: (
+            regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 24.0])
+            / regression.mean_squared_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 14.0])
+        ),
         hint="The other three errors are 0, so the mean changes by the same factor as the outlier's own term: "
         "how does e**2 change when e doubles? (The absolute error |e| only doubles.)",
     ),
@@ -1241,8 +1260,10 @@ def check_function(name, fn, *, cases=None, verbose=True):
                 ok, problem = _judge(expected, received, rtol, atol)
         passed += ok
         for i in mutated:
-            notes.add(f"Note: your function changed its argument {exercise.params[i]} in place; "
-                      "lossbook never modifies its inputs.")
+            notes.add(
+                f"Note: your function changed its argument {exercise.params[i]} in place; "
+                "lossbook never modifies its inputs."
+            )
         if ok:
             lines.append(f"  [pass] {case.label}")
             if warned:
@@ -1402,8 +1423,7 @@ def check_answer(name, value, *, verbose=True):
     margin = question.atol + question.rtol * abs(expected)
     if math.isfinite(answer) and abs(answer - expected) <= margin:
         text = (
-            f"Correct: {_format_number(expected)}{unit} "
-            f"(you answered {_format_number(answer)}; tolerance {tolerance})."
+            f"Correct: {_format_number(expected)}{unit} (you answered {_format_number(answer)}; tolerance {tolerance})."
         )
         return _finish(CheckResult(name, True, 1.0, 1.0, f"{header}\n{text}"), verbose)
     if not math.isfinite(answer):

@@ -164,7 +164,6 @@ def tensorflow_modules():
     return _MODULES
 
 
-
 # --------------------------------------------------------------------------
 # PyTorch, imported once
 # --------------------------------------------------------------------------
@@ -456,7 +455,8 @@ LOSSES: dict[str, LossSpec] = {
         torch=TorchLoss(
             "torch.nn.HuberLoss",
             _torch_huber,
-            f"{_PREDICTION_FIRST}; HuberLoss(delta) is Keras' Huber; SmoothL1Loss(beta) is HuberLoss(delta=beta) / beta",
+            f"{_PREDICTION_FIRST}; HuberLoss(delta) is Keras' Huber; "
+            "SmoothL1Loss(beta) is HuberLoss(delta=beta) / beta",
         ),
     ),
     "log_cosh": LossSpec(regression.log_cosh, "lossbook.log_cosh", "LogCosh", "log_cosh"),
@@ -483,8 +483,13 @@ LOSSES: dict[str, LossSpec] = {
         "lossbook.binary_focal_crossentropy",
         "BinaryFocalCrossentropy",
         "binary_focal_crossentropy",
-        options={"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0, "from_logits": False,
-                 "label_smoothing": 0.0},
+        options={
+            "apply_class_balancing": False,
+            "alpha": 0.25,
+            "gamma": 2.0,
+            "from_logits": False,
+            "label_smoothing": 0.0,
+        },
     ),
     "categorical_focal_crossentropy": LossSpec(
         classification.categorical_focal_crossentropy,
@@ -531,7 +536,11 @@ LOSSES: dict[str, LossSpec] = {
     ),
     "dice": LossSpec(segmentation.dice, "lossbook.dice", "Dice", "dice", options={"axis": None}),
     "tversky": LossSpec(
-        segmentation.tversky, "lossbook.tversky", "Tversky", "tversky", options={"alpha": 0.5, "beta": 0.5, "axis": None}
+        segmentation.tversky,
+        "lossbook.tversky",
+        "Tversky",
+        "tversky",
+        options={"alpha": 0.5, "beta": 0.5, "axis": None},
     ),
     "ctc": LossSpec(sequence.ctc, "lossbook.ctc", "CTC", "ctc", labels=True),
     "sum_squared_error": LossSpec(
@@ -763,9 +772,7 @@ def _as_input(x, name, dtype, *, labels=False):
 FRAMEWORKS = ("tensorflow", "pytorch")
 
 
-def compare(
-    name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", frameworks=FRAMEWORKS, **options
-):
+def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", frameworks=FRAMEWORKS, **options):
     """Compute one loss with lossbook, Keras (class and function), ``tf.nn`` and PyTorch, and tabulate.
 
     Parameters
@@ -882,7 +889,11 @@ def compare(
     if "tensorflow" in frameworks:
         _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run)
     torch_loss = spec.torch
-    if "pytorch" in frameworks and torch_loss is not None and all(options.get(k) == v for k, v in torch_loss.when.items()):
+    if (
+        "pytorch" in frameworks
+        and torch_loss is not None
+        and all(options.get(k) == v for k, v in torch_loss.when.items())
+    ):
         torch = torch_module()
         called = [torch_loss.name]
 
@@ -931,6 +942,7 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
         run(label, keras_class, refused_word=None)
 
     if spec.keras_function is not None:
+
         def keras_function():
             return _to_numpy(batch(getattr(keras.losses, spec.keras_function)(*tensors(), **keras_kwargs)))
 
@@ -938,6 +950,7 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
 
     op = spec.tf_op
     if op is not None and all(options.get(k) == v for k, v in op.when.items()):
+
         def tf_op():
             values = op.per_sample(tf, *tensors())
             return _to_numpy(batch(values) if spec.reduces else values)
@@ -964,8 +977,10 @@ def keras_loss_classes():
     """The names of every loss class ``keras.losses`` exports (``Loss`` itself and its wrapper left out)."""
     _, keras = tensorflow_modules()
     return sorted(
-        name for name in dir(keras.losses)
-        if isinstance(getattr(keras.losses, name), type) and issubclass(getattr(keras.losses, name), keras.losses.Loss)
+        name
+        for name in dir(keras.losses)
+        if isinstance(getattr(keras.losses, name), type)
+        and issubclass(getattr(keras.losses, name), keras.losses.Loss)
         and name not in ("Loss", "LossFunctionWrapper")
     )
 
@@ -997,12 +1012,14 @@ def keras_coverage():
     rows = []
     for cls in keras_loss_classes():
         name, spec = by_class.get(cls, (None, None))
-        rows.append({
-            "keras_class": cls,
-            "keras_function": spec.keras_function if spec else None,
-            "lossbook": spec.lossbook_name if spec else None,
-            "registry": name,
-            "options": dict(spec.options) if spec else {},
-            "parity_tests": [test.format(name=name) for test in PARITY_TESTS] if spec else [],
-        })
+        rows.append(
+            {
+                "keras_class": cls,
+                "keras_function": spec.keras_function if spec else None,
+                "lossbook": spec.lossbook_name if spec else None,
+                "registry": name,
+                "options": dict(spec.options) if spec else {},
+                "parity_tests": [test.format(name=name) for test in PARITY_TESTS] if spec else [],
+            }
+        )
     return rows

@@ -83,12 +83,19 @@ def poisson(y_true, y_pred, *, reduction="mean", sample_weight=None):
 def _as_variance(var, y_pred):
     var = as_float_array(var, "var", dtype=y_pred.dtype)
     if var.shape != y_pred.shape and var.shape != (*y_pred.shape[:-1], 1):
-        fail("var", f"have the shape of y_pred {y_pred.shape} or {(*y_pred.shape[:-1], 1)} (one variance per sample)",
-             f"var.shape={var.shape}")
+        fail(
+            "var",
+            f"have the shape of y_pred {y_pred.shape} or {(*y_pred.shape[:-1], 1)} (one variance per sample)",
+            f"var.shape={var.shape}",
+        )
     if var.min() <= 0:
         bad = tuple(int(i) for i in np.argwhere(var <= 0)[0])
-        fail("var", "contain only positive variances", f"{float(var[bad])!r} at index {bad}",
-             "Predict log-variance or use softplus to keep it positive.")
+        fail(
+            "var",
+            "contain only positive variances",
+            f"{float(var[bad])!r} at index {bad}",
+            "Predict log-variance or use softplus to keep it positive.",
+        )
     return var
 
 

@@ -171,8 +171,12 @@ def mean_absolute_percentage_error(y_true, y_pred, *, reduction="mean", sample_w
     zero = y_true == 0
     if zero.any():
         bad = tuple(int(i) for i in np.argwhere(zero)[0])
-        fail("y_true", "contain no zeros (a percentage of 0 is undefined)", f"0.0 at index {bad}",
-             "Keras divides by 1e-7 there instead; use mean_absolute_error for targets near 0.")
+        fail(
+            "y_true",
+            "contain no zeros (a percentage of 0 is undefined)",
+            f"0.0 at index {bad}",
+            "Keras divides by 1e-7 there instead; use mean_absolute_error for targets near 0.",
+        )
     per_element = np.abs((y_true - y_pred) / y_true)
     return reduce(y_pred.dtype.type(100) * last_axis_mean(per_element), reduction, sample_weight)
 

@@ -95,8 +95,18 @@ def _masked_logsumexp(x, mask):
         return safe + np.log(np.exp(x - safe[..., None]).sum(axis=-1))
 
 
-def circle(y_true, y_pred, *, gamma=80.0, margin=0.4, remove_diagonal=True, ref_labels=None,
-           ref_embeddings=None, reduction="mean", sample_weight=None):
+def circle(
+    y_true,
+    y_pred,
+    *,
+    gamma=80.0,
+    margin=0.4,
+    remove_diagonal=True,
+    ref_labels=None,
+    ref_embeddings=None,
+    reduction="mean",
+    sample_weight=None,
+):
     r"""Circle loss of Sun et al. (2020), as Keras computes it.
 
     With cosine distances :math:`d_{ij} = \max(0, 1 - x_i \cdot r_j)` between
@@ -174,8 +184,12 @@ def circle(y_true, y_pred, *, gamma=80.0, margin=0.4, remove_diagonal=True, ref_
         off = np.abs(norms - 1) > 1e-3
         if off.any():
             row = int(np.argwhere(off)[0, 0])
-            fail(name, "hold L2-normalized embeddings (rows of norm 1)", f"row {row} has norm {float(norms[row]):.6g}",
-                 "Divide by np.linalg.norm(x, axis=-1, keepdims=True).")
+            fail(
+                name,
+                "hold L2-normalized embeddings (rows of norm 1)",
+                f"row {row} has norm {float(norms[row]):.6g}",
+                "Divide by np.linalg.norm(x, axis=-1, keepdims=True).",
+            )
     dt = y_pred.dtype.type
     distances = np.maximum(1 - y_pred @ refs.T, 0)
     positive = labels[:, None] == ref[None, :]
@@ -319,8 +333,9 @@ def nt_xent(similarity, *, temperature=0.5, reduction="mean", sample_weight=None
     return reduce(-stable_log_softmax(logits)[rows, (rows + two_n // 2) % two_n], reduction, sample_weight)
 
 
-def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False,
-                        reduction="mean", sample_weight=None):
+def triplet_margin_loss(
+    anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean", sample_weight=None
+):
     r"""Triplet margin loss, as ``torch.nn.TripletMarginLoss``.
 
     .. math::
@@ -384,8 +399,9 @@ def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e
 
     def distance(x, y):
         d = np.abs(x - y + dt(eps))
-        return np.sqrt(last_axis_sum(np.square(d))) if p == 2 else np.power(
-            last_axis_sum(np.power(d, dt(p))), dt(1.0 / p))
+        return (
+            np.sqrt(last_axis_sum(np.square(d))) if p == 2 else np.power(last_axis_sum(np.power(d, dt(p))), dt(1.0 / p))
+        )
 
     d_neg = distance(a, neg)
     if swap:

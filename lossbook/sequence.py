@@ -24,26 +24,39 @@ def _ctc_labels(y_true, y_pred):
     elif arr.dtype.kind not in "iu":
         fail("y_true", "be an array of integer labels", f"an array of dtype {arr.dtype}", error=TypeError)
     if arr.ndim != 2 or arr.shape[0] != y_pred.shape[0]:
-        fail("y_true", f"have shape (batch_size, max_length) = ({y_pred.shape[0]}, L), integer labels padded with 0",
-             f"y_true.shape={arr.shape}")
+        fail(
+            "y_true",
+            f"have shape (batch_size, max_length) = ({y_pred.shape[0]}, L), integer labels padded with 0",
+            f"y_true.shape={arr.shape}",
+        )
     arr = arr.astype(np.intp)
     n_classes = y_pred.shape[2]
     outside = (arr < 0) | (arr >= n_classes)
     if outside.any():
-        fail("y_true", f"contain labels in [1, {n_classes - 1}] (0 is the blank and the padding)",
-             f"label {int(arr[outside][0])}")
+        fail(
+            "y_true",
+            f"contain labels in [1, {n_classes - 1}] (0 is the blank and the padding)",
+            f"label {int(arr[outside][0])}",
+        )
     lengths = (arr != 0).sum(axis=1)
     # Padding comes last: a 0 followed by a label would be read as part of the sequence by TensorFlow.
     leading = np.arange(arr.shape[1])[None, :] < lengths[:, None]
     if ((arr != 0) != leading).any():
         row = int(np.argwhere(((arr != 0) != leading).any(axis=1))[0, 0])
-        fail("y_true", "hold each label sequence first and its padding zeros after it",
-             f"y_true[{row}]={arr[row].tolist()}", "0 is the blank: it cannot be a label.")
+        fail(
+            "y_true",
+            "hold each label sequence first and its padding zeros after it",
+            f"y_true[{row}]={arr[row].tolist()}",
+            "0 is the blank: it cannot be a label.",
+        )
     too_long = lengths > y_pred.shape[1]
     if too_long.any():
         row = int(np.argwhere(too_long)[0, 0])
-        fail("y_true", f"have label sequences no longer than the {y_pred.shape[1]} time steps of y_pred",
-             f"a sequence of {int(lengths[row])} labels in y_true[{row}]")
+        fail(
+            "y_true",
+            f"have label sequences no longer than the {y_pred.shape[1]} time steps of y_pred",
+            f"a sequence of {int(lengths[row])} labels in y_true[{row}]",
+        )
     return arr, lengths
 
 

@@ -56,8 +56,12 @@ def class_weight_to_sample_weight(labels, class_weight):
     0.8523586910227803
     """
     if not hasattr(class_weight, "items"):
-        fail("class_weight", "be a mapping from class index to weight, such as {0: 1.0, 1: 5.0}",
-             _describe(class_weight), error=TypeError)
+        fail(
+            "class_weight",
+            "be a mapping from class index to weight, such as {0: 1.0, 1: 5.0}",
+            _describe(class_weight),
+            error=TypeError,
+        )
     arr = np.asarray(labels)
     if arr.ndim == 2 and arr.shape[1] > 1:
         arr = as_float_array(arr, "labels").argmax(axis=1)

@@ -53,7 +53,7 @@ SYNC_GROUP = "framework"
 def _framework_tag(node):
     if not isinstance(node, nodes.container):
         return None
-    tags = [c[len("tag_"):] for c in node.get("classes", []) if c.startswith("tag_")]
+    tags = [c[len("tag_") :] for c in node.get("classes", []) if c.startswith("tag_")]
     found = [t for t in tags if t in FRAMEWORK_TABS]
     return found[0] if found else None
 

@@ -31,8 +31,14 @@ INSTALL_CHROMIUM = "apt-get install -y chromium"
 #: Flags for every headless Chromium we start: no sandbox (containers), no GPU, and
 #: nothing that talks to Google in the background.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 #: Built pages that are not pages of the book: Sphinx's index and search pages,
@@ -47,8 +53,12 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript", ".mjs": "text/javascript", ".woff": "font/woff",
-        ".woff2": "font/woff2", ".svg": "image/svg+xml", ".json": "application/json",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".woff": "font/woff",
+        ".woff2": "font/woff2",
+        ".svg": "image/svg+xml",
+        ".json": "application/json",
         ".wasm": "application/wasm",
     }
 

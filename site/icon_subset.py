@@ -36,7 +36,7 @@ STYLESHEET = "_static/styles/pydata-sphinx-theme.css"
 
 _CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 # ".fa-github:before{content:"\f09b"}" and ".fa-a:before,.fa-b:before{content:...}"
-_RULE = re.compile("((?:\\.fa-[a-z0-9-]+:+before,?)+)\\{content:\"(\\\\f[0-9a-f]{3}|[\ue000-\uf8ff])\"\\}")
+_RULE = re.compile('((?:\\.fa-[a-z0-9-]+:+before,?)+)\\{content:"(\\\\f[0-9a-f]{3}|[\ue000-\uf8ff])"\\}')
 _PUA = re.compile("[\ue000-\uf8ff]|\\\\f[0-9a-f]{3}")
 
 
@@ -134,6 +134,8 @@ def subset_icon_fonts(app, exception) -> None:
         after += path.stat().st_size
         (cache / key).write_bytes(path.read_bytes())
     if before or css_saved:
-        logger.info(f"lossbook_site: icon fonts cut to the {len(unicodes)} icons the site uses: "
-                    f"{before / 1e3:.0f} KB -> {after / 1e3:.0f} KB; {css_saved / 1e3:.0f} KB of unused "
-                    "icon rules removed from the theme's stylesheet")
+        logger.info(
+            f"lossbook_site: icon fonts cut to the {len(unicodes)} icons the site uses: "
+            f"{before / 1e3:.0f} KB -> {after / 1e3:.0f} KB; {css_saved / 1e3:.0f} KB of unused "
+            "icon rules removed from the theme's stylesheet"
+        )

@@ -58,6 +58,7 @@ TEMPLATES = HERE / "templates"
 
 # --- math typeset at build time, with self-hosted MathJax fonts -------------
 
+
 def _ensure_vendor(app: Sphinx, config) -> None:
     if (HERE / "_vendor" / prerender.FONTS).is_dir():
         return
@@ -89,9 +90,15 @@ def _theme_setup(app: Sphinx, config) -> None:
     # The book theme's sidebar, plus a link to the whole-book PDF that
     # site/make_pdf.py writes into the site (CI builds it; see site/build.sh).
     if not config.html_sidebars:
-        config.html_sidebars = {"**": [
-            "navbar-logo.html", "icon-links.html", "search-button-field.html",
-            "sbt-sidebar-nav.html", "lossbook-pdf.html"]}
+        config.html_sidebars = {
+            "**": [
+                "navbar-logo.html",
+                "icon-links.html",
+                "search-button-field.html",
+                "sbt-sidebar-nav.html",
+                "lossbook-pdf.html",
+            ]
+        }
     # Without a default mode, pydata-sphinx-theme logs "Got invalid theme
     # mode" as a console error on a reader's first visit.
     config.html_context.setdefault("default_mode", "auto")
@@ -104,6 +111,7 @@ def _add_filters(app: Sphinx) -> None:
 
 
 # --- sphinx-thebe's duplicate inline script ---------------------------------
+
 
 def _fix_page(app: Sphinx, pagename, templatename, context, doctree):
     _dedupe_scripts(context)
@@ -129,8 +137,7 @@ def _dedupe_scripts(context) -> None:
         attrs = getattr(js, "attributes", {})
         # sphinx-thebe's inline script arrives once with filename None and
         # once with "": compare what the tag will say.
-        key = (getattr(js, "filename", js) or "",
-               tuple(sorted((k, v) for k, v in attrs.items() if k != "priority")))
+        key = (getattr(js, "filename", js) or "", tuple(sorted((k, v) for k, v in attrs.items() if k != "priority")))
         if key in seen:
             continue
         seen.add(key)
@@ -161,6 +168,7 @@ def _unique_footnotes(app, what, name, obj, options, lines):
 
 # --- constants: their own ``#:`` comment, not their type's docstring --------
 
+
 def _constant_docs(app, what, name, obj, options, lines):
     """A constant (``autodata``) re-exported by the package would show the
     docstring of its type ("Convert a string or number to a floating point
@@ -188,6 +196,7 @@ def _constant_docs(app, what, name, obj, options, lines):
 
 
 # --- the API reference, driven by lossbook.__all__ ---------------------------
+
 
 def _defining_module(package, name: str) -> str:
     """The module a public name comes from: ``__module__`` for functions and
@@ -224,8 +233,9 @@ class LossbookAPI(SphinxDirective):
         module = importlib.import_module(package)
         names = list(getattr(module, "__all__", []))
         if not names:
-            logger.warning("%s.__all__ is empty or missing: the API page lists nothing",
-                           package, location=self.get_location())
+            logger.warning(
+                "%s.__all__ is empty or missing: the API page lists nothing", package, location=self.get_location()
+            )
         groups: dict[str, list[str]] = defaultdict(list)
         for name in names:
             groups[_defining_module(module, name)].append(name)
@@ -246,8 +256,9 @@ class LossbookAPI(SphinxDirective):
             rst.append("")
             for name in groups[origin]:
                 obj = getattr(module, name)
-                kind = ("autoclass" if isinstance(obj, type) else
-                        "autofunction" if inspect.isroutine(obj) else "autodata")
+                kind = (
+                    "autoclass" if isinstance(obj, type) else "autofunction" if inspect.isroutine(obj) else "autodata"
+                )
                 rst += [f".. {kind}:: {package}.{name}", ""]
                 if kind == "autoclass":
                     rst += ["   :members:", ""]
@@ -266,9 +277,15 @@ def coverage_rst():
 
     rows = frameworks.keras_coverage()
     covered = sum(1 for row in rows if row["lossbook"])
-    rst = [f".. list-table:: The {len(rows)} loss classes of the installed Keras: {covered} computed by lossbook",
-           "   :header-rows: 1", "   :widths: 30 30 40", "",
-           "   * - Keras class", "     - lossbook function", "     - Parity tests (pytest node ids)"]
+    rst = [
+        f".. list-table:: The {len(rows)} loss classes of the installed Keras: {covered} computed by lossbook",
+        "   :header-rows: 1",
+        "   :widths: 30 30 40",
+        "",
+        "   * - Keras class",
+        "     - lossbook function",
+        "     - Parity tests (pytest node ids)",
+    ]
     for row in rows:
         ours = f":func:`{row['lossbook']}`" if row["lossbook"] else "not covered"
         tests = ", ".join(f"``{t.split('::', 1)[1]}`` in ``{t.split('::', 1)[0]}``" for t in row["parity_tests"])

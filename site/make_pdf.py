@@ -41,8 +41,7 @@ def make_pdf(build: Path, out: Path) -> Path:
     root_doc = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
     page_file = single / f"{root_doc}.html"
     if not page_file.exists():
-        raise SystemExit(f"{page_file} not found: run `jupyter-book build . --builder "
-                         "singlehtml` first")
+        raise SystemExit(f"{page_file} not found: run `jupyter-book build . --builder singlehtml` first")
     with serve(single) as site, launch() as browser:
         url = f"{site}{root_doc}.html"
         page = browser.new_page()
@@ -61,21 +60,28 @@ def make_pdf(build: Path, out: Path) -> Path:
         page.wait_for_load_state("networkidle")
         page.emulate_media(media="print")
         out.parent.mkdir(parents=True, exist_ok=True)
-        page.pdf(path=str(out), format="A4", print_background=True, outline=True,
-                 tagged=True, display_header_footer=True, header_template="<span></span>",
-                 footer_template=FOOTER,
-                 margin={"top": "15mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+        page.pdf(
+            path=str(out),
+            format="A4",
+            print_background=True,
+            outline=True,
+            tagged=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            margin={"top": "15mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+        )
     return out
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", type=Path, default=ROOT / "_build",
-                        help="the book's _build folder (default: %(default)s)")
+    parser.add_argument(
+        "--build", type=Path, default=ROOT / "_build", help="the book's _build folder (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if chromium_path() is None:
-        print(f"make_pdf: no Chromium (`chromium` on PATH) to print the PDF with: {INSTALL_CHROMIUM}",
-              file=sys.stderr)
+        print(f"make_pdf: no Chromium (`chromium` on PATH) to print the PDF with: {INSTALL_CHROMIUM}", file=sys.stderr)
         raise SystemExit(NO_CHROMIUM)
     out = make_pdf(args.build, args.build / "html" / PDF_NAME)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)

@@ -97,8 +97,14 @@ async def _execute(path: Path, timeout, allow_errors, slots: asyncio.Semaphore):
         kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
         ipc = _ipc_path()
         km = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=ipc)
-        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
-                                record_timing=False, resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=timeout,
+            allow_errors=allow_errors,
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         t0 = time.perf_counter()
         try:
             await client.async_execute()
@@ -129,16 +135,20 @@ def execute_in_parallel(app, env, docnames) -> None:
     n = min(workers(), len(todo))
     logger.info(f"lossbook_site: executing {len(todo)} notebook(s), {n} at a time")
     t0 = time.perf_counter()
-    results = asyncio.run(_execute_all([p for _, p in todo], config.execution_timeout,
-                                       config.execution_allow_errors, n))
+    results = asyncio.run(
+        _execute_all([p for _, p in todo], config.execution_timeout, config.execution_allow_errors, n)
+    )
     cache = get_cache(config.execution_cache_path or ".jupyter_cache")
     for path, nb, seconds, error in results:
         if error is not None:
-            logger.info(f"{path}: failed in the parallel run ({type(error).__name__}); "
-                        "MyST-NB executes it again and reports the error")
+            logger.info(
+                f"{path}: failed in the parallel run ({type(error).__name__}); "
+                "MyST-NB executes it again and reports the error"
+            )
             continue
         cache.add_nb_to_project(str(path))
-        cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
-                                    check_validity=False, overwrite=True)
+        cache.cache_notebook_bundle(
+            CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}), check_validity=False, overwrite=True
+        )
         logger.info(f"{path}: Executed notebook in {seconds:.2f} seconds (parallel)")
     logger.info(f"lossbook_site: executed {len(todo)} notebook(s) in {time.perf_counter() - t0:.1f} s")

@@ -76,11 +76,15 @@ def drop_runtime(app, pagename, templatename, context, doctree) -> None:
 def _node() -> str:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
-        raise RuntimeError("lossbook_site: Node.js not found; the site's math is typeset at build "
-                           "time by MathJax under Node: `apt-get install nodejs npm`, then `npm ci`.")
+        raise RuntimeError(
+            "lossbook_site: Node.js not found; the site's math is typeset at build "
+            "time by MathJax under Node: `apt-get install nodejs npm`, then `npm ci`."
+        )
     if not (ROOT / "node_modules" / "mathjax-full" / "package.json").exists():
-        raise RuntimeError(f"lossbook_site: {ROOT / 'node_modules' / 'mathjax-full'} not found: run "
-                           f"`npm ci` in {ROOT} (it installs the pinned MathJax).")
+        raise RuntimeError(
+            f"lossbook_site: {ROOT / 'node_modules' / 'mathjax-full'} not found: run "
+            f"`npm ci` in {ROOT} (it installs the pinned MathJax)."
+        )
     return node
 
 
@@ -99,8 +103,7 @@ def typeset(app, exception) -> None:
         jobs.append({"file": str(file), "fontURL": Path(os.path.relpath(fonts, file.parent)).as_posix()})
         names[str(file)] = pagename
     request = json.dumps({"config": app.config.mathjax3_config or {}, "pages": jobs})
-    proc = subprocess.run([_node(), str(NODE_SCRIPT)], input=request, capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run([_node(), str(NODE_SCRIPT)], input=request, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"lossbook_site: site/prerender.cjs failed:\n{proc.stderr[-3000:]}")
     typeset_counts, images = {}, 0
@@ -109,11 +112,14 @@ def typeset(app, exception) -> None:
         typeset_counts[pagename] = result["formulas"]
         images += result["images"]
         for error in result["errors"]:
-            logger.warning(f"MathJax cannot typeset a formula: {error}", location=pagename,
-                           type="lossbook", subtype="math")
+            logger.warning(
+                f"MathJax cannot typeset a formula: {error}", location=pagename, type="lossbook", subtype="math"
+            )
     total = sum(typeset_counts.values())
-    logger.info(f"lossbook_site: typeset {total} formulas and sized {images} images in "
-                f"{len(typeset_counts)} pages at build time")
+    logger.info(
+        f"lossbook_site: typeset {total} formulas and sized {images} images in "
+        f"{len(typeset_counts)} pages at build time"
+    )
     # What the source holds, per page, for tests/test_site.py (merged: a
     # rebuild writes only the pages that changed).
     manifest = outdir.parent / f"math-{app.builder.name}.json"

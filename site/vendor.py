@@ -57,8 +57,7 @@ def vendor() -> Path:
     installed, locked = _installed_version(MATHJAX_PACKAGE), _locked_version(MATHJAX_PACKAGE)
     if installed != locked:
         raise SystemExit(
-            f"node_modules has {MATHJAX_PACKAGE} {installed} but package-lock.json pins "
-            f"{locked}: run `npm ci`."
+            f"node_modules has {MATHJAX_PACKAGE} {installed} but package-lock.json pins {locked}: run `npm ci`."
         )
     src = NODE_MODULES / MATHJAX_PACKAGE / "es5"
     dest = VENDOR / "mathjax"
@@ -79,5 +78,8 @@ def vendor() -> Path:
 if __name__ == "__main__":
     out = vendor()
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    print(f"vendored the fonts of {MATHJAX_PACKAGE} {_installed_version(MATHJAX_PACKAGE)} into "
-          f"{out.relative_to(ROOT)} ({size / 1e6:.1f} MB)", file=sys.stderr)
+    print(
+        f"vendored the fonts of {MATHJAX_PACKAGE} {_installed_version(MATHJAX_PACKAGE)} into "
+        f"{out.relative_to(ROOT)} ({size / 1e6:.1f} MB)",
+        file=sys.stderr,
+    )

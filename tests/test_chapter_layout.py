@@ -55,9 +55,13 @@ def test_consecutive_tagged_cells_become_one_synced_tab_set():
 
 def test_untagged_content_and_repeated_tags_start_new_sets():
     sec = section(
-        cell("tab-tensorflow"), cell("tab-pytorch"),
+        cell("tab-tensorflow"),
+        cell("tab-pytorch"),
         nodes.paragraph("", "between"),
-        cell("tab-tensorflow"), cell("tab-pytorch"), cell("tab-tensorflow"), cell("tab-pytorch"),
+        cell("tab-tensorflow"),
+        cell("tab-pytorch"),
+        cell("tab-tensorflow"),
+        cell("tab-pytorch"),
         cell(),
     )
     chapter_layout.group_framework_cells(sec)
@@ -73,4 +77,3 @@ def test_other_tags_are_left_alone():
     chapter_layout.group_framework_cells(sec)
     assert sec.pformat() == before
     assert not tab_sets(sec)
-

@@ -190,10 +190,17 @@ def test_no_exercise_answer_outside_a_fold(path):
 
     nb = load(path)
     cells = nb["cells"]
-    start = next(i for i, c in enumerate(cells)
-                 if c["cell_type"] == "markdown" and source(c).startswith("## Exercises"))
-    end = next((i for i in range(start + 1, len(cells))
-                if cells[i]["cell_type"] == "markdown" and source(cells[i]).startswith("## ")), len(cells))
+    start = next(
+        i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and source(c).startswith("## Exercises")
+    )
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(cells))
+            if cells[i]["cell_type"] == "markdown" and source(cells[i]).startswith("## ")
+        ),
+        len(cells),
+    )
     names = re.findall(r'check_answer\("([^"]+)"', "\n".join(source(c) for c in code_cells(nb)))
     answers = {n: float(exercises.QUESTIONS[n].compute()) for n in names if not exercises.QUESTIONS[n].choices}
     in_fold, checks = False, 0
@@ -210,14 +217,16 @@ def test_no_exercise_answer_outside_a_fold(path):
             tags = set(cell.get("metadata", {}).get("tags", []))
             assert tags & FOLDED_OUTPUT_TAGS, (
                 f"{path.name}: code cell {i} of the exercises is outside the folded solution and shows its "
-                f"output on the site (tag it hide-output, or move it into the fold): {text[:80]!r}")
+                f"output on the site (tag it hide-output, or move it into the fold): {text[:80]!r}"
+            )
         else:  # an exercise's text: it must not state the answer it asks for
             for shown in NUMBER.findall(text):
                 if _significant_digits(shown) < 3:
                     continue  # "[1, 2, 3, 14]": small numbers are the data of the question, not its answer
                 for name, value in answers.items():
                     assert value == 0 or abs(float(shown) - value) > 5e-3 * abs(value), (
-                        f"{path.name}: cell {i}, outside a fold, shows {shown}, the answer of {name!r}")
+                        f"{path.name}: cell {i}, outside a fold, shows {shown}, the answer of {name!r}"
+                    )
     assert checks, f"{path.name}: no check cell in the exercises"
 
 
@@ -305,7 +314,7 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     cells = section_cells(nb, COMPARISON)
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "### The full tables" in source(c)]
     assert starts, f"{path.name}: no '### The full tables' subsection"
-    for cell in cells[starts[0]:]:
+    for cell in cells[starts[0] :]:
         if cell["cell_type"] == "code" and "tf_compare.compare(" in source(cell):
             assert tags(cell) & {"hide-output", "hide-cell"}, f"{path.name}: a full table is not folded"
 

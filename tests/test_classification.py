@@ -175,17 +175,20 @@ class TestLabelSmoothing:
         y_true = (rng.random((8, 5)) < 0.5) * 1.0
         y_pred = 2 * rng.normal(size=(8, 5)) if from_logits else rng.uniform(0.02, 0.98, (8, 5))
         ours = lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits, label_smoothing=smoothing)
-        theirs = keras.losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=smoothing,
-                                                 dtype="float64")(y_true, y_pred).numpy()
+        theirs = keras.losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=smoothing, dtype="float64")(
+            y_true, y_pred
+        ).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
     @pytest.mark.parametrize("from_logits", [False, True])
     def test_categorical_and_focal_match_keras(self, keras, rng, from_logits):
         y_true = np.eye(6)[rng.integers(0, 6, 9)]
         y_pred = rng.normal(size=(9, 6)) if from_logits else rng.dirichlet(np.ones(6), 9)
-        for ours_fn, cls in ((lb.categorical_crossentropy, keras.losses.CategoricalCrossentropy),
-                             (lb.categorical_focal_crossentropy, keras.losses.CategoricalFocalCrossentropy),
-                             (lb.binary_focal_crossentropy, keras.losses.BinaryFocalCrossentropy)):
+        for ours_fn, cls in (
+            (lb.categorical_crossentropy, keras.losses.CategoricalCrossentropy),
+            (lb.categorical_focal_crossentropy, keras.losses.CategoricalFocalCrossentropy),
+            (lb.binary_focal_crossentropy, keras.losses.BinaryFocalCrossentropy),
+        ):
             ours = ours_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=0.2)
             theirs = cls(from_logits=from_logits, label_smoothing=0.2, dtype="float64")(y_true, y_pred).numpy()
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=ours_fn.__name__)
@@ -194,8 +197,11 @@ class TestLabelSmoothing:
         y_true = np.eye(4)[[0, 3]]
         z = rng.normal(size=(2, 4))
         mixed = y_true * 0.7 + 0.3 / 4
-        np.testing.assert_allclose(lb.categorical_crossentropy(y_true, z, from_logits=True, label_smoothing=0.3),
-                                   lb.categorical_crossentropy(mixed, z, from_logits=True), rtol=1e-14)
+        np.testing.assert_allclose(
+            lb.categorical_crossentropy(y_true, z, from_logits=True, label_smoothing=0.3),
+            lb.categorical_crossentropy(mixed, z, from_logits=True),
+            rtol=1e-14,
+        )
 
     def test_smoothing_raises_the_minimum_above_zero(self):
         # With smoothing, the perfect one-hot prediction is no longer free: its cost is the
@@ -223,7 +229,8 @@ class TestAxis:
         assert ours.shape == (2, 3, 3)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
         np.testing.assert_allclose(
-            lb.sparse_categorical_crossentropy(labels, z, from_logits=True, axis=1, reduction="none"), ours, rtol=1e-12)
+            lb.sparse_categorical_crossentropy(labels, z, from_logits=True, axis=1, reduction="none"), ours, rtol=1e-12
+        )
 
 
 class TestIgnoreClass:
@@ -234,7 +241,8 @@ class TestIgnoreClass:
         z = rng.normal(size=(4, 6, 5))
         ours = lb.sparse_categorical_crossentropy(labels, z, from_logits=True, ignore_class=-1, reduction=reduction)
         theirs = keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, ignore_class=-1, reduction=reduction, dtype="float64")(labels, z).numpy()
+            from_logits=True, ignore_class=-1, reduction=reduction, dtype="float64"
+        )(labels, z).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
     def test_mean_leaves_ignored_samples_out_of_the_denominator(self, rng):
@@ -242,8 +250,9 @@ class TestIgnoreClass:
         full = lb.sparse_categorical_crossentropy([0, 1, 2, 0], z, from_logits=True, reduction="none")
         ours = lb.sparse_categorical_crossentropy([0, 255, 2, 255], z, from_logits=True, ignore_class=255)
         np.testing.assert_allclose(ours, (full[0] + full[2]) / 2, rtol=1e-14)
-        none = lb.sparse_categorical_crossentropy([0, 255, 2, 255], z, from_logits=True, ignore_class=255,
-                                                  reduction="none")
+        none = lb.sparse_categorical_crossentropy(
+            [0, 255, 2, 255], z, from_logits=True, ignore_class=255, reduction="none"
+        )
         np.testing.assert_array_equal(none[[1, 3]], 0.0)
 
     def test_everything_ignored_gives_zero_like_keras(self, keras):
@@ -259,14 +268,18 @@ class TestFocal:
         for from_logits, y_pred in ((False, rng.uniform(0.05, 0.95, (6, 4))), (True, rng.normal(size=(6, 4)))):
             np.testing.assert_allclose(
                 lb.binary_focal_crossentropy(y_true, y_pred, gamma=0.0, from_logits=from_logits),
-                lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits), rtol=1e-14)
+                lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits),
+                rtol=1e-14,
+            )
 
     def test_gamma_zero_alpha_one_is_categorical_crossentropy(self, rng):
         y_true = np.eye(5)[rng.integers(0, 5, 7)]
         z = rng.normal(size=(7, 5))
         np.testing.assert_allclose(
             lb.categorical_focal_crossentropy(y_true, z, gamma=0.0, alpha=1.0, from_logits=True),
-            lb.categorical_crossentropy(y_true, z, from_logits=True), rtol=1e-14)
+            lb.categorical_crossentropy(y_true, z, from_logits=True),
+            rtol=1e-14,
+        )
 
     def test_focusing_down_weights_easy_examples(self):
         easy = lb.binary_focal_crossentropy([1.0], [0.95], reduction="none")
@@ -287,8 +300,9 @@ class TestFocal:
         # Keras applies the softmax, clips to [1e-7, 1 - 1e-7], then takes logs: a true-class
         # probability of e^-30 costs 16.118 in Keras, 30 in lossbook.
         ours = lb.categorical_focal_crossentropy([[1.0, 0.0]], [[-30.0, 0.0]], from_logits=True, alpha=1.0, gamma=0.0)
-        theirs = keras.losses.categorical_focal_crossentropy([[1.0, 0.0]], [[-30.0, 0.0]], from_logits=True,
-                                                             alpha=1.0, gamma=0.0).numpy()
+        theirs = keras.losses.categorical_focal_crossentropy(
+            [[1.0, 0.0]], [[-30.0, 0.0]], from_logits=True, alpha=1.0, gamma=0.0
+        ).numpy()
         assert ours == pytest.approx(30.0, rel=1e-12)
         assert theirs == pytest.approx(-np.log(1e-7), rel=1e-6)
 
@@ -306,12 +320,13 @@ class TestGeneralizedCrossEntropy:
         probs = rng.dirichlet(np.ones(4), 5)
         labels = rng.integers(0, 4, 5)
         ce = lb.sparse_categorical_crossentropy(labels, probs, reduction="none")
-        np.testing.assert_allclose(lb.categorical_generalized_cross_entropy(labels, probs, q=1e-6, reduction="none"),
-                                   ce, rtol=1e-4)
+        np.testing.assert_allclose(
+            lb.categorical_generalized_cross_entropy(labels, probs, q=1e-6, reduction="none"), ce, rtol=1e-4
+        )
         p_true = probs[np.arange(5), labels]
         np.testing.assert_allclose(
-            lb.categorical_generalized_cross_entropy(labels, probs, q=1 - 1e-9, reduction="none"), 1 - p_true,
-            rtol=1e-7)
+            lb.categorical_generalized_cross_entropy(labels, probs, q=1 - 1e-9, reduction="none"), 1 - p_true, rtol=1e-7
+        )
 
     def test_bounded_where_cross_entropy_is_not(self):
         # A confidently "wrong" prediction (a noisy label) costs at most 1/q.

@@ -132,7 +132,10 @@ def build_batch(folder):
     variant(
         "loop_stubborn",
         solved=range(4),
-        insert=(before_third, "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except BaseException:\n        pass"),
+        insert=(
+            before_third,
+            "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except BaseException:\n        pass",
+        ),
     )
     variant("sys_exit", solved=range(4), insert=(before_third, "import sys\nsys.exit(1)"))
     variant("os_exit", solved=range(4), insert=(before_third, "import os\nos._exit(3)"))
@@ -146,7 +149,10 @@ def build_batch(folder):
         "memory",
         solved=range(4),
         # np.empty does not touch its pages (memory is first touched at about 200 MB/s on the test machines)
-        insert=(stubs[1], "def grow():\n    hog = []\n    while True:\n        hog.append(np.empty(10**8, np.uint8))\ngrow()"),
+        insert=(
+            stubs[1],
+            "def grow():\n    hog = []\n    while True:\n        hog.append(np.empty(10**8, np.uint8))\ngrow()",
+        ),
     )
     variant("memory_fn", solved=[1, 2, 3], replace={0: "def my_entropy(p):\n    return np.ones(10**12)"})
     variant(
@@ -361,7 +367,12 @@ def test_student_notebooks_execute_headless(student_dir, tmp_path):
         nbformat.write(_without_tensorflow_cells(nbformat.read(path, as_version=4)), paths[-1])
     env = {**os.environ, "MPLBACKEND": "Agg"}
     proc = subprocess.run(
-        [sys.executable, "-c", EXECUTE, *map(str, paths)], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env
+        [sys.executable, "-c", EXECUTE, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     for path in paths:
@@ -427,6 +438,7 @@ def test_hidden_cases(name):
     flat = lambda cs: np.concatenate([np.ravel(np.asarray(a, dtype=float)) for c in cs for a in c.args])  # noqa: E731
     np.testing.assert_array_equal(flat(cases), flat(again))  # the same seed, the same cases, on any worker
     assert not np.array_equal(flat(cases), flat(other))  # a teacher's own seed changes them
+
     def key(case):
         return tuple(tuple(np.ravel(np.asarray(a, dtype=float)).tolist()) for a in case.args)
 
@@ -485,7 +497,9 @@ def test_dask_grades_the_same_csv(batch_dir, local_grades, tmp_path):
     with LocalCluster(
         n_workers=3, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        batch = grade(batch_dir, out, chapter=CHAPTER, scheduler=cluster.scheduler_address, limits=LIMITS, progress=False)
+        batch = grade(
+            batch_dir, out, chapter=CHAPTER, scheduler=cluster.scheduler_address, limits=LIMITS, progress=False
+        )
     assert batch.workers.startswith("dask tcp://127.0.0.1:")
     assert out.read_text() == local_grades[0].read_text() == expected_csv()
 
@@ -503,10 +517,16 @@ def test_chapters_found_from_metadata_and_file_names(student_dir, tmp_path):
     batch = grade(folder, out, chapters_dir=ROOT / "chapters", workers=1, limits=LIMITS, progress=False)
     rows = {r["student"]: r for r in batch.results}
     assert (rows["alice"]["chapter"], rows["carol"]["chapter"], rows["dave"]["status"]) == (
-        "01_what_is_a_loss", "02_entropy", "invalid")
+        "01_what_is_a_loss",
+        "02_entropy",
+        "invalid",
+    )
     header, *lines = out.read_text().splitlines()
-    names = [c.name for path in ("01_what_is_a_loss", "02_entropy")
-             for c in discover_checks(nbformat.read(ROOT / "chapters" / f"{path}.ipynb", as_version=4))]
+    names = [
+        c.name
+        for path in ("01_what_is_a_loss", "02_entropy")
+        for c in discover_checks(nbformat.read(ROOT / "chapters" / f"{path}.ipynb", as_version=4))
+    ]
     assert header.split(",") == ["student", "chapter", "status", *names, "total", "max_total"]
     assert lines[-1].startswith("carol,02_entropy,graded,") and lines[-1].endswith(",0,11")
 
@@ -815,8 +835,15 @@ def hostile(tmp_path_factory):
 
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
-    build_hostile_batch(subs, subs=subs, out=out, feedback=feedback, marker=marker,
-                        port=listener.getsockname()[1], package_files=package_files)
+    build_hostile_batch(
+        subs,
+        subs=subs,
+        out=out,
+        feedback=feedback,
+        marker=marker,
+        port=listener.getsockname()[1],
+        package_files=package_files,
+    )
     import numpy
 
     watched = [*subs.glob("*.ipynb"), *package_files, numpy.__file__]
@@ -834,9 +861,15 @@ def hostile(tmp_path_factory):
     thread.join()
     listener.close()
     return {
-        "proc": proc, "csv": csv_text, "csv_later": out.read_text() if out.exists() else None,
-        "before": before, "after": _digest(watched), "received": received, "marker": marker,
-        "feedback": feedback, "leftovers": _sandbox_processes(),
+        "proc": proc,
+        "csv": csv_text,
+        "csv_later": out.read_text() if out.exists() else None,
+        "before": before,
+        "after": _digest(watched),
+        "received": received,
+        "marker": marker,
+        "feedback": feedback,
+        "leftovers": _sandbox_processes(),
     }
 
 
@@ -864,7 +897,10 @@ def test_hostile_batch_changed_no_file_and_left_no_process(hostile):
     assert hostile["received"] == []  # nothing reached the listener on 127.0.0.1
     notes = (hostile["feedback"] / "memory_children.txt").read_text()
     assert f"MiB together, more than the limit of {HOSTILE_MEMORY} MiB" in notes
-    assert "malformed, repeated or out-of-plan records were ignored" in (hostile["feedback"] / "forge_records.txt").read_text()
+    assert (
+        "malformed, repeated or out-of-plan records were ignored"
+        in (hostile["feedback"] / "forge_records.txt").read_text()
+    )
     assert f"killed after {HOSTILE_TIMEOUT} s" in (hostile["feedback"] / "ignore_signals.txt").read_text()
     cheat = (hostile["feedback"] / "call_lossbook.txt").read_text()
     assert "withheld while the grader runs your notebook" in cheat and "0 of 2 passed" in cheat
@@ -919,11 +955,16 @@ def test_sandbox_runs_submissions_as_their_own_unprivileged_uid(tmp_path):
 
 
 def test_check_call_is_dropped_not_the_statement():
-    nb = {"cells": [
-        {"cell_type": "code", "source": "def f(p):\n    return p"},
-        {"cell_type": "code", "source": 'x = 1; exercises.check_function("entropy", f); y = 2\n'
-                                        'r = exercises.check_answer("entropy-uniform-8-bits", x) or 5'},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": "def f(p):\n    return p"},
+            {
+                "cell_type": "code",
+                "source": 'x = 1; exercises.check_function("entropy", f); y = 2\n'
+                'r = exercises.check_answer("entropy-uniform-8-bits", x) or 5',
+            },
+        ]
+    }
     checks = discover_checks(nb)
     steps, _ = plan_execution(nb, checks, "all")
     assert steps[1]["code"] == "x = 1; None; y = 2\nr = None or 5\n"
@@ -934,8 +975,13 @@ def test_records_are_validated():
     from lossbook.coursework._runner import valid_record
 
     checks = [{"name": "entropy", "kind": "function"}, {"name": "entropy-uniform-8-bits", "kind": "answer"}]
-    good = {"event": "check", "index": 0, "name": "entropy", "found": True,
-            "outputs": [{"dtype": "<f8", "shape": [2], "data": [1.0, 2.0]}, {"none": True}]}
+    good = {
+        "event": "check",
+        "index": 0,
+        "name": "entropy",
+        "found": True,
+        "outputs": [{"dtype": "<f8", "shape": [2], "data": [1.0, 2.0]}, {"none": True}],
+    }
     assert valid_record(good, checks, {0: 2})
     assert not valid_record(good, checks, {0: 1})  # more outputs than the check has cases
     assert not valid_record({**good, "index": 2}, checks)  # a check the plan does not have
@@ -983,12 +1029,21 @@ def test_resume_grades_only_the_missing_submissions(batch_dir, tmp_path):
 def test_grading_refuses_without_bubblewrap_and_says_why(tmp_path):
     (tmp_path / "subs").mkdir()
     env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on it
-    cmd = [sys.executable, "-m", "lossbook.coursework", "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lossbook.coursework",
+        "grade",
+        str(tmp_path / "subs"),
+        "--out",
+        str(tmp_path / "g.csv"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert proc.returncode == 2
     assert "bubblewrap (bwrap) is not installed" in proc.stderr and "--unsandboxed" in proc.stderr
-    proc = subprocess.run([*cmd, "--unsandboxed", "--no-progress"], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env=env)
+    proc = subprocess.run(
+        [*cmd, "--unsandboxed", "--no-progress"], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -1013,8 +1068,10 @@ def test_a_dead_worker_costs_a_retry_then_a_grader_error_row(tmp_path, monkeypat
     monkeypatch.syspath_prepend(str(tmp_path))
     import crashy_worker
 
-    jobs = [{"student": s, "file": s, "chapter": "c", "marker": str(tmp_path / f"{s}.marker")}
-            for s in ("a", "unlucky", "b", "doomed", "c")]
+    jobs = [
+        {"student": s, "file": s, "chapter": "c", "marker": str(tmp_path / f"{s}.marker")}
+        for s in ("a", "unlucky", "b", "doomed", "c")
+    ]
     results = {r["student"]: r for r in LocalExecutor(2).map_unordered(crashy_worker.grade, jobs)}
     assert sorted(results) == ["a", "b", "c", "doomed", "unlucky"]
     assert results["doomed"]["status"] == "error" and "died twice" in results["doomed"]["notes"][0]

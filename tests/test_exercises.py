@@ -39,9 +39,7 @@ NUMPY_SOLUTIONS = {
     "mean_squared_error": lambda t, p: np.mean((p - t) ** 2),
     "sum_squared_error": lambda t, p: 0.5 * np.sum((p - t) ** 2),
     "mse_per_sample": lambda t, p: np.mean((p - t) ** 2, axis=-1),
-    "huber": lambda t, p, d: np.mean(
-        np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)
-    ),
+    "huber": lambda t, p, d: np.mean(np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)),
     "hinge": lambda y, f: np.mean(np.maximum(1 - (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * f, 0)),
     "sigmoid_mse_grad": lambda y, z: (lambda s: 2 * (s - y) * s * (1 - s))(0.5 * (1 + np.tanh(z / 2))),
 }
@@ -221,7 +219,13 @@ WRONG = [
         "y = 1, z = 0",
         "expected:",
     ),
-    ("sigmoid_mse_grad", "cross-entropy's gradient", lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y, "y = 1, z = 0", "received:"),
+    (
+        "sigmoid_mse_grad",
+        "cross-entropy's gradient",
+        lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y,
+        "y = 1, z = 0",
+        "received:",
+    ),
 ]
 
 

@@ -32,8 +32,15 @@ from lossbook.explorers._base import bundle
 from lossbook.explorers.outlier import parse_points
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = [AccuracyExplorer, EntropyExplorer, CrossEntropyExplorer, OutlierExplorer, SigmoidGradientExplorer,
-       TrainingRaceExplorer, MarginLossExplorer]
+ALL = [
+    AccuracyExplorer,
+    EntropyExplorer,
+    CrossEntropyExplorer,
+    OutlierExplorer,
+    SigmoidGradientExplorer,
+    TrainingRaceExplorer,
+    MarginLossExplorer,
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +49,7 @@ def made():
 
 
 # -- parameters and state ----------------------------------------------------------------
+
 
 def test_parameter_refuses_a_default_outside_its_range():
     with pytest.raises(ValueError, match=r"^default must lie in \[min, max\] = \[0, 1\]; received default=2\.0\.$"):
@@ -88,6 +96,7 @@ def test_readout_at_leaves_the_state_alone():
 
 # -- the page embed and the widget bundle ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("cls", ALL)
 def test_embed_carries_the_state_and_a_static_figure(cls, made):
     e = made[cls]
@@ -95,7 +104,10 @@ def test_embed_carries_the_state_and_a_static_figure(cls, made):
     data = re.search(r'<script type="application/json" class="lossbook-explorer-state">(.*?)</script>', page, re.S)
     assert data and "</" not in data.group(1)
     assert json.loads(data.group(1)) == json.loads(json.dumps(e.state()))
-    img = re.search(r'<noscript><figure class="lossbook-explorer-static"><img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', page)
+    img = re.search(
+        r'<noscript><figure class="lossbook-explorer-static"><img src="data:image/png;base64,([^"]+)" alt="([^"]+)"',
+        page,
+    )
     assert img and base64.b64decode(img.group(1)).startswith(b"\x89PNG") and html.unescape(img.group(2)) == e.alt
     assert html.escape(e.caption) in page
     # What the explorer adds to its page, module aside: state, data and fallback figure.
@@ -144,20 +156,24 @@ def test_python_format_cases_for_the_js_tests_are_current():
 
 # -- readouts and typed numbers ---------------------------------------------------------------
 
+
 def test_entropy_readout_shows_weights_their_sum_and_p_to_four_decimals():
     readout = EntropyExplorer(w1=0.02, w2=0.02, w3=0.02, w4=0.93).readout
     assert readout.startswith("weights (0.02, 0.02, 0.02, 0.93) ÷ 0.99 → p = (0.0202, 0.0202, 0.0202, 0.9394)")
     assert EntropyExplorer(w1=0, w2=0, w3=0, w4=0).readout.startswith("All weights are 0")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("0.5 0.5", "your p: H(p) = 1.0000 bits = 0.6931 nats"),
-    ("[1, 0]", "your p: H(p) = 0.0000 bits = 0.0000 nats"),
-    ("0.5, -0.1, 0.6", "p must contain probabilities in [0, 1]; received -0.1 at index (1,)."),
-    ("0.5, 0.6", "p must sum to 1 along the last axis (within 0.001); received p sums to 1.1."),
-    ("1e999, 0", "p must contain only finite numbers; received inf at index (0,)."),
-    ("half, half", "p must be numbers separated by commas; received 'half, half'."),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0.5 0.5", "your p: H(p) = 1.0000 bits = 0.6931 nats"),
+        ("[1, 0]", "your p: H(p) = 0.0000 bits = 0.0000 nats"),
+        ("0.5, -0.1, 0.6", "p must contain probabilities in [0, 1]; received -0.1 at index (1,)."),
+        ("0.5, 0.6", "p must sum to 1 along the last axis (within 0.001); received p sums to 1.1."),
+        ("1e999, 0", "p must contain only finite numbers; received inf at index (0,)."),
+        ("half, half", "p must be numbers separated by commas; received 'half, half'."),
+    ],
+)
 def test_entropy_typed(text, expected):
     assert EntropyExplorer.typed_readout(text) == expected
 
@@ -168,8 +184,11 @@ def test_cross_entropy_typed_uses_lossbook_and_its_messages():
     expected = float(lossbook.binary_crossentropy([1.0, 0.0], [1e4, -1e4], from_logits=True))
     assert f"binary CE = {expected:.5g}" in ok
     assert CrossEntropyExplorer.typed_readout("3", "0.5, 0.5", from_logits=False) == (
-        "labels must be class indices in [0, 1] for y_pred with 2 classes; received label 3.")
-    assert "sparse CE: needs a hard label" in CrossEntropyExplorer.typed_readout("0.3, 0.7", "0.5, 0.5", from_logits=False)
+        "labels must be class indices in [0, 1] for y_pred with 2 classes; received label 3."
+    )
+    assert "sparse CE: needs a hard label" in CrossEntropyExplorer.typed_readout(
+        "0.3, 0.7", "0.5, 0.5", from_logits=False
+    )
 
 
 def test_outlier_points_readout_and_parsing():
@@ -263,7 +282,7 @@ def _explorer_sections():
                 if prev.source.lstrip().startswith("#"):
                     break
             after = []
-            for nxt in nb.cells[k + 1:]:
+            for nxt in nb.cells[k + 1 :]:
                 if nxt.cell_type != "markdown" or nxt.source.lstrip().startswith("#"):
                     break
                 after.append(nxt.source)
@@ -275,7 +294,9 @@ def test_every_chapter_with_an_explorer_is_audited():
     assert {name for name, _, _ in _explorer_sections()} == {p.name for p in CHAPTERS}
 
 
-@pytest.mark.parametrize("chapter, kind, text", _explorer_sections(), ids=lambda v: v if isinstance(v, str) and v.endswith("ipynb") else "")
+@pytest.mark.parametrize(
+    "chapter, kind, text", _explorer_sections(), ids=lambda v: v if isinstance(v, str) and v.endswith("ipynb") else ""
+)
 def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
     """Each sentence asking the reader to move, type or click something names an input of that explorer,
     and no sentence describes the old frame-swapping page."""
@@ -285,7 +306,9 @@ def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
     assert instructions, f"{chapter}: no sentence tells the reader what to do with the explorer"
     words = INPUT_WORDS[kind]
     for sentence in instructions:
-        tokens = set(re.findall(r"[\w-]+|[δη]", sentence.replace("$", " ").replace("\\delta", "δ").replace("\\eta", "η").lower()))
+        tokens = set(
+            re.findall(r"[\w-]+|[δη]", sentence.replace("$", " ").replace("\\delta", "δ").replace("\\eta", "η").lower())
+        )
         assert tokens & words, f"{chapter}: instruction names no input of the {kind} explorer: {sentence!r}"
     # And each of those inputs exists: a parameter, or a typed field of the front end.
     front_end = (explorers.STATIC / "explorers.js").read_text()

@@ -48,8 +48,12 @@ def test_huber_is_the_minimum_and_its_gradient_vanishes(rng):
         a, b = fit_line_huber(x, y, delta=delta)
         residual_grad = lossbook.huber_grad(y, a * x + b, delta=delta)
         np.testing.assert_allclose([np.sum(residual_grad * x), np.sum(residual_grad)], 0, atol=1e-8)
-        best = optimize.minimize(lambda ab, x=x, y=y, delta=delta: lossbook.huber(y, ab[0] * x + ab[1], delta=delta), [0.0, 0.0],
-                                 method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 5000})
+        best = optimize.minimize(
+            lambda ab, x=x, y=y, delta=delta: lossbook.huber(y, ab[0] * x + ab[1], delta=delta),
+            [0.0, 0.0],
+            method="Nelder-Mead",
+            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 5000},
+        )
         assert lossbook.huber(y, a * x + b, delta=delta) <= best.fun + 1e-12
 
 
@@ -63,7 +67,9 @@ def test_huber_lies_between_mse_and_mae(rng):
 def test_refuses_what_cannot_be_fitted(fit):
     with pytest.raises(ValueError, match=r"^x must hold at least 2 points to fit a line; received 1 point\.$"):
         fit([1.0], [2.0])
-    with pytest.raises(ValueError, match=r"^x must hold at least two different values to fit a line; received all x = 2\.0\.$"):
+    with pytest.raises(
+        ValueError, match=r"^x must hold at least two different values to fit a line; received all x = 2\.0\.$"
+    ):
         fit([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"^x and y must have the same shape"):
         fit([1.0, 2.0], [1.0, 2.0, 3.0])

@@ -50,7 +50,6 @@ TOL = {
 LOG2_GAP = abs(math.log(2.0) - float(np.float32(math.log(2.0))))
 
 
-
 def _tol(name, dtype, n_summed=1):
     """TOL[dtype], widened by Keras' float32 log(2) offset for float64 log_cosh."""
     tol = dict(parity_inputs.TOLERANCES.get((name, dtype), TOL[dtype]))
@@ -520,8 +519,13 @@ def test_coverage_table_names_tests_that_exist():
     ids = {test for row in tf_compare.keras_coverage() for test in row["parity_tests"]}
     files = sorted({i.split("::")[0] for i in ids})
     root = __import__("pathlib").Path(__file__).resolve().parent.parent
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
-                          cwd=root, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     collected = set(proc.stdout.split())
     assert ids <= collected, sorted(ids - collected)[:5]
 
@@ -599,17 +603,47 @@ def test_frameworks_selects_the_rows():
 
 def test_pytorch_rows_spell_out_the_conversion():
     cases = [
-        ("sparse_categorical_crossentropy", [0, 2], [[2.0, 1.0, 0.1], [0.2, 0.1, 3.0]], {"from_logits": True}, "none",
-         "torch.nn.CrossEntropyLoss(reduction='none')(y_pred, y_true.long())"),
-        ("sparse_categorical_crossentropy", [0], [[0.7, 0.2, 0.1]], {}, "sum",
-         "torch.nn.NLLLoss(reduction='sum')(log(y_pred), y_true.long())"),
+        (
+            "sparse_categorical_crossentropy",
+            [0, 2],
+            [[2.0, 1.0, 0.1], [0.2, 0.1, 3.0]],
+            {"from_logits": True},
+            "none",
+            "torch.nn.CrossEntropyLoss(reduction='none')(y_pred, y_true.long())",
+        ),
+        (
+            "sparse_categorical_crossentropy",
+            [0],
+            [[0.7, 0.2, 0.1]],
+            {},
+            "sum",
+            "torch.nn.NLLLoss(reduction='sum')(log(y_pred), y_true.long())",
+        ),
         ("binary_crossentropy", [[1.0, 0.0]], [[0.8, 0.3]], {}, "mean", "torch.nn.BCELoss()(y_pred, y_true)"),
-        ("kl_divergence", [[0.5, 0.5]], [[0.9, 0.1]], {}, "mean",
-         "torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)"),
-        ("huber", [[0.0, 1.0]], [[2.0, 1.5]], {"delta": 0.5}, "sum",
-         "torch.nn.HuberLoss(reduction='none', delta=0.5)(y_pred, y_true).mean(-1).sum()"),
-        ("categorical_crossentropy", np.eye(3)[[[0, 1], [2, 2]]], np.full((2, 2, 3), 1 / 3), {}, "mean",
-         "torch.nn.CrossEntropyLoss()(log(y_pred).movedim(-1, 1), y_true.movedim(-1, 1))"),
+        (
+            "kl_divergence",
+            [[0.5, 0.5]],
+            [[0.9, 0.1]],
+            {},
+            "mean",
+            "torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)",
+        ),
+        (
+            "huber",
+            [[0.0, 1.0]],
+            [[2.0, 1.5]],
+            {"delta": 0.5},
+            "sum",
+            "torch.nn.HuberLoss(reduction='none', delta=0.5)(y_pred, y_true).mean(-1).sum()",
+        ),
+        (
+            "categorical_crossentropy",
+            np.eye(3)[[[0, 1], [2, 2]]],
+            np.full((2, 2, 3), 1 / 3),
+            {},
+            "mean",
+            "torch.nn.CrossEntropyLoss()(log(y_pred).movedim(-1, 1), y_true.movedim(-1, 1))",
+        ),
     ]
     for name, y_true, y_pred, options, reduction, label in cases:
         result = tf_compare.compare(name, y_true, y_pred, reduction=reduction, dtype="float64", **options)
@@ -690,8 +724,9 @@ def test_cross_entropy_takes_logits(differences, torch):
     d = found["cross_entropy_takes_logits"]
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
     assert d.other_value == pytest.approx(-np.mean(np.log([0.7, 0.8])), rel=_rtol(dtype))
-    assert d.pytorch_value == pytest.approx(float(lb.sparse_categorical_crossentropy([0, 2], probs, from_logits=True)),
-                                            rel=_rtol(dtype))
+    assert d.pytorch_value == pytest.approx(
+        float(lb.sparse_categorical_crossentropy([0, 2], probs, from_logits=True)), rel=_rtol(dtype)
+    )
     assert d.pytorch_value - d.other_value > 0.4
 
 
@@ -784,14 +819,19 @@ def test_gaussian_nll_eps_and_full(differences, torch):
     # var = [1, 1e-8] clamped to [1, 1e-6]; target - mean = [1, 0.5]
     clamped = np.mean(0.5 * (np.log([1.0, 1e-6]) + np.array([1.0, 0.25]) / [1.0, 1e-6]))
     assert d.pytorch_value == pytest.approx(clamped, rel=_rtol(dtype))
-    assert d.other_value == pytest.approx(np.mean(0.5 * (np.log(2 * np.pi) + np.log([1.0, 1e-8]) + [1.0, 0.25e8])),
-                                          rel=_rtol(dtype))
+    assert d.other_value == pytest.approx(
+        np.mean(0.5 * (np.log(2 * np.pi) + np.log([1.0, 1e-8]) + [1.0, 0.25e8])), rel=_rtol(dtype)
+    )
     assert d.other_value > 50 * d.pytorch_value
     as_dtype = getattr(torch, dtype)
     full = torch.nn.GaussianNLLLoss(full=True)(
-        torch.zeros(2, dtype=as_dtype), torch.tensor([1.0, 0.5], dtype=as_dtype), torch.tensor([1.0, 1e-8], dtype=as_dtype)
+        torch.zeros(2, dtype=as_dtype),
+        torch.tensor([1.0, 0.5], dtype=as_dtype),
+        torch.tensor([1.0, 1e-8], dtype=as_dtype),
     )
-    assert float(full) - d.pytorch_value == pytest.approx(0.5 * math.log(2 * math.pi), abs=0.02 if dtype == "float32" else 1e-9)
+    assert float(full) - d.pytorch_value == pytest.approx(
+        0.5 * math.log(2 * math.pi), abs=0.02 if dtype == "float32" else 1e-9
+    )
 
 
 def test_pytorch_differences_refuses_other_dtypes():

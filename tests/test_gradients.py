@@ -175,9 +175,7 @@ class TestAgainstTensorFlow:
         rng = np.random.default_rng(11)
         z = _logits(rng, (64, 2)).astype(dtype)
         y = _binary_targets(rng, (64, 2)).astype(dtype)
-        expected = _tape_gradient(
-            lambda t, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=x), y, z, dtype
-        )
+        expected = _tape_gradient(lambda t, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=x), y, z, dtype)
         got = sigmoid_bce_grad(y, z)
         assert got.dtype == dtype
         np.testing.assert_allclose(got, expected, **TF_TOL[dtype])
@@ -186,9 +184,7 @@ class TestAgainstTensorFlow:
         rng = np.random.default_rng(12)
         z = _logits(rng, (32, 5)).astype(dtype)
         y = _one_hot_or_soft(rng, 32, 5).astype(dtype)
-        expected = _tape_gradient(
-            lambda t, x: tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=x), y, z, dtype
-        )
+        expected = _tape_gradient(lambda t, x: tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=x), y, z, dtype)
         got = softmax_ce_grad(y, z)
         assert got.dtype == dtype
         np.testing.assert_allclose(got, expected, **TF_TOL[dtype])
@@ -230,9 +226,7 @@ class TestAgainstTensorFlow:
         rng = np.random.default_rng(16)
         y, p = rng.normal(0, 3, size=(2, 200)).astype(dtype)
         # keras.losses.huber averages over the last axis: single-element rows.
-        expected = _tape_gradient(
-            lambda t, x: keras.losses.huber(t[:, None], x[:, None], delta=delta), y, p, dtype
-        )
+        expected = _tape_gradient(lambda t, x: keras.losses.huber(t[:, None], x[:, None], delta=delta), y, p, dtype)
         np.testing.assert_allclose(huber_grad(y, p, delta=delta), expected, **TF_TOL[dtype])
 
 
@@ -482,8 +476,15 @@ class TestFocalSmoothedAndGaussian:
         y = _binary_targets(rng, (40, 3))
 
         def loss(zz):
-            return lb.binary_focal_crossentropy(y[..., None], zz[..., None], from_logits=True, gamma=gamma,
-                                                apply_class_balancing=balance, alpha=0.3, reduction="none")
+            return lb.binary_focal_crossentropy(
+                y[..., None],
+                zz[..., None],
+                from_logits=True,
+                gamma=gamma,
+                apply_class_balancing=balance,
+                alpha=0.3,
+                reduction="none",
+            )
 
         expected = _central_difference(loss, z, H)
         got = lb.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=balance, alpha=0.3)
@@ -497,8 +498,9 @@ class TestFocalSmoothedAndGaussian:
         zt = tf.constant(z)
         with tf.GradientTape() as tape:
             tape.watch(zt)
-            per_sample = tf.keras.losses.binary_focal_crossentropy(tf.constant(y), zt, gamma=gamma, from_logits=True,
-                                                                   apply_class_balancing=True, alpha=0.4)
+            per_sample = tf.keras.losses.binary_focal_crossentropy(
+                tf.constant(y), zt, gamma=gamma, from_logits=True, apply_class_balancing=True, alpha=0.4
+            )
             total = tf.reduce_sum(per_sample)
         # Keras' per-sample value is the mean over the 4 columns.
         expected = tape.gradient(total, zt).numpy() * 4
@@ -521,18 +523,23 @@ class TestFocalSmoothedAndGaussian:
         for k in range(c):
             step = np.zeros_like(z)
             step[:, k] = H
-            plus = lb.categorical_crossentropy(y, z + step, from_logits=True, label_smoothing=smoothing,
-                                               reduction="none")
-            minus = lb.categorical_crossentropy(y, z - step, from_logits=True, label_smoothing=smoothing,
-                                                reduction="none")
+            plus = lb.categorical_crossentropy(
+                y, z + step, from_logits=True, label_smoothing=smoothing, reduction="none"
+            )
+            minus = lb.categorical_crossentropy(
+                y, z - step, from_logits=True, label_smoothing=smoothing, reduction="none"
+            )
             expected[:, k] = (plus - minus) / (2 * H)
         got = softmax_ce_grad(y, z, label_smoothing=smoothing)
         np.testing.assert_allclose(got, expected, **FD_TOL)
         zt = tf.constant(z)
         with tf.GradientTape() as tape:
             tape.watch(zt)
-            total = tf.reduce_sum(tf.keras.losses.categorical_crossentropy(
-                tf.constant(y), zt, from_logits=True, label_smoothing=smoothing))
+            total = tf.reduce_sum(
+                tf.keras.losses.categorical_crossentropy(
+                    tf.constant(y), zt, from_logits=True, label_smoothing=smoothing
+                )
+            )
         np.testing.assert_allclose(got, tape.gradient(total, zt).numpy(), rtol=1e-12, atol=1e-14)
 
     def test_gaussian_nll_grad_finite_differences(self):
@@ -640,7 +647,9 @@ class TestMarginGradients:
 
     def test_values_by_hand(self):
         np.testing.assert_array_equal(gradients.hinge_margin_grad([-1.0, 1.0, 1.5]), [-1.0, -1.0, 0.0])
-        np.testing.assert_array_equal(gradients.squared_hinge_margin_grad([-1.0, 0.0, 1.0, 2.0]), [-4.0, -2.0, 0.0, 0.0])
+        np.testing.assert_array_equal(
+            gradients.squared_hinge_margin_grad([-1.0, 0.0, 1.0, 2.0]), [-4.0, -2.0, 0.0, 0.0]
+        )
         np.testing.assert_allclose(gradients.exponential_margin_grad([-1.0, 0.0]), [-np.e, -1.0], rtol=1e-15)
         assert not np.signbit(gradients.squared_hinge_margin_grad(2.0))  # 0, not -0
         assert gradients.hinge_margin_grad(0.5).shape == ()

@@ -45,8 +45,11 @@ def _run(cmd, **kwargs):
 
 def _sources():
     """Every file of the package that git tracks or that is new (no caches, no build output)."""
-    return sorted(p.relative_to(ROOT) for p in (ROOT / "lossbook").rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    return sorted(
+        p.relative_to(ROOT)
+        for p in (ROOT / "lossbook").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +61,9 @@ def wheel(tmp_path_factory):
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, src / name)
     shutil.copytree(ROOT / "lossbook", src / "lossbook", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", tmp / "dist",
-          src])
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", tmp / "dist", src]
+    )
     (path,) = (tmp / "dist").glob("lossbook-*.whl")
     return path
 
@@ -83,8 +87,21 @@ def test_pip_install_into_a_fresh_virtualenv_imports_everything(wheel, tmp_path)
     # too (CI installs it in editable mode): --ignore-installed installs the wheel regardless,
     # and the virtualenv's own site-packages comes first on its path.
     (Path(site) / "_lossbook_test_dependencies.pth").write_text(str(Path(np.__file__).parent.parent) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--ignore-installed", "--quiet",
-          wheel], env=env)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--no-deps",
+            "--ignore-installed",
+            "--quiet",
+            wheel,
+        ],
+        env=env,
+    )
     out = _run([python, "-c", IMPORT_EVERYTHING, site], cwd=tmp_path, env=env).stdout
     count, names = out.split(" ", 1)
     expected = {".".join(p.with_suffix("").parts) for p in _sources() if p.suffix == ".py"}

@@ -117,8 +117,13 @@ def test_figure_math_is_reexported_from_where_it_lives():
     # The chapters call plots.<name>; the functions live in lossbook.gradients and lossbook.classification.
     from lossbook import classification, gradients
 
-    for name in ("neg_log_derivative", "central_difference", "hinge_margin_grad", "squared_hinge_margin_grad",
-                 "exponential_margin_grad"):
+    for name in (
+        "neg_log_derivative",
+        "central_difference",
+        "hinge_margin_grad",
+        "squared_hinge_margin_grad",
+        "exponential_margin_grad",
+    ):
         assert getattr(plots, name) is getattr(gradients, name)
         assert name in plots.__all__
     assert plots.binary_accuracy is classification.binary_accuracy

@@ -45,23 +45,28 @@ class TestGaussianNLL:
         y, mu = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
         var = rng.uniform(0.1, 4, size=(6, 3))
         direct = 0.5 * (np.log(var) + (y - mu) ** 2 / var) + (0.5 * np.log(2 * np.pi) if full else 0)
-        np.testing.assert_allclose(lb.gaussian_nll(y, mu, var, full=full, reduction="none"), direct.mean(axis=-1),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            lb.gaussian_nll(y, mu, var, full=full, reduction="none"), direct.mean(axis=-1), rtol=1e-14
+        )
 
     def test_is_minus_log_of_the_normal_density(self, rng):
         from scipy import stats
 
         y, mu, var = rng.normal(size=(5, 2)), rng.normal(size=(5, 2)), rng.uniform(0.2, 3, size=(5, 2))
         logpdf = stats.norm.logpdf(y, loc=mu, scale=np.sqrt(var))
-        np.testing.assert_allclose(lb.gaussian_nll(y, mu, var, full=True, reduction="none"),
-                                   -logpdf.mean(axis=-1), rtol=1e-13)
+        np.testing.assert_allclose(
+            lb.gaussian_nll(y, mu, var, full=True, reduction="none"), -logpdf.mean(axis=-1), rtol=1e-13
+        )
 
-    @pytest.mark.parametrize("y, mu, var", [
-        (1e8, -1e8, 1e-5),     # huge error over a tiny variance: 2e21
-        (0.0, 1e-9, 1e300),    # enormous variance: log dominates
-        (3.0, 3.0 + 1e-12, 1e-6),  # variance at the clamp, tiny error
-        (1.0, 2.0, 1e-200),    # below eps: clamped to 1e-6
-    ])
+    @pytest.mark.parametrize(
+        "y, mu, var",
+        [
+            (1e8, -1e8, 1e-5),  # huge error over a tiny variance: 2e21
+            (0.0, 1e-9, 1e300),  # enormous variance: log dominates
+            (3.0, 3.0 + 1e-12, 1e-6),  # variance at the clamp, tiny error
+            (1.0, 2.0, 1e-200),  # below eps: clamped to 1e-6
+        ],
+    )
     def test_extremes_against_mpmath(self, y, mu, var):
         # Known values computed with mpmath at 30 digits from the same formula, variance clamped at 1e-6.
         mpmath.mp.dps = 30
@@ -76,17 +81,22 @@ class TestGaussianNLL:
     def test_one_variance_per_sample_broadcasts(self, rng):
         y, mu = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
         var = rng.uniform(0.5, 2, size=(4, 1))
-        np.testing.assert_allclose(lb.gaussian_nll(y, mu, var), lb.gaussian_nll(y, mu, np.repeat(var, 3, axis=1)),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            lb.gaussian_nll(y, mu, var), lb.gaussian_nll(y, mu, np.repeat(var, 3, axis=1)), rtol=1e-14
+        )
 
     @pytest.mark.parametrize("full", [False, True])
     @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
     def test_matches_pytorch(self, rng, full, reduction):
         import torch
+
         y, mu = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
         var = rng.uniform(1e-8, 3, size=(5, 4))
         loss = torch.nn.GaussianNLLLoss(full=full, eps=1e-6, reduction="none")
         elementwise = loss(torch.tensor(mu), torch.tensor(y), torch.tensor(var)).numpy()
-        expected = {"none": elementwise.mean(axis=-1), "sum": elementwise.mean(axis=-1).sum(),
-                    "mean": elementwise.mean()}[reduction]
+        expected = {
+            "none": elementwise.mean(axis=-1),
+            "sum": elementwise.mean(axis=-1).sum(),
+            "mean": elementwise.mean(),
+        }[reduction]
         np.testing.assert_allclose(lb.gaussian_nll(y, mu, var, full=full, reduction=reduction), expected, rtol=1e-13)

@@ -144,8 +144,11 @@ class TestPercentageAndLogErrors:
 
     def test_msle_is_mse_of_log1p(self, rng):
         y_true, y_pred = rng.uniform(0, 10, (5, 3)), rng.uniform(0, 10, (5, 3))
-        np.testing.assert_allclose(lb.mean_squared_logarithmic_error(y_true, y_pred),
-                                   lb.mean_squared_error(np.log1p(y_true), np.log1p(y_pred)), rtol=1e-13)
+        np.testing.assert_allclose(
+            lb.mean_squared_logarithmic_error(y_true, y_pred),
+            lb.mean_squared_error(np.log1p(y_true), np.log1p(y_pred)),
+            rtol=1e-13,
+        )
 
     def test_msle_negative_refused_where_keras_floors_at_1e_minus_7(self, keras):
         # Keras replaces -0.5 by 1e-7: the prediction costs what 0 would, and gets no gradient.

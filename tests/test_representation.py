@@ -105,21 +105,23 @@ class TestContrastive:
         z = _unit(rng.normal(size=(6, 4)))
         c = _unit(rng.normal(size=(8, 4)))
         s = z @ c.T  # 6 anchors, 8 candidates, positives on the diagonal
-        np.testing.assert_allclose(lb.info_nce(s, temperature=tau, reduction="none"), _info_nce_loops(s, tau),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            lb.info_nce(s, temperature=tau, reduction="none"), _info_nce_loops(s, tau), rtol=1e-12
+        )
 
     def test_info_nce_is_sparse_cross_entropy_of_scaled_similarities(self, rng):
         s = rng.normal(size=(5, 5))
-        np.testing.assert_allclose(lb.info_nce(s, temperature=0.2),
-                                   lb.sparse_categorical_crossentropy(np.arange(5), s / 0.2, from_logits=True),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            lb.info_nce(s, temperature=0.2),
+            lb.sparse_categorical_crossentropy(np.arange(5), s / 0.2, from_logits=True),
+            rtol=1e-14,
+        )
 
     @pytest.mark.parametrize("tau", [0.1, 0.5])
     def test_nt_xent_against_loops(self, rng, tau):
         z = _unit(rng.normal(size=(8, 5)))
         s = z @ z.T
-        np.testing.assert_allclose(lb.nt_xent(s, temperature=tau, reduction="none"), _nt_xent_loops(s, tau),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(lb.nt_xent(s, temperature=tau, reduction="none"), _nt_xent_loops(s, tau), rtol=1e-12)
 
     def test_nt_xent_small_temperature_does_not_overflow(self, rng):
         z = _unit(rng.normal(size=(4, 3)))
@@ -160,6 +162,7 @@ class TestTriplet:
         ours = lb.triplet_margin_loss(a, p, n, margin=0.8, p=norm, swap=swap, reduction="none")
         np.testing.assert_allclose(ours, expected, rtol=1e-12)
         theirs = torch.nn.TripletMarginLoss(margin=0.8, p=norm, swap=swap, reduction="none")(
-            *(torch.tensor(v) for v in (a, p, n))).numpy()
+            *(torch.tensor(v) for v in (a, p, n))
+        ).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
         assert lb.triplet_margin_loss(a, p, n, margin=0.8, p=norm, swap=swap) == pytest.approx(theirs.mean(), rel=1e-12)

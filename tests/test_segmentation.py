@@ -23,8 +23,7 @@ def test_keras_documented_example():
     # keras/src/losses/losses.py, Dice docstring: [0.5, 0.75757575] per sample, 0.6164384 for all.
     y_true = np.array([[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]])
     y_pred = np.array([[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]])
-    np.testing.assert_allclose(lb.dice(y_true, y_pred, axis=(1, 2, 3), reduction="none"), [0.5, 0.75757575],
-                               rtol=1e-7)
+    np.testing.assert_allclose(lb.dice(y_true, y_pred, axis=(1, 2, 3), reduction="none"), [0.5, 0.75757575], rtol=1e-7)
     assert lb.dice(y_true, y_pred) == pytest.approx(0.6164384, rel=1e-7)
 
 

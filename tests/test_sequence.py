@@ -26,8 +26,11 @@ def brute_force_ctc(labels, logits):
     log_p = special.log_softmax(logits, axis=-1)
     steps, n_symbols = log_p.shape
     target = tuple(int(v) for v in labels if v != 0)
-    terms = [sum(log_p[t, s] for t, s in enumerate(path))
-             for path in itertools.product(range(n_symbols), repeat=steps) if _collapse(path) == target]
+    terms = [
+        sum(log_p[t, s] for t, s in enumerate(path))
+        for path in itertools.product(range(n_symbols), repeat=steps)
+        if _collapse(path) == target
+    ]
     return -special.logsumexp(terms) if terms else np.inf
 
 
@@ -54,8 +57,14 @@ def test_matches_tensorflow_batch_with_padding(rng):
     labels = np.array([[1, 2, 3, 0], [2, 0, 0, 0], [3, 3, 1, 2], [0, 0, 0, 0]])
     logits = rng.normal(size=(4, 12, 4)).astype(np.float32)
     ours = lb.ctc(labels, logits, reduction="none")
-    theirs = tf.nn.ctc_loss(labels, logits, label_length=(labels != 0).sum(axis=1), logit_length=[12] * 4,
-                            logits_time_major=False, blank_index=0).numpy()
+    theirs = tf.nn.ctc_loss(
+        labels,
+        logits,
+        label_length=(labels != 0).sum(axis=1),
+        logit_length=[12] * 4,
+        logits_time_major=False,
+        blank_index=0,
+    ).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=2e-6)
     np.testing.assert_allclose(lb.ctc(labels, logits), keras.losses.CTC()(labels, logits).numpy(), rtol=2e-6)
     assert ours.dtype == np.float32

@@ -120,9 +120,13 @@ def report():
     yield pages
     if not pages or not BUILD.is_dir():
         return
-    REPORT_JSON.write_text(json.dumps(
-        {"budget_bytes": PAGE_BUDGET, "budget_bytes_without_explorers": PAGE_BUDGET_NO_EXPLORERS,
-         "pages": pages}, indent=2) + "\n")
+    REPORT_JSON.write_text(
+        json.dumps(
+            {"budget_bytes": PAGE_BUDGET, "budget_bytes_without_explorers": PAGE_BUDGET_NO_EXPLORERS, "pages": pages},
+            indent=2,
+        )
+        + "\n"
+    )
     lines = [
         "| page | first load (KB) | requests | figures | explorers | math | axe serious/critical | axe minor/moderate | problems |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
@@ -132,12 +136,16 @@ def report():
         lines.append(
             f"| {name} | {r['weight_bytes'] / 1000:.0f} | {r['requests']} | {r['figures']} "
             f"| {r['explorers']} | {r['math']} | {serious} | {r['axe']['other_count']} "
-            f"| {len(r['problems'])} |")
+            f"| {len(r['problems'])} |"
+        )
     heaviest = max(pages.items(), key=lambda kv: kv[1]["weight_bytes"])
-    lines += ["", f"{len(pages)} pages; heaviest first load: {heaviest[0]} "
-              f"({heaviest[1]['weight_bytes'] / 1e6:.2f} MB, budget "
-              f"{PAGE_BUDGET / 1e6:.1f} MB with explorers, {PAGE_BUDGET_NO_EXPLORERS / 1e6:.1f} MB "
-              "without); mean {total / len(pages) / 1e6:.2f} MB."]
+    lines += [
+        "",
+        f"{len(pages)} pages; heaviest first load: {heaviest[0]} "
+        f"({heaviest[1]['weight_bytes'] / 1e6:.2f} MB, budget "
+        f"{PAGE_BUDGET / 1e6:.1f} MB with explorers, {PAGE_BUDGET_NO_EXPLORERS / 1e6:.1f} MB "
+        "without); mean {total / len(pages) / 1e6:.2f} MB.",
+    ]
     REPORT_MD.write_text("\n".join(lines) + "\n")
 
 
@@ -252,6 +260,7 @@ RUN_AXE = """async () => {
 
 # --- the test ------------------------------------------------------------------
 
+
 def test_site_is_built():
     assert HTML.is_dir(), BUILD_FIRST
     assert PAGES, f"no book pages found under {HTML}"
@@ -273,16 +282,21 @@ def test_pages_carry_no_widget_state():
     """Explorers carry their own small state; no page embeds ipywidgets state (anywidget's holds the module)."""
     if not HTML.is_dir():
         pytest.fail(BUILD_FIRST, pytrace=False)
-    with_state = [page for page in PAGES
-                  if "application/vnd.jupyter.widget-state+json" in (HTML / page).read_text(encoding="utf-8")]
+    with_state = [
+        page
+        for page in PAGES
+        if "application/vnd.jupyter.widget-state+json" in (HTML / page).read_text(encoding="utf-8")
+    ]
     assert not with_state, f"pages embedding ipywidgets state: {with_state}"
 
 
 def test_whole_book_pdf():
     """The PDF the sidebar links to exists (site/make_pdf.py) and has pages."""
     pdf = HTML / "lossbook.pdf"
-    assert pdf.exists(), (f"{pdf} missing: the sidebar links to it; build it with "
-                          "site/build.sh (or site/make_pdf.py after a singlehtml build)")
+    assert pdf.exists(), (
+        f"{pdf} missing: the sidebar links to it; build it with "
+        "site/build.sh (or site/make_pdf.py after a singlehtml build)"
+    )
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-"), f"{pdf} is not a PDF"
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
@@ -291,6 +305,7 @@ def test_whole_book_pdf():
 
 def test_binder_pins_match_ci():
     """Binder runs the chapters with the versions CI built the book with."""
+
     def pins(path):
         out = {}
         for line in (ROOT / path).read_text().splitlines():
@@ -315,8 +330,7 @@ def test_page(page_path, site_url, browser, report):
     foreign: list[str] = []
     requests = []
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  service_workers="block")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     page = context.new_page()
 
     def route(route):
@@ -331,10 +345,11 @@ def test_page(page_path, site_url, browser, report):
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfinished", lambda r: requests.append(r))
-    page.on("requestfailed", lambda r: urlsplit(r.url).netloc == origin and problems.append(
-        f"failed request: {r.url} ({r.failure})"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(
-        f"HTTP {r.status}: {r.url}"))
+    page.on(
+        "requestfailed",
+        lambda r: urlsplit(r.url).netloc == origin and problems.append(f"failed request: {r.url} ({r.failure})"),
+    )
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
 
     try:
         page.goto(site_url + page_path, wait_until="load")
@@ -351,9 +366,11 @@ def test_page(page_path, site_url, browser, report):
             if not alt:
                 problems.append(f"image without alt text: {img['src']}")
             elif GENERIC_ALT.match(alt) or alt == img["src_full"]:
-                problems.append(f"image whose alt text is a file name or a repr, not a "
-                                f"description: {alt[:80]!r} (for a cell output, set it in the "
-                                'cell\'s metadata: "mystnb": {"image": {"alt": "..."}})')
+                problems.append(
+                    f"image whose alt text is a file name or a repr, not a "
+                    f"description: {alt[:80]!r} (for a cell output, set it in the "
+                    'cell\'s metadata: "mystnb": {"image": {"alt": "..."}})'
+                )
         figures = sum(img["content"] for img in images)
 
         # Page weight: every response of the first load, headers included.
@@ -365,20 +382,31 @@ def test_page(page_path, site_url, browser, report):
         budget = PAGE_BUDGET if explorers else PAGE_BUDGET_NO_EXPLORERS
         ceiling, why = OVER_BUDGET.get(page_path, (None, None))
         if ceiling is None and weight > budget:
-            problems.append(f"first load {weight / 1e6:.2f} MB > {budget / 1e6:.1f} MB "
-                            f"(page {'with' if explorers else 'without'} explorers)")
+            problems.append(
+                f"first load {weight / 1e6:.2f} MB > {budget / 1e6:.1f} MB "
+                f"(page {'with' if explorers else 'without'} explorers)"
+            )
         elif ceiling is not None and weight > ceiling:
-            problems.append(f"first load {weight / 1e6:.2f} MB > {ceiling / 1e6:.2f} MB, the ceiling "
-                            f"OVER_BUDGET allows this page ({why}); its budget is {budget / 1e6:.1f} MB")
+            problems.append(
+                f"first load {weight / 1e6:.2f} MB > {ceiling / 1e6:.2f} MB, the ceiling "
+                f"OVER_BUDGET allows this page ({why}); its budget is {budget / 1e6:.1f} MB"
+            )
         elif ceiling is not None and weight <= budget:
-            problems.append(f"first load {weight / 1e6:.2f} MB is within the {budget / 1e6:.1f} MB "
-                            "budget now: remove the page from OVER_BUDGET")
+            problems.append(
+                f"first load {weight / 1e6:.2f} MB is within the {budget / 1e6:.1f} MB "
+                "budget now: remove the page from OVER_BUDGET"
+            )
         n_requests = len(requests)
         for img in images:
-            if img["content"] and not img["src_full"].startswith("data:") and not (
-                    img["width"] and img["height"] and img["lazy"]):
-                problems.append(f"content image without width/height or loading=lazy (layout "
-                                f"shift, or loaded before it is needed): {img['src']}")
+            if (
+                img["content"]
+                and not img["src_full"].startswith("data:")
+                and not (img["width"] and img["height"] and img["lazy"])
+            ):
+                problems.append(
+                    f"content image without width/height or loading=lazy (layout "
+                    f"shift, or loaded before it is needed): {img['src']}"
+                )
 
         math = page.evaluate(CHECK_MATH)
         for text in math["unrendered"]:
@@ -388,23 +416,22 @@ def test_page(page_path, site_url, browser, report):
         for src in math["runtime"]:
             problems.append(f"MathJax runtime on the page (math is typeset at build time): {src}")
         if math["without_mathml"]:
-            problems.append(f"{math['without_mathml']} typeset formulas without their hidden MathML "
-                            "(screen readers get nothing)")
+            problems.append(
+                f"{math['without_mathml']} typeset formulas without their hidden MathML (screen readers get nothing)"
+            )
         if math["copied"] == "":
             problems.append("copying a typeset formula yields no text")
         expected = _source_formulas().get(page_path)
         if expected is None:
             problems.append(f"{page_path} missing from {MATH_SOURCE} (built by site/prerender.py)")
         elif math["in_article"] != expected:
-            problems.append(f"{math['in_article']} typeset formulas in the article, but the source "
-                            f"has {expected}")
+            problems.append(f"{math['in_article']} typeset formulas in the article, but the source has {expected}")
         for text in math["raw"]:
             problems.append(f"raw TeX delimiters in text: {text!r}")
 
         cell_errors = page.evaluate(CHECK_CELL_ERRORS)
         for text in cell_errors["unexpected"]:
             problems.append(f"error output in a cell (not tagged raises-exception): {text!r}")
-
 
         chapter = (HTML / "_sources" / page_path).with_suffix(".ipynb").exists()
         if chapter:
@@ -448,10 +475,15 @@ def test_page(page_path, site_url, browser, report):
         "math": math["count"],
         "chapter": chapter,
         "expected_errors": cell_errors["expected"],
-        "axe": {"serious_or_critical": serious,
-                "other_count": len(violations) - len(serious),
-                "other": [{"id": v["id"], "impact": v["impact"], "mode": v.get("mode", "light")}
-                          for v in violations if v not in serious]},
+        "axe": {
+            "serious_or_critical": serious,
+            "other_count": len(violations) - len(serious),
+            "other": [
+                {"id": v["id"], "impact": v["impact"], "mode": v.get("mode", "light")}
+                for v in violations
+                if v not in serious
+            ],
+        },
         "screenshot": shot.relative_to(BUILD).as_posix(),
         "problems": list(dict.fromkeys(problems)),  # each problem once
     }
@@ -470,8 +502,7 @@ def _launch_button_problems(page, page_path: str) -> list[str]:
     problems = []
     expected = {
         "Binder": f'a[href^="https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath="]',
-        "Colab": (f'a[href="https://colab.research.google.com/github/{owner_repo}/blob/'
-                  f'{branch}/{notebook}"]'),
+        "Colab": (f'a[href="https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook}"]'),
         "Thebe": "button.btn-launch-thebe",
         ".ipynb download": f'a[href$="_sources/{notebook}"]',
     }
@@ -487,6 +518,9 @@ def _explorer_problems(page) -> dict:
     problems = []
     for i in range(hosts.count()):
         host = hosts.nth(i)
-        if host.locator(".lb-explorer svg.lb-panel").count() < 1 or not host.locator(".lb-readout").inner_text().strip():
+        if (
+            host.locator(".lb-explorer svg.lb-panel").count() < 1
+            or not host.locator(".lb-readout").inner_text().strip()
+        ):
             problems.append(f"explorer #{i + 1} ({host.get_attribute('data-kind')}) was not rendered")
     return {"count": hosts.count(), "problems": problems}

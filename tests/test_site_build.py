@@ -41,7 +41,10 @@ def _book(directory: Path, second_cell: str) -> Path:
         "title: tiny\nonly_build_toc_files: true\n"
         "execute:\n  execute_notebooks: cache\n  timeout: 120\n  allow_errors: false\n"
         "sphinx:\n  local_extensions:\n    lossbook_site: " + str(ROOT / "site") + "\n"
-        "  config:\n    nb_execution_raise_on_error: true\n    html_extra_path: [" + str(ROOT / "site" / "_vendor") + "]\n")
+        "  config:\n    nb_execution_raise_on_error: true\n    html_extra_path: ["
+        + str(ROOT / "site" / "_vendor")
+        + "]\n"
+    )
     (directory / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: a\n  - file: b\n")
     (directory / "intro.md").write_text("# Tiny\n\nA page with $x$.\n")
     _notebook(directory / "a.ipynb", "A", "print(6 * 7)")
@@ -51,8 +54,13 @@ def _book(directory: Path, second_cell: str) -> Path:
 
 def _build(book: Path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(book), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(book), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 

@@ -100,4 +100,5 @@ def test_no_answer_outside_a_fold(path, exercise_texts):
     # Not vacuous: every question's verdict is on the page, in a fold.
     verdicts = opened.count("Correct: ")
     assert verdicts >= len(questions) > 0, (
-        f"{path.stem}: {verdicts} verdicts in the opened folds for {len(questions)} questions (outputs missing?)")
+        f"{path.stem}: {verdicts} verdicts in the opened folds for {len(questions)} questions (outputs missing?)"
+    )

@@ -38,14 +38,26 @@ pytestmark = pytest.mark.site
 def _explorer_pages():
     if not HTML.is_dir():
         return []
-    return sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
-                  if "_static" not in p.parts and 'class="lossbook-explorer-state"' in p.read_text(encoding="utf-8"))
+    return sorted(
+        p.relative_to(HTML).as_posix()
+        for p in HTML.rglob("*.html")
+        if "_static" not in p.parts and 'class="lossbook-explorer-state"' in p.read_text(encoding="utf-8")
+    )
 
 
 PAGES = _explorer_pages()
-CLASSES = {cls.view: cls for cls in (
-    explorers.AccuracyExplorer, explorers.EntropyExplorer, explorers.CrossEntropyExplorer, explorers.OutlierExplorer,
-    explorers.SigmoidGradientExplorer, explorers.TrainingRaceExplorer, explorers.MarginLossExplorer)}
+CLASSES = {
+    cls.view: cls
+    for cls in (
+        explorers.AccuracyExplorer,
+        explorers.EntropyExplorer,
+        explorers.CrossEntropyExplorer,
+        explorers.OutlierExplorer,
+        explorers.SigmoidGradientExplorer,
+        explorers.TrainingRaceExplorer,
+        explorers.MarginLossExplorer,
+    )
+}
 
 
 def _python_explorer(state):
@@ -120,8 +132,12 @@ def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng)
             slider.press("Home" if at_max else "End")
             after = _snapshot(host)
             values = page.evaluate(STATE, i)["values"]
-            assert after[0] != before[0], f"{name}: slider {slider.get_attribute('data-name')} left the figure unchanged"
-            assert after[1] != before[1], f"{name}: slider {slider.get_attribute('data-name')} left the readout unchanged"
+            assert after[0] != before[0], (
+                f"{name}: slider {slider.get_attribute('data-name')} left the figure unchanged"
+            )
+            assert after[1] != before[1], (
+                f"{name}: slider {slider.get_attribute('data-name')} left the readout unchanged"
+            )
             assert after[1] == py.readout_at(**values), name
             assert slider.get_attribute("aria-valuetext"), f"{name}: slider without aria-valuetext"
 
@@ -143,6 +159,7 @@ def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng)
 
 # -- typed numbers and the other inputs, per explorer ----------------------------------------
 
+
 def _submit(host, fields, check=None):
     form = host.locator("form.lb-form")
     for field, text in fields.items():
@@ -157,7 +174,9 @@ def _refused(host, fields, message, name, check=None):
     before = (_snapshot(host), host.locator(".lb-own-readout").inner_text())
     error, _ = _submit(host, fields, check)
     assert error == message, name
-    assert (_snapshot(host), host.locator(".lb-own-readout").inner_text()) == before, f"{name}: refused input changed something"
+    assert (_snapshot(host), host.locator(".lb-own-readout").inner_text()) == before, (
+        f"{name}: refused input changed something"
+    )
 
 
 def _no_typed(page, host, py, i, name):
@@ -175,17 +194,30 @@ def _entropy(page, host, py, i, name):
 
 
 def _cross_entropy(page, host, py, i, name):
-    cases = [("2", "0.1, 0.2, 0.7", False), ("[0, 1]", "1e4, -1e4", True), ("0", "1e4, -1e4", True),
-             ("0.3, 0.7", "0.4, 0.6", False), ("1, 0, 0", "0, 1, 0", False), ("1", "-3, 0.5, 2, 8", True)]
+    cases = [
+        ("2", "0.1, 0.2, 0.7", False),
+        ("[0, 1]", "1e4, -1e4", True),
+        ("0", "1e4, -1e4", True),
+        ("0.3, 0.7", "0.4, 0.6", False),
+        ("1, 0, 0", "0, 1, 0", False),
+        ("1", "-3, 0.5, 2, 8", True),
+    ]
     for label, prediction, logits in cases:
         before = _snapshot(host)[0]
         error, out = _submit(host, {"label": label, "prediction": prediction}, logits)
         assert not error, f"{name}: {error}"
         assert out == py.typed_readout(label, prediction, from_logits=logits), f"{name}: {label} / {prediction}"
         assert _snapshot(host)[0] != before, f"{name}: typed example left the figure unchanged"
-    refused = [("[1, 0, 0, 0, 0]", "[0.5, 0.1, 0.2, 0.2, 0.1]", False), ("0", "0.5, 0.1, 0.2, 0.2, 0.1", False),
-               ("3", "0.5, 0.5", False), ("1.5", "0.5, 0.5", True), ("1, 0", "0.5", False),
-               ("0.5, 0.6", "0.5, 0.5", False), ("x", "1", True), ("[0, 1]", "1e999, 0", True)]
+    refused = [
+        ("[1, 0, 0, 0, 0]", "[0.5, 0.1, 0.2, 0.2, 0.1]", False),
+        ("0", "0.5, 0.1, 0.2, 0.2, 0.1", False),
+        ("3", "0.5, 0.5", False),
+        ("1.5", "0.5, 0.5", True),
+        ("1, 0", "0.5", False),
+        ("0.5, 0.6", "0.5, 0.5", False),
+        ("x", "1", True),
+        ("[0, 1]", "1e999, 0", True),
+    ]
     for label, prediction, logits in refused:
         message = py.typed_readout(label, prediction, from_logits=logits)
         _refused(host, {"label": label, "prediction": prediction}, message, name, logits)
@@ -228,7 +260,9 @@ def _sigmoid(page, host, py, i, name):
         before = _snapshot(host)
         host.locator(f'input[type="radio"][value="{label}"]').check()
         after = _snapshot(host)
-        assert after != before and page.evaluate(STATE, i)["values"]["y"] == label, f"{name}: the label switch did nothing"
+        assert after != before and page.evaluate(STATE, i)["values"]["y"] == label, (
+            f"{name}: the label switch did nothing"
+        )
         assert after[1] == py.readout_at(**page.evaluate(STATE, i)["values"])
     for w, x, b, y in (("2", "-1.5", "0.5", "1"), ("0.5", "3", "-0.25", "0.3"), ("-4", "2", "1", "0")):
         before = _snapshot(host)
@@ -268,11 +302,19 @@ def _margin(page, host, py, i, name):
         _refused(host, {"m": m}, message, name)
 
 
-TYPED = {"accuracy": _no_typed, "training_race": _no_typed, "entropy": _entropy, "cross_entropy": _cross_entropy,
-         "outlier": _outlier, "sigmoid_gradient": _sigmoid, "margin": _margin}
+TYPED = {
+    "accuracy": _no_typed,
+    "training_race": _no_typed,
+    "entropy": _entropy,
+    "cross_entropy": _cross_entropy,
+    "outlier": _outlier,
+    "sigmoid_gradient": _sigmoid,
+    "margin": _margin,
+}
 
 
 # -- the JavaScript numbers against lossbook -------------------------------------------------------
+
 
 def _close(js, py, what):
     js, py = np.asarray(js, dtype=float), np.asarray(py, dtype=float)
@@ -285,9 +327,11 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
     if not PAGES:
         pytest.fail(BUILD_FIRST, pytrace=False)
     _open(page, site_url, PAGES[0])
-    page.evaluate("async () => { window.N = await import('./' + "
-                  "document.querySelector('script[src*=\"lossbook-explorers.js\"]').getAttribute('src')"
-                  ".replace('lossbook-explorers.js', 'lossbook-explorers/numbers.js')); }")
+    page.evaluate(
+        "async () => { window.N = await import('./' + "
+        "document.querySelector('script[src*=\"lossbook-explorers.js\"]').getAttribute('src')"
+        ".replace('lossbook-explorers.js', 'lossbook-explorers/numbers.js')); }"
+    )
 
     def js(expr, arg):
         return page.evaluate(f"a => {expr}", arg)
@@ -295,14 +339,28 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
     z = np.r_[np.linspace(-40, 40, 161), rng.uniform(-1e4, 1e4, 40), [-1e4, 1e4, 0.0, 17.0, -745.0, 710.0]]
     _close(js("a.map(N.sigmoid)", z.tolist()), lossbook.sigmoid(z), "sigmoid")
     for y in (0.0, 1.0, 0.3):
-        _close(js(f"a.map(v => N.sigmoidMseGrad({y}, v))", z.tolist()), gradients.sigmoid_mse_grad(np.full_like(z, y), z), "sigmoid_mse_grad")
-        _close(js(f"a.map(v => N.sigmoidBceGrad({y}, v))", z.tolist()), gradients.sigmoid_bce_grad(np.full_like(z, y), z), "sigmoid_bce_grad")
-        _close(js(f"a.map(v => N.binaryCrossentropy([{y}], [v], true))", z.tolist()),
-               lossbook.binary_crossentropy(np.full((z.size, 1), y), z[:, None], from_logits=True, reduction="none"), "bce logits")
+        _close(
+            js(f"a.map(v => N.sigmoidMseGrad({y}, v))", z.tolist()),
+            gradients.sigmoid_mse_grad(np.full_like(z, y), z),
+            "sigmoid_mse_grad",
+        )
+        _close(
+            js(f"a.map(v => N.sigmoidBceGrad({y}, v))", z.tolist()),
+            gradients.sigmoid_bce_grad(np.full_like(z, y), z),
+            "sigmoid_bce_grad",
+        )
+        _close(
+            js(f"a.map(v => N.binaryCrossentropy([{y}], [v], true))", z.tolist()),
+            lossbook.binary_crossentropy(np.full((z.size, 1), y), z[:, None], from_logits=True, reduction="none"),
+            "bce logits",
+        )
     p = np.r_[0.0, 1e-9, 1e-7, rng.uniform(0, 1, 60), 1 - 1e-9, 1.0]
     for y in (0.0, 1.0, 0.7):
-        _close(js(f"a.map(v => N.binaryCrossentropy([{y}], [v], false))", p.tolist()),
-               lossbook.binary_crossentropy(np.full((p.size, 1), y), p[:, None], reduction="none"), "bce probabilities (clipped)")
+        _close(
+            js(f"a.map(v => N.binaryCrossentropy([{y}], [v], false))", p.tolist()),
+            lossbook.binary_crossentropy(np.full((p.size, 1), y), p[:, None], reduction="none"),
+            "bce probabilities (clipped)",
+        )
     for _ in range(40):
         k = int(rng.integers(2, 7))
         logits = rng.normal(0, rng.choice([1, 30, 1e4]), k)
@@ -311,26 +369,46 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
         label = int(rng.integers(0, k))
         onehot = np.eye(k)[label]
         arg = {"l": logits.tolist(), "p": probs.tolist(), "s": soft.tolist(), "o": onehot.tolist(), "k": label}
-        got = js("[N.categoricalCrossentropy(a.s, a.l, true), N.categoricalCrossentropy(a.s, a.p, false),"
-                 " N.sparseCategoricalCrossentropy(a.k, a.l, true), N.sparseCategoricalCrossentropy(a.k, a.p, false),"
-                 " N.binaryCrossentropy(a.s, a.l, true), N.binaryCrossentropy(a.o, a.p, false),"
-                 " N.entropy(a.s), N.entropy(a.p, 2), N.crossEntropy(a.s, a.p), N.klDivergence(a.s, a.p), ...N.softmax(a.l)]", arg)
-        want = [lossbook.categorical_crossentropy(soft, logits, from_logits=True), lossbook.categorical_crossentropy(soft, probs),
-                lossbook.sparse_categorical_crossentropy(np.array(label), logits, from_logits=True),
-                lossbook.sparse_categorical_crossentropy(np.array(label), probs),
-                lossbook.binary_crossentropy(soft, logits, from_logits=True), lossbook.binary_crossentropy(onehot, probs),
-                lossbook.entropy(soft), lossbook.entropy(probs, base=2), lossbook.cross_entropy(soft, probs),
-                lossbook.kl_divergence(soft, probs), *lossbook.softmax(logits)]
+        got = js(
+            "[N.categoricalCrossentropy(a.s, a.l, true), N.categoricalCrossentropy(a.s, a.p, false),"
+            " N.sparseCategoricalCrossentropy(a.k, a.l, true), N.sparseCategoricalCrossentropy(a.k, a.p, false),"
+            " N.binaryCrossentropy(a.s, a.l, true), N.binaryCrossentropy(a.o, a.p, false),"
+            " N.entropy(a.s), N.entropy(a.p, 2), N.crossEntropy(a.s, a.p), N.klDivergence(a.s, a.p), ...N.softmax(a.l)]",
+            arg,
+        )
+        want = [
+            lossbook.categorical_crossentropy(soft, logits, from_logits=True),
+            lossbook.categorical_crossentropy(soft, probs),
+            lossbook.sparse_categorical_crossentropy(np.array(label), logits, from_logits=True),
+            lossbook.sparse_categorical_crossentropy(np.array(label), probs),
+            lossbook.binary_crossentropy(soft, logits, from_logits=True),
+            lossbook.binary_crossentropy(onehot, probs),
+            lossbook.entropy(soft),
+            lossbook.entropy(probs, base=2),
+            lossbook.cross_entropy(soft, probs),
+            lossbook.kl_divergence(soft, probs),
+            *lossbook.softmax(logits),
+        ]
         _close(got, want, f"classification and information at {arg}")
     m = np.r_[np.linspace(-3, 3, 121), rng.uniform(-3, 3, 30)]
-    got = js("a.map(v => [...N.numbers ? [] : [], N.hinge(v), N.squaredHinge(v), N.exponentialLoss(v), N.hingeMarginGrad(v),"
-             " N.squaredHingeMarginGrad(v), N.exponentialMarginGrad(v)])", m.tolist())
+    got = js(
+        "a.map(v => [...N.numbers ? [] : [], N.hinge(v), N.squaredHinge(v), N.exponentialLoss(v), N.hingeMarginGrad(v),"
+        " N.squaredHingeMarginGrad(v), N.exponentialMarginGrad(v)])",
+        m.tolist(),
+    )
     from lossbook import plots
 
     ones, s = np.ones((m.size, 1)), m[:, None]
-    want = np.column_stack([lossbook.hinge(ones, s, reduction="none"), lossbook.squared_hinge(ones, s, reduction="none"),
-                            lossbook.exponential_loss(ones, s, reduction="none"), plots.hinge_margin_grad(m),
-                            plots.squared_hinge_margin_grad(m), plots.exponential_margin_grad(m)])
+    want = np.column_stack(
+        [
+            lossbook.hinge(ones, s, reduction="none"),
+            lossbook.squared_hinge(ones, s, reduction="none"),
+            lossbook.exponential_loss(ones, s, reduction="none"),
+            plots.hinge_margin_grad(m),
+            plots.squared_hinge_margin_grad(m),
+            plots.exponential_margin_grad(m),
+        ]
+    )
     _close(got, want, "margin losses")
     for _ in range(20):
         n = int(rng.integers(2, 25))
@@ -339,16 +417,26 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
         delta = float(rng.choice([0.2, 1.0, 3.7]))
         if x.min() == x.max():
             continue
-        got = js(f"[...N.fitLineMse(a.x, a.y), ...N.fitLineMae(a.x, a.y), ...N.fitLineHuber(a.x, a.y, {delta})]",
-                 {"x": x.tolist(), "y": y.tolist()})
+        got = js(
+            f"[...N.fitLineMse(a.x, a.y), ...N.fitLineMae(a.x, a.y), ...N.fitLineHuber(a.x, a.y, {delta})]",
+            {"x": x.tolist(), "y": y.tolist()},
+        )
         want = [*fitting.fit_line_mse(x, y), *fitting.fit_line_mae(x, y), *fitting.fit_line_huber(x, y, delta=delta)]
         _close(got, want, f"line fits of {n} points")
         line = got[4:6]
         pred = line[0] * x + line[1]
-        _close(js(f"[N.meanSquaredError(a.y, a.p), N.meanAbsoluteError(a.y, a.p), N.huber(a.y, a.p, {delta})]",
-                  {"y": y.tolist(), "p": pred.tolist()}),
-               [lossbook.mean_squared_error(y, pred), lossbook.mean_absolute_error(y, pred), lossbook.huber(y, pred, delta=delta)],
-               "regression losses")
+        _close(
+            js(
+                f"[N.meanSquaredError(a.y, a.p), N.meanAbsoluteError(a.y, a.p), N.huber(a.y, a.p, {delta})]",
+                {"y": y.tolist(), "p": pred.tolist()},
+            ),
+            [
+                lossbook.mean_squared_error(y, pred),
+                lossbook.mean_absolute_error(y, pred),
+                lossbook.huber(y, pred, delta=delta),
+            ],
+            "regression losses",
+        )
     assert math.isfinite(js("N.binaryCrossentropy([1], [-1e4], true)", None))
 
 
@@ -361,9 +449,15 @@ def test_explorers_fit_a_phone_and_a_dark_page(path, browser, site_url):
     page = context.new_page()
     try:
         _open(page, site_url, path)
-        widths = page.evaluate("() => [...document.querySelectorAll('.lb-explorer')].map(e => [e.scrollWidth, e.clientWidth])")
-        assert widths and all(scroll <= client for scroll, client in widths), f"{path}: explorer overflows at 390 px: {widths}"
-        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }")
+        widths = page.evaluate(
+            "() => [...document.querySelectorAll('.lb-explorer')].map(e => [e.scrollWidth, e.clientWidth])"
+        )
+        assert widths and all(scroll <= client for scroll, client in widths), (
+            f"{path}: explorer overflows at 390 px: {widths}"
+        )
+        page.evaluate(
+            "() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }"
+        )
         page.wait_for_timeout(400)  # the theme's colour transition
         luminance = page.evaluate("""() => [...document.querySelectorAll('.lb-explorer')].map(e => {
             let el = e, bg;

@@ -20,7 +20,9 @@ from test_site import BUILD_FIRST, HTML
 
 pytestmark = pytest.mark.site
 
-CHAPTER_PAGES = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "chapters").glob("*.html")) if HTML.is_dir() else []
+CHAPTER_PAGES = (
+    sorted(p.relative_to(HTML).as_posix() for p in (HTML / "chapters").glob("*.html")) if HTML.is_dir() else []
+)
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 # Runs in the page: opens every fold, then lists what reaches past the main column.

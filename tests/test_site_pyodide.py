@@ -61,19 +61,22 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b"
 NO_FP_WARNINGS = {
     "drop": r"^\s*RuntimeWarning: (divide by zero|invalid value|overflow)",
     "reason": "WebAssembly has no floating-point exception flags, so NumPy in Pyodide "
-              "cannot detect a division by zero or an invalid operation and does not warn: "
-              "the values (inf, nan) are the same, the RuntimeWarning lines are missing."}
+    "cannot detect a division by zero or an invalid operation and does not warn: "
+    "the values (inf, nan) are the same, the RuntimeWarning lines are missing.",
+}
 KNOWN_DIFFERENCES: dict[tuple[str, int], dict] = {
     ("chapters/02_entropy.html", 14): NO_FP_WARNINGS,
     ("chapters/03_cross_entropy.html", 2): {
         "atol": 1e-15,
         "reason": "the 'difference' column prints the rounding error of H(p)+KL - H(p,q): "
-                  "2.2e-16 in the build, 0 in the browser (another summation order)."},
+        "2.2e-16 in the build, 0 in the browser (another summation order).",
+    },
     ("chapters/04_mse_and_relatives.html", 15): {
         "atol": 1e-10,
         "reason": "prints the rounding error of a central difference (about 2e-11 in both: "
-                  "2.35e-11 in the build, 2.63e-11 in the browser): its digits depend on the "
-                  "math library's log/cosh; the check is that it stays below 1e-10."},
+        "2.35e-11 in the build, 2.63e-11 in the browser): its digits depend on the "
+        "math library's log/cosh; the check is that it stays below 1e-10.",
+    },
 }
 
 
@@ -164,8 +167,9 @@ def _open_and_start(site, chapter: str):
     page.goto(site["url"] + chapter, wait_until="load")
     start = time.perf_counter()
     page.get_by_role("button", name="Run in your browser").click()
-    page.wait_for_selector(".lossbook-run-bar[data-state=ready], .lossbook-run-bar[data-state=failed]",
-                           timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector(
+        ".lossbook-run-bar[data-state=ready], .lossbook-run-bar[data-state=failed]", timeout=READY_TIMEOUT_MS
+    )
     state = page.get_attribute(".lossbook-run-bar", "data-state")
     status = page.text_content(".lossbook-run-status")
     assert state == "ready", f"{chapter}: Python did not start: {status}"
@@ -177,7 +181,9 @@ def _run(page, index: int, code: str | None = None, timeout_ms: int = CELL_TIMEO
     page.evaluate(RUN_CELL, [index, code])
     page.wait_for_function(
         "i => ['done', 'error', 'stopped'].includes(window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState)",
-        arg=index, timeout=timeout_ms)
+        arg=index,
+        timeout=timeout_ms,
+    )
     return page.evaluate(READ_RESULT, index)
 
 
@@ -187,8 +193,11 @@ def test_vendored_wheels_match_the_official_lock():
     vendored = HTML / "pyodide"
     manifest = json.loads((vendored / "manifest.json").read_text())
     assert manifest["pyodide"] == official["info"]["version"]
-    wheels = [p for p in vendored.iterdir() if p.suffix in (".whl", ".zip")
-              and p.name != "python_stdlib.zip" and p.name != manifest["lossbook_wheel"]]
+    wheels = [
+        p
+        for p in vendored.iterdir()
+        if p.suffix in (".whl", ".zip") and p.name != "python_stdlib.zip" and p.name != manifest["lossbook_wheel"]
+    ]
     assert {"numpy", "scipy", "matplotlib"} <= set(manifest["vendored_packages"])
     assert len(wheels) == len(manifest["vendored_packages"])
     for wheel in wheels:
@@ -224,7 +233,9 @@ def test_first_load_fetches_nothing_of_pyodide(site):
     page.wait_for_load_state("networkidle")
     button = page.get_by_role("button", name="Run in your browser")
     assert button.count() == 1
-    late = [u for u in urls if re.search(r"/pyodide/|/codemirror/|lossbook-pyodide-(runner|worker|cells)|\.whl$|\.wasm$", u)]
+    late = [
+        u for u in urls if re.search(r"/pyodide/|/codemirror/|lossbook-pyodide-(runner|worker|cells)|\.whl$|\.wasm$", u)
+    ]
     assert not late, f"fetched before the click: {late}"
     assert any(u.endswith("lossbook-pyodide-launch.js") or "lossbook-pyodide-launch.js?" in u for u in urls)
     page.close()
@@ -257,10 +268,12 @@ def test_chapter_runs_in_the_browser(site, chapter):
         if want["figures"] and not got["images"]:
             differences.append(f"cell {i}: the book shows a figure, the browser drew none")
     site["timings"][chapter + " (run)"] = time.perf_counter() - start
-    print(f"{chapter}: ready in {site['timings'][chapter]:.1f} s, "
-          f"{len(runnable)} cells run in {site['timings'][chapter + ' (run)']:.1f} s; "
-          f"{sum(c['kind'] == 'framework' for c in built)} need TensorFlow, "
-          f"{sum(c['kind'] == 'explorer' for c in built)} explorers")
+    print(
+        f"{chapter}: ready in {site['timings'][chapter]:.1f} s, "
+        f"{len(runnable)} cells run in {site['timings'][chapter + ' (run)']:.1f} s; "
+        f"{sum(c['kind'] == 'framework' for c in built)} need TensorFlow, "
+        f"{sum(c['kind'] == 'explorer' for c in built)} explorers"
+    )
     # Framework cells keep their built output and point to Binder/Colab.
     notes = page.locator("div.cell[data-lossbook-run=framework] .lossbook-run-note")
     assert notes.count() == sum(c["kind"] == "framework" for c in built)
@@ -276,7 +289,9 @@ def test_edit_a_cell_then_stop_an_endless_one(site):
     page, problems = _open_and_start(site, chapter)
     sources = page.evaluate("() => window.LossbookPyodideRunner.cells.map(c => c.editor.getValue())")
     first = next(i for i, s in enumerate(sources) if s.startswith("import"))
-    target = next(i for i, s in enumerate(sources) if s.startswith("p_very_peaked = np.array([0.01, 0.01, 0.01, 0.97])"))
+    target = next(
+        i for i, s in enumerate(sources) if s.startswith("p_very_peaked = np.array([0.01, 0.01, 0.01, 0.97])")
+    )
     assert _run(page, first)["state"] == "done"
     edited = sources[target].replace("[0.01, 0.01, 0.01, 0.97]", "[0.02, 0.02, 0.02, 0.94]")
     got = _run(page, target, edited)
@@ -293,14 +308,22 @@ def test_edit_a_cell_then_stop_an_endless_one(site):
 
     # Stop a cell that never ends: Python restarts and runs the next cell.
     page.evaluate(RUN_CELL, [target, "while True:\n    pass"])
-    page.wait_for_function("i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState === 'running'",
-                           arg=target)
+    page.wait_for_function(
+        "i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState === 'running'", arg=target
+    )
     time.sleep(1.0)
-    assert page.evaluate("i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState", target) == "running"
+    assert (
+        page.evaluate("i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState", target) == "running"
+    )
     page.get_by_role("button", name="Stop").click()
-    assert page.evaluate("i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState", target) == "stopped"
-    page.wait_for_function("() => document.querySelector('.lossbook-run-bar').dataset.state === 'ready' && "
-                           "!document.querySelector('.lossbook-run-all').disabled", timeout=READY_TIMEOUT_MS)
+    assert (
+        page.evaluate("i => window.LossbookPyodideRunner.cells[i].cellEl.dataset.lossbookRunState", target) == "stopped"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.lossbook-run-bar').dataset.state === 'ready' && "
+        "!document.querySelector('.lossbook-run-all').disabled",
+        timeout=READY_TIMEOUT_MS,
+    )
     got = _run(page, target, "print(6 * 7)")
     assert got["state"] == "done" and _normalize(got["text"]) == "42"
     # The restarted Python is fresh: earlier variables are gone.

@@ -127,9 +127,7 @@ def test_scalars_are_refused(key):
 def test_unknown_reduction_lists_the_allowed_values(fn, reduction):
     with pytest.raises(ValueError) as info:
         fn(ONE_HOT, PROBS, reduction=reduction)
-    assert str(info.value) == (
-        f"reduction must be one of 'mean', 'sum', 'none'; received reduction={reduction!r}."
-    )
+    assert str(info.value) == (f"reduction must be one of 'mean', 'sum', 'none'; received reduction={reduction!r}.")
 
 
 @pytest.mark.parametrize("delta", [0, -1.0, np.inf, np.nan])
@@ -223,7 +221,9 @@ def test_binary_targets_outside_unit_interval_are_refused():
         lb.binary_crossentropy([[0.0, -1.0]], [[0.5, 0.5]], from_logits=True)
 
 
-@pytest.mark.parametrize("fn", [lb.binary_crossentropy, lb.categorical_crossentropy, lb.sparse_categorical_crossentropy])
+@pytest.mark.parametrize(
+    "fn", [lb.binary_crossentropy, lb.categorical_crossentropy, lb.sparse_categorical_crossentropy]
+)
 @pytest.mark.parametrize("flag", ["yes", 1, None])
 def test_from_logits_must_be_a_bool(fn, flag):
     labels = [1] if fn is lb.sparse_categorical_crossentropy else [[0.0, 1.0]]
@@ -237,7 +237,11 @@ def test_from_logits_must_be_a_bool(fn, flag):
         ([0.5, 1], ValueError, r"^labels must contain integer class indices; received"),
         ([-1, 1], ValueError, r"^labels must be class indices in \[0, 2\] for y_pred with 3 classes; received"),
         ([3, 1], ValueError, r"^labels must be class indices in \[0, 2\]"),
-        ([1], ValueError, r"^labels must have shape y_pred.shape\[:-1\]=\(2,\), one label per sample; received labels.shape=\(1,\)"),
+        (
+            [1],
+            ValueError,
+            r"^labels must have shape y_pred.shape\[:-1\]=\(2,\), one label per sample; received labels.shape=\(1,\)",
+        ),
         ([[1], [2]], ValueError, r"received labels.shape=\(2, 1\). Squeeze the trailing axis of length 1."),
         (["a", "b"], TypeError, r"^labels must be an array of integer class indices; received an array of dtype <U1"),
         ([np.nan, 1.0], ValueError, r"^labels must contain integer class indices; received"),
@@ -250,7 +254,9 @@ def test_sparse_labels_are_validated(labels, error, expected):
 
 @pytest.mark.parametrize("fn", [lb.hinge, lb.squared_hinge, lb.exponential_loss])
 def test_hinge_labels_must_be_signs_or_bits(fn):
-    with pytest.raises(ValueError, match=r"^y_true must contain labels in \{-1, 1\} or in \{0, 1\}; received values \{-1, 0, 1\}"):
+    with pytest.raises(
+        ValueError, match=r"^y_true must contain labels in \{-1, 1\} or in \{0, 1\}; received values \{-1, 0, 1\}"
+    ):
         fn([[-1.0, 0.0, 1.0]], [[0.1, 0.2, 0.3]])
 
 
@@ -297,8 +303,11 @@ WEIGHTED_LOSSES = sorted(k for k in PAIR_LOSSES if k not in ("sum_squared_error"
 @pytest.mark.parametrize(
     "weight, expected",
     [
-        ([1.0, 2.0, 3.0], r"sample_weight must be a scalar or broadcast to the per-sample losses' shape \(2,\) "
-                          r"\(for example \(2,\)\); received sample_weight.shape=\(3,\)\."),
+        (
+            [1.0, 2.0, 3.0],
+            r"sample_weight must be a scalar or broadcast to the per-sample losses' shape \(2,\) "
+            r"\(for example \(2,\)\); received sample_weight.shape=\(3,\)\.",
+        ),
         ([[1.0, 2.0]], r"sample_weight must be a scalar or broadcast to .* received sample_weight.shape=\(1, 2\)"),
         ([1.0, -0.5], r"sample_weight must contain only non-negative weights; received -0.5 at index \(1,\)\."),
         ([1.0, np.nan], r"sample_weight must contain only finite numbers; received nan at index \(1,\)\."),
@@ -322,21 +331,30 @@ def test_whole_batch_dice_takes_only_a_scalar_weight():
         lb.dice(ONE_HOT, PROBS, sample_weight=[1.0, 2.0])
 
 
-SMOOTHED = [lb.binary_crossentropy, lb.categorical_crossentropy, lb.binary_focal_crossentropy,
-            lb.categorical_focal_crossentropy]
+SMOOTHED = [
+    lb.binary_crossentropy,
+    lb.categorical_crossentropy,
+    lb.binary_focal_crossentropy,
+    lb.categorical_focal_crossentropy,
+]
 
 
 @pytest.mark.parametrize("fn", SMOOTHED)
 @pytest.mark.parametrize("smoothing", [-0.1, 1.5, np.nan])
 def test_label_smoothing_outside_unit_interval_is_refused(fn, smoothing):
-    with pytest.raises(ValueError, match=rf"label_smoothing must be a real number in \[0, 1\]; received "
-                                         rf"label_smoothing={smoothing!r}\."):
+    with pytest.raises(
+        ValueError,
+        match=rf"label_smoothing must be a real number in \[0, 1\]; received "
+        rf"label_smoothing={smoothing!r}\.",
+    ):
         fn(ONE_HOT, PROBS, label_smoothing=smoothing)
 
 
 @pytest.mark.parametrize("fn", SMOOTHED)
 def test_label_smoothing_must_be_a_number(fn):
-    with pytest.raises(TypeError, match=r"label_smoothing must be a real number in \[0, 1\]; received '0.1' of type str"):
+    with pytest.raises(
+        TypeError, match=r"label_smoothing must be a real number in \[0, 1\]; received '0.1' of type str"
+    ):
         fn(ONE_HOT, PROBS, label_smoothing="0.1")
 
 
@@ -354,8 +372,11 @@ def test_binary_focal_alpha_outside_unit_interval_is_refused(alpha):
 
 @pytest.mark.parametrize("alpha", [[0.5, 0.5], [0.2, -0.1, 0.3]])
 def test_categorical_focal_alpha_needs_one_non_negative_weight_per_class(alpha):
-    with pytest.raises(ValueError, match=r"alpha must be a non-negative number or one non-negative weight per class, "
-                                         r"shape \(3,\); received alpha="):
+    with pytest.raises(
+        ValueError,
+        match=r"alpha must be a non-negative number or one non-negative weight per class, "
+        r"shape \(3,\); received alpha=",
+    ):
         lb.categorical_focal_crossentropy(ONE_HOT, PROBS, alpha=alpha)
 
 
@@ -366,16 +387,22 @@ def test_ignore_class_must_be_an_integer(ignore_class):
 
 
 def test_labels_outside_the_classes_are_refused_unless_ignored():
-    with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 2\] .* received label 255\. "
-                                         r"ignore_class=-1\."):
+    with pytest.raises(
+        ValueError,
+        match=r"labels must be class indices in \[0, 2\] .* received label 255\. "
+        r"ignore_class=-1\.",
+    ):
         lb.sparse_categorical_crossentropy([0, 255], PROBS, ignore_class=-1)
 
 
-@pytest.mark.parametrize("axis, error, expected", [
-    (2, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=2\."),
-    (-3, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=-3\."),
-    (1.0, TypeError, r"axis must be an integer; received 1.0 of type float\."),
-])
+@pytest.mark.parametrize(
+    "axis, error, expected",
+    [
+        (2, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=2\."),
+        (-3, ValueError, r"axis must be an axis of an array with 2 dimensions, in \[-2, 2\); received axis=-3\."),
+        (1.0, TypeError, r"axis must be an integer; received 1.0 of type float\."),
+    ],
+)
 @pytest.mark.parametrize("fn", [lb.binary_crossentropy, lb.categorical_crossentropy, lb.cosine_similarity])
 def test_bad_axis_is_refused(fn, axis, error, expected):
     with pytest.raises(error, match=expected):
@@ -395,16 +422,22 @@ def test_generalized_cross_entropy_q_in_open_unit_interval(q):
 
 
 def test_ctc_label_sequence_longer_than_time_steps_is_refused():
-    with pytest.raises(ValueError, match=r"y_true must have label sequences no longer than the 2 time steps of "
-                                         r"y_pred; received a sequence of 3 labels in y_true\[0\]\."):
+    with pytest.raises(
+        ValueError,
+        match=r"y_true must have label sequences no longer than the 2 time steps of "
+        r"y_pred; received a sequence of 3 labels in y_true\[0\]\.",
+    ):
         lb.ctc([[1, 2, 1]], np.zeros((1, 2, 3)))
 
 
-@pytest.mark.parametrize("labels, expected", [
-    ([[1, 0, 2]], r"y_true must hold each label sequence first and its padding zeros after it"),
-    ([[1, 5]], r"y_true must contain labels in \[1, 2\] \(0 is the blank and the padding\); received label 5"),
-    ([1, 2], r"y_true must have shape \(batch_size, max_length\)"),
-])
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        ([[1, 0, 2]], r"y_true must hold each label sequence first and its padding zeros after it"),
+        ([[1, 5]], r"y_true must contain labels in \[1, 2\] \(0 is the blank and the padding\); received label 5"),
+        ([1, 2], r"y_true must have shape \(batch_size, max_length\)"),
+    ],
+)
 def test_ctc_labels_are_validated(labels, expected):
     with pytest.raises(ValueError, match=expected):
         lb.ctc(labels, np.zeros((1, 4, 3)))
@@ -415,12 +448,15 @@ def test_ctc_needs_three_dimensional_logits():
         lb.ctc([[1]], np.zeros((1, 4, 3, 1)))
 
 
-@pytest.mark.parametrize("var, expected", [
-    ([[1.0, 0.0, 1.0]], r"var must contain only positive variances; received 0.0 at index \(0, 1\)\."),
-    ([[1.0, -2.0, 1.0]], r"var must contain only positive variances; received -2.0 at index \(0, 1\)\."),
-    ([[1.0, 1.0]], r"var must have the shape of y_pred \(1, 3\) or \(1, 1\) .* received var.shape=\(1, 2\)\."),
-    ([[np.nan, 1.0, 1.0]], r"var must contain only finite numbers; received nan"),
-])
+@pytest.mark.parametrize(
+    "var, expected",
+    [
+        ([[1.0, 0.0, 1.0]], r"var must contain only positive variances; received 0.0 at index \(0, 1\)\."),
+        ([[1.0, -2.0, 1.0]], r"var must contain only positive variances; received -2.0 at index \(0, 1\)\."),
+        ([[1.0, 1.0]], r"var must have the shape of y_pred \(1, 3\) or \(1, 1\) .* received var.shape=\(1, 2\)\."),
+        ([[np.nan, 1.0, 1.0]], r"var must contain only finite numbers; received nan"),
+    ],
+)
 def test_gaussian_nll_variance_is_validated(var, expected):
     with pytest.raises(ValueError, match=expected):
         lb.gaussian_nll([[0.0, 1.0, 2.0]], [[0.0, 1.0, 2.0]], var)
@@ -432,8 +468,11 @@ def test_gaussian_nll_eps_must_be_positive():
 
 
 def test_poisson_negative_predictions_are_refused():
-    with pytest.raises(ValueError, match=r"y_pred must contain only non-negative numbers; received -0.1 at index "
-                                         r"\(1, 0\)\. A Poisson rate is >= 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"y_pred must contain only non-negative numbers; received -0.1 at index "
+        r"\(1, 0\)\. A Poisson rate is >= 0",
+    ):
         lb.poisson(COUNTS, [[0.1, 0.2, 0.3], [-0.1, 0.2, 0.3]])
 
 
@@ -445,8 +484,11 @@ def test_temperature_must_be_positive(fn, temperature):
 
 
 def test_nt_xent_needs_an_even_square_matrix():
-    with pytest.raises(ValueError, match=r"similarity must be a matrix of shape \(N, N\); received "
-                                         r"similarity.shape=\(4, 6\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"similarity must be a matrix of shape \(N, N\); received "
+        r"similarity.shape=\(4, 6\)",
+    ):
         lb.nt_xent(np.zeros((4, 6)))
     with pytest.raises(ValueError, match=r"similarity must have an even number of rows"):
         lb.nt_xent(np.zeros((3, 3)))
@@ -457,11 +499,14 @@ def test_triplet_shapes_must_match():
         lb.triplet_margin_loss(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 4)))
 
 
-@pytest.mark.parametrize("class_weight, error, expected", [
-    ([1.0, 2.0], TypeError, r"class_weight must be a mapping from class index to weight"),
-    ({0: -1.0}, ValueError, r"class_weight\[0\] must be a non-negative real number"),
-    ({0.5: 1.0}, TypeError, r"class_weight key must be an integer"),
-])
+@pytest.mark.parametrize(
+    "class_weight, error, expected",
+    [
+        ([1.0, 2.0], TypeError, r"class_weight must be a mapping from class index to weight"),
+        ({0: -1.0}, ValueError, r"class_weight\[0\] must be a non-negative real number"),
+        ({0.5: 1.0}, TypeError, r"class_weight key must be an integer"),
+    ],
+)
 def test_class_weight_is_validated(class_weight, error, expected):
     with pytest.raises(error, match=expected):
         lb.class_weight_to_sample_weight([0, 1], class_weight)

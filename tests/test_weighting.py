@@ -75,8 +75,11 @@ def test_weighted_mean_divides_by_the_batch_size_not_the_sum_of_weights(name, rn
     y_true, y_pred, options = _first_case(name, rng)
     if name in ("dice", "tversky"):
         options = {**options, "axis": -1}
-    per_sample = _lossbook(name, y_true, y_pred, options, reduction="none") if name != "kl_divergence" else (
-        lb.kl_divergence(y_true, y_pred))
+    per_sample = (
+        _lossbook(name, y_true, y_pred, options, reduction="none")
+        if name != "kl_divergence"
+        else (lb.kl_divergence(y_true, y_pred))
+    )
     weight = np.zeros(6)
     weight[0] = 1.0
     mean = _lossbook(name, y_true, y_pred, options, sample_weight=weight)
@@ -136,6 +139,7 @@ def test_class_weights_in_fit_equal_sample_weights_in_the_loss(rng, keras):
     ours = lb.binary_crossentropy(y_true, y_pred, sample_weight=w)
     theirs = keras.losses.BinaryCrossentropy(dtype="float64")(y_true, y_pred, sample_weight=w).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
-    by_hand = np.mean(np.where(labels == 1, 3.0, 1.0) * -np.where(labels == 1, np.log(y_pred[:, 0]),
-                                                                   np.log(1 - y_pred[:, 0])))
+    by_hand = np.mean(
+        np.where(labels == 1, 3.0, 1.0) * -np.where(labels == 1, np.log(y_pred[:, 0]), np.log(1 - y_pred[:, 0]))
+    )
     np.testing.assert_allclose(ours, by_hand, rtol=1e-12)

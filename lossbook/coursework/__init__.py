@@ -58,22 +58,39 @@ def _parser():
     grade_.add_argument("--chapters-dir", help="folder of solution chapters (default: the repository's chapters/)")
     grade_.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     grade_.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786): grade on that cluster")
-    grade_.add_argument("--mode", choices=("fast", "all"), default="fast",
-                        help="fast (default): skip TensorFlow and explorer cells before the exercises; all: run every cell")
+    grade_.add_argument(
+        "--mode",
+        choices=("fast", "all"),
+        default="fast",
+        help="fast (default): skip TensorFlow and explorer cells before the exercises; all: run every cell",
+    )
     grade_.add_argument("--seed", type=int, default=0, help="seed of the hidden cases (pick your own)")
     grade_.add_argument("--timeout", type=float, default=Limits.timeout, help="seconds per submission")
     grade_.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per cell")
     grade_.add_argument("--case-timeout", type=float, default=Limits.case_timeout, help="seconds per function call")
     grade_.add_argument("--memory", type=int, default=Limits.memory_mb, help="address-space limit per submission, MiB")
-    grade_.add_argument("--processes", type=int, default=Limits.processes,
-                        help="processes and threads per submission, all together (sandbox)")
+    grade_.add_argument(
+        "--processes",
+        type=int,
+        default=Limits.processes,
+        help="processes and threads per submission, all together (sandbox)",
+    )
     grade_.add_argument("--disk", type=int, default=Limits.disk_mb, help="size of a submission's /tmp, MiB (sandbox)")
-    grade_.add_argument("--unsandboxed", action="store_true",
-                        help="grade without the sandbox where it cannot run (only for work you trust)")
-    grade_.add_argument("--resume", action="store_true",
-                        help="keep the rows of an existing --out CSV and grade only the submissions missing from it")
-    grade_.add_argument("--no-preload", action="store_true",
-                        help="start a new Python per submission instead of forking from a preloaded server")
+    grade_.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade without the sandbox where it cannot run (only for work you trust)",
+    )
+    grade_.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows of an existing --out CSV and grade only the submissions missing from it",
+    )
+    grade_.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="start a new Python per submission instead of forking from a preloaded server",
+    )
     grade_.add_argument("--feedback-dir", help="per-student feedback (default: <out stem>_feedback/)")
     grade_.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -89,8 +106,12 @@ def main(argv=None):
     from .sandbox import SandboxUnavailable
 
     limits = Limits(
-        timeout=args.timeout, cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory,
-        processes=args.processes, disk_mb=args.disk,
+        timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        case_timeout=args.case_timeout,
+        memory_mb=args.memory,
+        processes=args.processes,
+        disk_mb=args.disk,
     )
     try:
         batch = grade(

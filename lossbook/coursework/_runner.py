@@ -248,7 +248,13 @@ def run_task(task, channel_fd):
             if hasattr(shell.InteractiveTB, "tb"):
                 shell.InteractiveTB.tb = None
         if isinstance(error, _TimeLimit):
-            emit({"event": "cell", "cell": step["cell"], "error": f"TimeoutError: the cell ran longer than {cell_timeout:g} s"})
+            emit(
+                {
+                    "event": "cell",
+                    "cell": step["cell"],
+                    "error": f"TimeoutError: the cell ran longer than {cell_timeout:g} s",
+                }
+            )
         elif error is not None:
             emit({"event": "cell", "cell": step["cell"], "error": _short(error)})
         if isinstance(error, MemoryError):  # free what the failed cell held (a full collection copies pages)
@@ -278,8 +284,9 @@ def main():
 #: Largest record line accepted (a check of a function holds its outputs on every case).
 MAX_RECORD_BYTES = 1 << 20
 _DTYPES = frozenset(f"{order}{kind}{size}" for order in "<>|=" for kind in "biuf" for size in (1, 2, 4, 8))
-_OUTPUT_KEYS = frozenset({"none", "other", "dtype", "shape", "data", "error", "message", "not_implemented",
-                          "timeout", "warnings"})
+_OUTPUT_KEYS = frozenset(
+    {"none", "other", "dtype", "shape", "data", "error", "message", "not_implemented", "timeout", "warnings"}
+)
 
 
 def _text(value, limit=400):
@@ -292,12 +299,18 @@ def valid_output(out):
         return False
     if "warnings" in out:
         w = out["warnings"]
-        if not (isinstance(w, list) and len(w) <= 5 and all(
-                isinstance(i, list) and len(i) == 2 and _text(i[0], 60) and _text(i[1], 200) for i in w)):
+        if not (
+            isinstance(w, list)
+            and len(w) <= 5
+            and all(isinstance(i, list) and len(i) == 2 and _text(i[0], 60) and _text(i[1], 200) for i in w)
+        ):
             return False
     if "error" in out:
-        return _text(out["error"], 100) and _text(out.get("message", ""), 400) and all(
-            isinstance(out.get(k, False), bool) for k in ("not_implemented", "timeout"))
+        return (
+            _text(out["error"], 100)
+            and _text(out.get("message", ""), 400)
+            and all(isinstance(out.get(k, False), bool) for k in ("not_implemented", "timeout"))
+        )
     if out.get("none") is True:
         return len(set(out) - {"warnings"}) == 1
     if "other" in out:
@@ -329,7 +342,14 @@ def valid_record(record, checks, n_cases=None):
         if type(k) is not int or not 0 <= k < len(checks) or record.get("name") != checks[k]["name"]:
             return False
         if not isinstance(record.get("found"), bool) or not set(record) <= {
-                "event", "index", "name", "found", "error", "answer", "outputs"}:
+            "event",
+            "index",
+            "name",
+            "found",
+            "error",
+            "answer",
+            "outputs",
+        }:
             return False
         if "error" in record:
             return _text(record["error"], 500) and "answer" not in record and "outputs" not in record
@@ -344,8 +364,11 @@ def valid_record(record, checks, n_cases=None):
             return _text(answer.get("invalid"), 500)
         outputs = record.get("outputs")
         limit = n_cases.get(k) if n_cases else None
-        return isinstance(outputs, list) and (limit is None or len(outputs) <= limit) and all(
-            valid_output(o) for o in outputs)
+        return (
+            isinstance(outputs, list)
+            and (limit is None or len(outputs) <= limit)
+            and all(valid_output(o) for o in outputs)
+        )
     if event == "done":
         return len(record) == 1
     return False
@@ -384,8 +407,10 @@ def _mount(libc, source, target, fstype, flags, data=None):
 def _withheld_code(qualname, n_free):
     """A code object that raises when called, with ``n_free`` free variables (to replace a closure's code)."""
     names = [f"_v{i}" for i in range(n_free)]
-    message = (f"lossbook's {qualname} is withheld while the grader runs your notebook: "
-               "the exercise asks for your own implementation")
+    message = (
+        f"lossbook's {qualname} is withheld while the grader runs your notebook: "
+        "the exercise asks for your own implementation"
+    )
     body = "".join(f"    {n} = None\n" for n in names)
     body += "    def withheld(*args, **kwargs):\n"
     if names:
@@ -459,8 +484,9 @@ def withhold(exercise_names):
         if exercise is not None:
             for f in implementation(exercise.reference, package_dir):
                 targets[id(f.__code__)] = f
-    codes = {k: _withheld_code(f"{f.__module__}.{f.__qualname__}", len(f.__code__.co_freevars))
-             for k, f in targets.items()}
+    codes = {
+        k: _withheld_code(f"{f.__module__}.{f.__qualname__}", len(f.__code__.co_freevars)) for k, f in targets.items()
+    }
     gc.unfreeze()  # the fork server froze what it preloaded; get_objects() does not list frozen objects
     try:
         for obj in gc.get_objects():
@@ -521,8 +547,13 @@ def _enter_sandbox(request, channel_fd):
     resource.setrlimit(resource.RLIMIT_NPROC, (sandbox["processes"], sandbox["processes"]))
     os.chdir(WORKDIR)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update({"HOME": WORKDIR, "TMPDIR": WORKDIR if not sandbox.get("shadow_tmp", True) else "/tmp",
-                       "MPLCONFIGDIR": WORKDIR + "/.matplotlib"})
+    os.environ.update(
+        {
+            "HOME": WORKDIR,
+            "TMPDIR": WORKDIR if not sandbox.get("shadow_tmp", True) else "/tmp",
+            "MPLCONFIGDIR": WORKDIR + "/.matplotlib",
+        }
+    )
     task = {**request["task"], "ipythondir": WORKDIR + "/.ipython"}
     _report(task, channel_fd, request["timeout"], sandbox, withheld)
 
@@ -789,8 +820,12 @@ def _supervise(request):
         _, status = os.waitpid(pid, 0)
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the submission's processes, reaped by now
-    return {"output": chunks.decode("utf-8", "replace"), "returncode": code, "timed_out": timed_out,
-            "cpu": round(usage.ru_utime + usage.ru_stime - cpu_before, 4)}
+    return {
+        "output": chunks.decode("utf-8", "replace"),
+        "returncode": code,
+        "timed_out": timed_out,
+        "cpu": round(usage.ru_utime + usage.ru_stime - cpu_before, 4),
+    }
 
 
 def _kill(pid):

@@ -190,13 +190,17 @@ def _without_checks(source, tree):
 
 def _inside(inner, outer):
     return (outer.lineno, outer.col_offset) <= (inner.lineno, inner.col_offset) and (
-        inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)
+        inner.end_lineno,
+        inner.end_col_offset,
+    ) <= (outer.end_lineno, outer.end_col_offset)
 
 
 def _first_exercise_cell(nb, check_cells):
     """Index of the first cell of the exercises: the first ``{exercise-start}`` or check cell."""
     markdown_starts = [
-        i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
+        i
+        for i, c in enumerate(nb["cells"])
+        if c.get("cell_type") == "markdown" and "{exercise-start}" in cell_source(c)
     ]
     return min(markdown_starts[:1] + check_cells[:1], default=len(nb["cells"]))
 
@@ -433,8 +437,11 @@ def _run_direct(task, workdir, limits):
             proc.wait()
     finally:
         _kill_group(proc.pid)  # stray grandchildren of a finished submission
-    return {"output": out[: _runner.MAX_REPORT_BYTES].decode("utf-8", "replace"), "returncode": proc.returncode,
-            "timed_out": timed_out}
+    return {
+        "output": out[: _runner.MAX_REPORT_BYTES].decode("utf-8", "replace"),
+        "returncode": proc.returncode,
+        "timed_out": timed_out,
+    }
 
 
 def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
@@ -472,9 +479,17 @@ def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
         response = _run_forked(request, False) if preload and hasattr(os, "fork") else None
         if response is None:
             response = _run_direct(task, workdir, limits)
-    out = {"records": [], "rejected": 0, "returncode": response.get("returncode"), "cpu": response.get("cpu"),
-           "timed_out": bool(response.get("timed_out")), "memory": None, "log": "", "error": None,
-           "withheld": []}
+    out = {
+        "records": [],
+        "rejected": 0,
+        "returncode": response.get("returncode"),
+        "cpu": response.get("cpu"),
+        "timed_out": bool(response.get("timed_out")),
+        "memory": None,
+        "log": "",
+        "error": None,
+        "withheld": [],
+    }
     n_cases = {k: len(c["cases"]) for k, c in enumerate(task["checks"])}
     seen = set()
     for line in response["output"].splitlines():
@@ -484,8 +499,15 @@ def _run_child(task, limits, preload=True, sandboxed=True, withhold=()):
             out["rejected"] += 1
             continue
         event = record.get("event") if isinstance(record, dict) else None
-        if sandboxed and event in ("sandbox", "withheld", "timeout", "memory", "report_too_large", "exit",
-                                   "sandbox_error"):
+        if sandboxed and event in (
+            "sandbox",
+            "withheld",
+            "timeout",
+            "memory",
+            "report_too_large",
+            "exit",
+            "sandbox_error",
+        ):
             # written by the sandbox's PID 1 or the server, which the submission cannot reach
             if event == "timeout":
                 out["timed_out"] = True
@@ -666,7 +688,9 @@ def grade_submission(job):
                     "name": c.name,
                     "kind": c.kind,
                     "expr": c.expr,
-                    "cases": [[_encode(a) for a in case.args] for case in (*cases.get(c.name, ()), *hidden.get(c.name, ()))],
+                    "cases": [
+                        [_encode(a) for a in case.args] for case in (*cases.get(c.name, ()), *hidden.get(c.name, ()))
+                    ],
                 }
                 for c in checks
             ],
@@ -682,9 +706,14 @@ def grade_submission(job):
         if run["cpu"] is not None:
             result["cpu_seconds"] = run["cpu"]
         done, policy, before = False, [], []
-        exercises_from = _first_exercise_cell(nb, [
-            i for i, c in enumerate(nb["cells"])
-            if c.get("cell_type") == "code" and check_calls(parse_cell(cell_source(c)))])
+        exercises_from = _first_exercise_cell(
+            nb,
+            [
+                i
+                for i, c in enumerate(nb["cells"])
+                if c.get("cell_type") == "code" and check_calls(parse_cell(cell_source(c)))
+            ],
+        )
         for record in run["records"]:
             if record["event"] == "check":
                 records.setdefault(record["index"], record)
@@ -699,11 +728,14 @@ def grade_submission(job):
         if run["withheld"]:
             result["notes"].append(
                 "lossbook's own implementation of the exercises was withheld while the notebook ran ("
-                + ", ".join(run["withheld"]) + ")"
-                + (f"; cells {', '.join(map(str, policy))} used it and raised" if policy else ""))
+                + ", ".join(run["withheld"])
+                + ")"
+                + (f"; cells {', '.join(map(str, policy))} used it and raised" if policy else "")
+            )
         if before:
             result["notes"].append(
-                f"cells {', '.join(map(str, before))} (before the exercises) raised: see the end of the log")
+                f"cells {', '.join(map(str, before))} (before the exercises) raised: see the end of the log"
+            )
         if run["rejected"]:
             result["notes"].append(f"{run['rejected']} malformed, repeated or out-of-plan records were ignored")
         if run["error"]:
@@ -715,12 +747,15 @@ def grade_submission(job):
             result["status"] = "crashed"
             result["notes"].append(
                 f"killed: its processes used {run['memory'] / 2**20:.0f} MiB together, more than the limit of "
-                f"{limits.memory_mb} MiB; the checks recorded before were graded")
+                f"{limits.memory_mb} MiB; the checks recorded before were graded"
+            )
         elif not done:
             result["status"] = "crashed"
             code = run["returncode"]
             how = f"signal {-code}" if isinstance(code, int) and code < 0 else f"exit code {code}"
-            result["notes"].append(f"the notebook's process ended early ({how}); the checks recorded before were graded")
+            result["notes"].append(
+                f"the notebook's process ended early ({how}); the checks recorded before were graded"
+            )
     with _scoring_lock:
         for k, check in enumerate(checks):
             record = records.get(k)
@@ -810,8 +845,9 @@ class LocalExecutor:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_die_with_parent)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+        )
         running, broken = {}, False
         try:
             while (queue or running) and not broken:
@@ -857,8 +893,10 @@ class DaskExecutor:
         from distributed import Client, as_completed
 
         with Client(self.address, set_as_default=False) as client:
-            futures = {client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}"): (i, job, 1)
-                       for i, job in enumerate(jobs)}
+            futures = {
+                client.submit(fn, job, pure=False, key=f"grade-{i}-{job['student']}"): (i, job, 1)
+                for i, job in enumerate(jobs)
+            }
             pending = as_completed(list(futures), loop=client.loop)
             for future in pending:
                 i, job, attempt = futures[future]
@@ -1056,8 +1094,13 @@ def grade(
     if bar is not None:
         bar.close()
     results.sort(key=lambda r: (r["chapter"] or "", r["student"]))
-    batch = Batch(results, {k: [c.name for c in v] for k, v in checks.items()}, seconds,
-                  f"dask {scheduler}" if scheduler else f"{executor.workers} local processes", kept)
+    batch = Batch(
+        results,
+        {k: [c.name for c in v] for k, v in checks.items()},
+        seconds,
+        f"dask {scheduler}" if scheduler else f"{executor.workers} local processes",
+        kept,
+    )
     if out is not None:
         write_csv(batch, out)
         write_text_atomic(str(out) + ".summary.txt", summary(batch))
@@ -1144,8 +1187,16 @@ def write_csv(batch, path):
         row += [_fmt(sum(s for s, _ in r["scores"].values())), _fmt(sum(maxima.get(n, 0) for n in names))]
         rows.append(row)
     for kept in batch.kept or ():
-        rows.append([kept["student"], kept["chapter"], kept["status"], *(kept.get(n) or "" for n in columns),
-                     kept.get("total", ""), kept.get("max_total", "")])
+        rows.append(
+            [
+                kept["student"],
+                kept["chapter"],
+                kept["status"],
+                *(kept.get(n) or "" for n in columns),
+                kept.get("total", ""),
+                kept.get("max_total", ""),
+            ]
+        )
     rows.sort(key=lambda row: (row[1], row[0]))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -1163,7 +1214,11 @@ def summary(batch):
     ]
     for chapter, names in batch.checks.items():
         rows = [r for r in batch.results if r["chapter"] == chapter]
-        lines += ["", f"Chapter {chapter} ({len(rows)} submissions)", f"{'check':<36} {'max':>5} {'mean':>7} {'full marks':>10}"]
+        lines += [
+            "",
+            f"Chapter {chapter} ({len(rows)} submissions)",
+            f"{'check':<36} {'max':>5} {'mean':>7} {'full marks':>10}",
+        ]
         for name in names:
             got = [r["scores"][name] for r in rows if name in r["scores"]]
             if not got:

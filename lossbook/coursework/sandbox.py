@@ -119,7 +119,9 @@ def problem():
     try:
         proc = subprocess.run(
             [*bwrap_command(), sys.executable, "-P", "-c", probe],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap did not start: {exc}"

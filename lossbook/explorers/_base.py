@@ -46,6 +46,7 @@ from .._validation import _describe, fail
 #: The front end: one ES module and one stylesheet, shipped as package data.
 STATIC = Path(__file__).resolve().parent / "static"
 
+
 @dataclass(frozen=True)
 class Parameter:
     """One slider of an explorer.
@@ -133,7 +134,12 @@ class Parameter:
             fail("default", f"lie in [min, max] = [{self.min:g}, {self.max:g}]", f"default={self.default!r}")
         if self.values is not None:
             if not isinstance(self.values, tuple) or (self.values[0], self.values[-1]) != (self.min, self.max):
-                fail("values", "be a tuple from min to max (use Parameter.choice)", _describe(self.values), error=TypeError)
+                fail(
+                    "values",
+                    "be a tuple from min to max (use Parameter.choice)",
+                    _describe(self.values),
+                    error=TypeError,
+                )
             if self.default not in self.values:
                 fail("default", "be one of values", f"default={self.default!r}")
 
@@ -182,8 +188,6 @@ def format_readout(*items):
             name, value, fmt = item
             parts.append(f"{name} = {_number(value, fmt)}")
     return " · ".join(parts)
-
-
 
 
 #: What a typed number looks like (the front end uses the same pattern).
@@ -322,8 +326,17 @@ class Explorer(anywidget.AnyWidget):
     def _spec(self):
         return {
             "parameters": [
-                {"name": p.name, "label": p.label, "min": p.min, "max": p.max, "step": p.step, "default": p.default,
-                 "fmt": p.fmt, "symbol": p.symbol or p.name, "values": list(p.values) if p.values else None}
+                {
+                    "name": p.name,
+                    "label": p.label,
+                    "min": p.min,
+                    "max": p.max,
+                    "step": p.step,
+                    "default": p.default,
+                    "fmt": p.fmt,
+                    "symbol": p.symbol or p.name,
+                    "values": list(p.values) if p.values else None,
+                }
                 for p in self.parameters
             ],
             "alt": self.alt,

@@ -74,7 +74,11 @@ class AccuracyExplorer(Explorer):
     _h = 1e-3
 
     def __init__(self, *, bias=0.5, n_points=40, seed=1, **values):
-        if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)) or not np.isfinite(bias):
+        if (
+            isinstance(bias, bool)
+            or not isinstance(bias, (int, float, np.integer, np.floating))
+            or not np.isfinite(bias)
+        ):
             fail("bias", "be a finite real number", _describe(bias), error=TypeError)
         if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 4:
             fail("n_points", "be an integer of at least 4", _describe(n_points))
@@ -115,7 +119,14 @@ class AccuracyExplorer(Explorer):
         (loss_line,) = twin.plot(grid, loss_curve, color=c_loss, linestyle="--", label="cross-entropy")
         twin.set_ylabel("mean binary cross-entropy", color=c_loss)
         twin.set_ylim(0, float(loss_curve.max()) * 1.05)
-        left.legend([acc_line, loss_line], ["accuracy", "cross-entropy"], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, borderaxespad=0.2)
+        left.legend(
+            [acc_line, loss_line],
+            ["accuracy", "cross-entropy"],
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=2,
+            borderaxespad=0.2,
+        )
         self.w_line = self.animate(left.axvline(p.default, color=plots.PALETTE["grey"], linewidth=1, zorder=1))
         self.acc_point = self.animate(plots.marker(left, 0, 0, color=c_acc))
         self.loss_point = self.animate(plots.marker(twin, 0, 0, color=c_loss, marker="s"))
@@ -128,17 +139,31 @@ class AccuracyExplorer(Explorer):
         self.curve = self.animate(
             right.plot(self._xs, np.zeros_like(self._xs), color=plots.PALETTE["green"], label="σ(w·x + b)")[0]
         )
-        self.boundary = self.animate(right.axvline(0, color=plots.PALETTE["black"], linestyle=":", linewidth=1.5, label="boundary"))
+        self.boundary = self.animate(
+            right.axvline(0, color=plots.PALETTE["black"], linestyle=":", linewidth=1.5, label="boundary")
+        )
         self.wrong = self.animate(
             right.scatter(
-                [], [], s=120, facecolors="none", edgecolors=plots.PALETTE["black"], linewidths=1.2, zorder=4,
+                [],
+                [],
+                s=120,
+                facecolors="none",
+                edgecolors=plots.PALETTE["black"],
+                linewidths=1.2,
+                zorder=4,
                 label="misclassified",
             )
         )
         plots.style_axes(
-            right, xlabel="input x", ylabel="label / p(class 1 | x)", xlim=span, ylim=(-0.08, 1.08),
+            right,
+            xlabel="input x",
+            ylabel="label / p(class 1 | x)",
+            xlim=span,
+            ylim=(-0.08, 1.08),
         )
-        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=10, handlelength=1.5, borderaxespad=0.2)
+        right.legend(
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=10, handlelength=1.5, borderaxespad=0.2
+        )
 
     def update(self, *, w):
         accuracy = float(self.accuracy(w))
@@ -163,5 +188,3 @@ class AccuracyExplorer(Explorer):
             ("accuracy slope", acc_slope, ".3f"),
             ("loss slope", loss_slope, ".3f"),
         )
-
-

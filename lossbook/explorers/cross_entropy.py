@@ -82,12 +82,20 @@ class CrossEntropyExplorer(Explorer):
         self._qs = np.linspace(p.min, p.max, 393)
         c_loss, c_grad = plots.PALETTE["vermillion"], plots.PALETTE["blue"]
         left.plot(self._qs, self.loss(self._qs), color=c_loss)
-        plots.style_axes(left, xlabel="probability q of the true class", ylabel="loss −log q", xlim=(0, 1.02), ylim=(0, 4.2))
+        plots.style_axes(
+            left, xlabel="probability q of the true class", ylabel="loss −log q", xlim=(0, 1.02), ylim=(0, 4.2)
+        )
         self.tangent = self.animate(left.plot([], [], color=plots.PALETTE["grey"], linewidth=1.5, linestyle="--")[0])
         self.loss_point = self.animate(plots.marker(left, 0, 0, color=c_loss))
         right.plot(self._qs, plots.neg_log_derivative(self._qs), color=c_grad)
         right.axhline(0, color=plots.PALETTE["black"], linewidth=0.8, zorder=1)
-        plots.style_axes(right, xlabel="probability q of the true class", ylabel="gradient d(−log q)/dq", xlim=(0, 1.02), ylim=(-52, 2))
+        plots.style_axes(
+            right,
+            xlabel="probability q of the true class",
+            ylabel="gradient d(−log q)/dq",
+            xlim=(0, 1.02),
+            ylim=(-52, 2),
+        )
         self.grad_point = self.animate(plots.marker(right, 0, 0, color=c_grad))
 
     def update(self, *, q):
@@ -121,14 +129,25 @@ class CrossEntropyExplorer(Explorer):
             y = np.array(y)
             categorical = float(lossbook.categorical_crossentropy(y, z, from_logits=from_logits))
             if sparse is None and np.count_nonzero(y == 1) == 1 and np.count_nonzero(y == 0) == y.size - 1:
-                sparse = float(lossbook.sparse_categorical_crossentropy(np.array(float(np.argmax(y))), z, from_logits=from_logits))
+                sparse = float(
+                    lossbook.sparse_categorical_crossentropy(np.array(float(np.argmax(y))), z, from_logits=from_logits)
+                )
             binary = float(lossbook.binary_crossentropy(y, z, from_logits=from_logits))
             q = lossbook.softmax(z) if from_logits else z
-            h, ce, kl = (float(f(*args)) for f, args in (
-                (lossbook.entropy, (y,)), (lossbook.cross_entropy, (y, q)), (lossbook.kl_divergence, (y, q))))
+            h, ce, kl = (
+                float(f(*args))
+                for f, args in (
+                    (lossbook.entropy, (y,)),
+                    (lossbook.cross_entropy, (y, q)),
+                    (lossbook.kl_divergence, (y, q)),
+                )
+            )
         except (TypeError, ValueError) as exc:
             return str(exc)
-        items = [f"{name} = {_number(value, '.5g')} nats" for name, value in (("H(y)", h), ("H(y, q)", ce), ("KL(y ‖ q)", kl))]
+        items = [
+            f"{name} = {_number(value, '.5g')} nats"
+            for name, value in (("H(y)", h), ("H(y, q)", ce), ("KL(y ‖ q)", kl))
+        ]
         if from_logits:
             items.insert(0, "q = softmax(z) = (" + ", ".join(_number(v, ".4g") for v in q) + ")")
         items.append(f"categorical CE = {_number(categorical, '.5g')}")

@@ -129,16 +129,24 @@ class MarginLossExplorer(Explorer):
                 kwargs.update(drawstyle="steps-pre", linewidth=1.6)  # the jump at m = 0, where the loss is 1
             lines.append(left.plot(grid, self.losses(grid)[k], **kwargs)[0])
             right.plot(grid, self.gradients(grid)[k], **kwargs)
-        self.m_lines = [self.animate(ax.axvline(0, color=plots.PALETTE["grey"], linewidth=1, zorder=1)) for ax in (left, right)]
+        self.m_lines = [
+            self.animate(ax.axvline(0, color=plots.PALETTE["grey"], linewidth=1, zorder=1)) for ax in (left, right)
+        ]
         # One collection of five markers per panel (one artist to draw, not five).
         colors = [plots.PALETTE[color] for color in self._colors]
         self.loss_points, self.grad_points = (
-            self.animate(ax.scatter(np.zeros(5), np.zeros(5), s=45, c=colors, edgecolors="white", linewidths=1.2, zorder=4))
+            self.animate(
+                ax.scatter(np.zeros(5), np.zeros(5), s=45, c=colors, edgecolors="white", linewidths=1.2, zorder=4)
+            )
             for ax in (left, right)
         )  # clipped: a value beyond the axis limits is in the readout
         plots.style_axes(left, xlabel="margin m = y·f(x)", ylabel="loss", xlim=(p.min, p.max), ylim=(-0.1, 5))
-        plots.style_axes(right, xlabel="margin m = y·f(x)", ylabel="gradient d(loss)/dm", xlim=(p.min, p.max), ylim=(-4, 0.5))
-        fig.legend(lines, self._names, loc="outside upper center", ncols=5, fontsize=10, handlelength=1.8, columnspacing=1.0)
+        plots.style_axes(
+            right, xlabel="margin m = y·f(x)", ylabel="gradient d(loss)/dm", xlim=(p.min, p.max), ylim=(-4, 0.5)
+        )
+        fig.legend(
+            lines, self._names, loc="outside upper center", ncols=5, fontsize=10, handlelength=1.8, columnspacing=1.0
+        )
 
     def zero_one_slope(self, m):
         """The 0-1 loss's slope at ``m`` by :func:`lossbook.plots.central_difference` (0 unless a jump is within h)."""
@@ -160,5 +168,3 @@ class MarginLossExplorer(Explorer):
                 kink = " (at the kink)" if k == 1 and abs(m - 1) < 1e-9 else ""
                 items.append(f"{name}: {_number(loss, '.3f')}, slope {_number(grad, '.3f')}{kink}")
         return format_readout(*items)
-
-

@@ -115,7 +115,9 @@ class OutlierExplorer(Explorer):
     _page_traits = ("kind", "values", "spec", "data", "point_list")
 
     parameters = (
-        Parameter("outlier", "Height of the outlier above the true line", 0.0, 20.0, 0.5, 10.0, fmt=".1f", symbol="outlier"),
+        Parameter(
+            "outlier", "Height of the outlier above the true line", 0.0, 20.0, 0.5, 10.0, fmt=".1f", symbol="outlier"
+        ),
         Parameter("delta", "Huber threshold δ", 0.2, 5.0, 0.1, 1.0, fmt=".1f", symbol="δ"),
     )
     alt = (
@@ -163,7 +165,7 @@ class OutlierExplorer(Explorer):
         return x, y
 
     def fits(self, outlier, delta, points=None):
-        """The three fitted lines, ``{"MSE": (slope, intercept), "MAE": ..., "Huber": ...}``, by :mod:`lossbook.fitting`."""
+        """The three fitted lines by :mod:`lossbook.fitting`: ``{"MSE": (slope, intercept), "MAE": ..., "Huber": ...}``."""
         x, y = self.targets(outlier, points)
         return {
             "MSE": fitting.fit_line_mse(x, y),
@@ -199,7 +201,9 @@ class OutlierExplorer(Explorer):
         for name, (slope, intercept) in fits.items():
             loss = self.losses(outlier, delta, (slope, intercept), points)[name]
             sign = "−" if intercept < 0 else "+"
-            items.append(f"{name} fit: y = {_number(slope, '.2f')}x {sign} {abs(intercept):.2f}, {name} = {_number(loss, '.3f')}")
+            items.append(
+                f"{name} fit: y = {_number(slope, '.2f')}x {sign} {abs(intercept):.2f}, {name} = {_number(loss, '.3f')}"
+            )
         return format_readout(*items)
 
     def front_end_data(self):
@@ -215,37 +219,61 @@ class OutlierExplorer(Explorer):
         span = np.array([-0.5, 10.5])
         self._span = span
         grey = plots.PALETTE["grey"]
-        true_line = left.plot(span, self.true_intercept + self.true_slope * span, color=grey, linestyle=":", linewidth=1.5, zorder=1)[0]
+        true_line = left.plot(
+            span, self.true_intercept + self.true_slope * span, color=grey, linestyle=":", linewidth=1.5, zorder=1
+        )[0]
         data = left.scatter(self.x[:-1], self.y[:-1], s=28, color=plots.PALETTE["black"], zorder=3)
         self.lines = {
             name: self.animate(left.plot(span, span * 0, color=self._colors[name], linestyle=self._styles[name])[0])
             for name in self._colors
         }
         self.outlier_point = self.animate(
-            plots.marker(left, self.x[-1], self.y[-1], color=plots.PALETTE["purple"], marker="D", size=70, edgecolors="black", linewidths=0.8)
+            plots.marker(
+                left,
+                self.x[-1],
+                self.y[-1],
+                color=plots.PALETTE["purple"],
+                marker="D",
+                size=70,
+                edgecolors="black",
+                linewidths=0.8,
+            )
         )
         top = self.true_intercept + self.true_slope * self.x[-1] + self.parameters[0].max
-        plots.style_axes(left, xlabel="input x", ylabel="target y", xlim=tuple(span), ylim=(min(-0.5, self.y.min() - 0.5), top + 1.5))
+        plots.style_axes(
+            left, xlabel="input x", ylabel="target y", xlim=tuple(span), ylim=(min(-0.5, self.y.min() - 0.5), top + 1.5)
+        )
 
         grid = self.curve_grid
         curves = self.slope_curves(self.parameters[1].default)
         mse_slopes, mae_slopes = curves["MSE"], curves["MAE"]
         right.plot(grid, mse_slopes, color=self._colors["MSE"], linestyle=self._styles["MSE"])
         right.plot(grid, mae_slopes, color=self._colors["MAE"], linestyle=self._styles["MAE"])
-        self.huber_slopes = self.animate(right.plot(grid, curves["Huber"], color=self._colors["Huber"], linestyle=self._styles["Huber"])[0])
+        self.huber_slopes = self.animate(
+            right.plot(grid, curves["Huber"], color=self._colors["Huber"], linestyle=self._styles["Huber"])[0]
+        )
         right.axhline(self.true_slope, color=grey, linestyle=":", linewidth=1.5, zorder=1)
         self.slope_points = {
-            name: self.animate(plots.marker(right, 0, 0, color=self._colors[name], marker="s" if name == "MAE" else "o"))
+            name: self.animate(
+                plots.marker(right, 0, 0, color=self._colors[name], marker="s" if name == "MAE" else "o")
+            )
             for name in self._colors
         }
         low = min(mse_slopes.min(), mae_slopes.min(), self.true_slope)
         high = max(mse_slopes.max(), mae_slopes.max(), self.true_slope)
         pad = 0.06 * (high - low)
-        plots.style_axes(right, xlabel="outlier's height above the line", ylabel="slope of the fitted line",
-                         xlim=(grid[0] - 0.4, grid[-1] + 0.4), ylim=(low - pad, high + pad))
+        plots.style_axes(
+            right,
+            xlabel="outlier's height above the line",
+            ylabel="slope of the fitted line",
+            xlim=(grid[0] - 0.4, grid[-1] + 0.4),
+            ylim=(low - pad, high + pad),
+        )
         handles = [data, self.outlier_point, *self.lines.values(), true_line]
         labels = ["data", "outlier", "MSE fit", "MAE fit", "Huber fit", "true line"]
-        fig.legend(handles, labels, loc="outside upper center", ncols=6, fontsize=10, handlelength=1.8, columnspacing=1.2)
+        fig.legend(
+            handles, labels, loc="outside upper center", ncols=6, fontsize=10, handlelength=1.8, columnspacing=1.2
+        )
 
     def update(self, *, outlier, delta):
         fits = self.fits(outlier, delta)

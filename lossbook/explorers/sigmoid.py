@@ -83,7 +83,7 @@ class SigmoidGradientExplorer(Explorer):
 
     @staticmethod
     def losses(y, z):
-        """Squared error and binary cross-entropy of label ``y`` at logits ``z`` (arrays of one shape), from lossbook."""
+        """Squared error and binary cross-entropy of label ``y`` at logits ``z`` (arrays of one shape)."""
         z = np.asarray(z, dtype=float)
         y = np.broadcast_to(np.asarray(y, dtype=float), z.shape)
         squared = lossbook.mean_squared_error(y[..., None], lossbook.sigmoid(z)[..., None], reduction="none")
@@ -105,8 +105,12 @@ class SigmoidGradientExplorer(Explorer):
         styles = ("-", "--")
         self.loss_lines, self.grad_lines, self.loss_points, self.grad_points = [], [], [], []
         for color, style, name, shape in zip(colors, styles, self._names, ("o", "s")):
-            self.loss_lines.append(self.animate(left.plot(self._zs, self._zs * 0, color=color, linestyle=style, label=name)[0]))
-            self.grad_lines.append(self.animate(right.plot(self._zs, self._zs * 0, color=color, linestyle=style, label=name)[0]))
+            self.loss_lines.append(
+                self.animate(left.plot(self._zs, self._zs * 0, color=color, linestyle=style, label=name)[0])
+            )
+            self.grad_lines.append(
+                self.animate(right.plot(self._zs, self._zs * 0, color=color, linestyle=style, label=name)[0])
+            )
             self.loss_points.append(self.animate(plots.marker(left, 0, 0, color=color, marker=shape)))
             self.grad_points.append(self.animate(plots.marker(right, 0, 0, color=color, marker=shape)))
         self.z_lines = [
@@ -144,5 +148,3 @@ class SigmoidGradientExplorer(Explorer):
             ("d(cross-entropy)/dz", grads[1], "#.4g"),
             f"gradient ratio = {ratio}",
         )
-
-

@@ -83,8 +83,12 @@ class TrainingRaceExplorer(Explorer):
 
     parameters = (
         Parameter.choice(
-            "learning_rate", "Learning rate η",
-            (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0), 0.5, fmt="g", symbol="η",
+            "learning_rate",
+            "Learning rate η",
+            (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0),
+            0.5,
+            fmt="g",
+            symbol="η",
         ),
     )
     alt = (
@@ -118,8 +122,11 @@ class TrainingRaceExplorer(Explorer):
 
     def front_end_data(self):
         """Each run at about 70 epochs (curves, 4 significant digits) and its exact final numbers, from lossbook."""
-        epochs = np.unique(np.concatenate([np.arange(0, 11), np.geomspace(10, self.epochs, 20).round(),
-                                           np.linspace(0, self.epochs, 41).round()])).astype(int)
+        epochs = np.unique(
+            np.concatenate(
+                [np.arange(0, 11), np.geomspace(10, self.epochs, 20).round(), np.linspace(0, self.epochs, 41).round()]
+            )
+        ).astype(int)
         runs = []
         for rate in self.parameters[0].values:
             race = {}
@@ -135,8 +142,13 @@ class TrainingRaceExplorer(Explorer):
             runs.append(race)
         low = min(float(r[k].loss.min()) for r in self.runs.values() for k in self._keys)
         high = max(float(r[k].loss.max()) for r in self.runs.values() for k in self._keys)
-        return {"epochs": epochs.tolist(), "runs": runs, "target": self.target, "total_epochs": self.epochs,
-                "loss_range": [low / 1.5, high * 1.5]}
+        return {
+            "epochs": epochs.tolist(),
+            "runs": runs,
+            "target": self.target,
+            "total_epochs": self.epochs,
+            "loss_range": [low / 1.5, high * 1.5],
+        }
 
     def setup(self, fig):
         left, right = fig.subplots(1, 2)
@@ -145,15 +157,34 @@ class TrainingRaceExplorer(Explorer):
         low, high = min(float(v.min()) for v in losses), max(float(v.max()) for v in losses)
         self.loss_lines, self.accuracy_lines, self.reached = [], [], []
         for color, style in zip(self._colors, self._styles):
-            self.loss_lines.append(self.animate(left.plot(epochs, np.ones_like(epochs), color=color, linestyle=style)[0]))
-            self.accuracy_lines.append(self.animate(right.plot(epochs, np.zeros_like(epochs), color=color, linestyle=style)[0]))
+            self.loss_lines.append(
+                self.animate(left.plot(epochs, np.ones_like(epochs), color=color, linestyle=style)[0])
+            )
+            self.accuracy_lines.append(
+                self.animate(right.plot(epochs, np.zeros_like(epochs), color=color, linestyle=style)[0])
+            )
             self.reached.append(self.animate(plots.marker(right, 0, self.target, color=color, marker="o")))
         left.set_yscale("log")
-        plots.style_axes(left, xlabel="epoch", ylabel="training loss (log scale)", xlim=(0, self.epochs), ylim=(low / 1.5, high * 1.5))
+        plots.style_axes(
+            left,
+            xlabel="epoch",
+            ylabel="training loss (log scale)",
+            xlim=(0, self.epochs),
+            ylim=(low / 1.5, high * 1.5),
+        )
         grey = plots.PALETTE["grey"]
         right.axhline(self.target, color=grey, linestyle="--", linewidth=1.5, zorder=1)
-        right.annotate(f"{self.target:.0%} accuracy", xy=(1, self.target), xycoords=("axes fraction", "data"), xytext=(-4, -3),
-                       textcoords="offset points", ha="right", va="top", color=grey, fontsize=10)
+        right.annotate(
+            f"{self.target:.0%} accuracy",
+            xy=(1, self.target),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, -3),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            color=grey,
+            fontsize=10,
+        )
         plots.style_axes(right, xlabel="epoch", ylabel="training accuracy", xlim=(0, self.epochs), ylim=(0, 1.02))
         fig.legend(self.loss_lines, self._names, loc="outside upper center", ncols=2, fontsize=10)
 
@@ -176,5 +207,3 @@ class TrainingRaceExplorer(Explorer):
         items.append(f"epochs to {self.target:.0%} accuracy: " + ", ".join(reached_texts))
         items.append(f"after {self.epochs} epochs: " + "; ".join(final_texts))
         return format_readout(*items)
-
-

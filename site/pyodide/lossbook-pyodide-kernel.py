@@ -80,9 +80,19 @@ def _without_magics(code):
 def _ends_with_semicolon(code):
     """As in IPython, a trailing ``;`` hides the last expression's value."""
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
-                  if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
-                                    tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(code).readline)
+            if t.type
+            not in (
+                tokenize.COMMENT,
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.ENDMARKER,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+            )
+        ]
     except (tokenize.TokenError, SyntaxError):
         return False
     return bool(tokens) and tokens[-1].string == ";"
