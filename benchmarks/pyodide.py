@@ -34,17 +34,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "site"))
+from headless import launch  # site/headless.py: the one set of Chromium settings
 from report import ROOT, environment, write_results
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TARGET_READY_S = 12.0
 
 WAIT_RUN_ALL = """() => {
@@ -162,8 +155,7 @@ def main(argv=None) -> int:
 
     rows = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with sync_playwright() as p, launch(p) as browser:
             for chapter in chapters:
                 row = {"page": chapter, **measure(browser, f"http://{origin}/{chapter}", origin)}
                 rows.append(row)
@@ -175,7 +167,6 @@ def main(argv=None) -> int:
                     f"load avg {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
-            browser.close()
     finally:
         server.shutdown()
     ready = [r["ready_s"] for r in rows]

@@ -55,15 +55,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OLD_COMMIT = "3bd4d26"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 #: (class name, constructor arguments), as the chapters make them.
 EXPLORERS = (
     ("AccuracyExplorer", {}),
@@ -185,8 +176,10 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict
     from playwright.sync_api import sync_playwright
 
     out = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    sys.path.insert(0, str(ROOT / "site"))
+    from headless import launch  # site/headless.py: the one set of Chromium settings
+
+    with sync_playwright() as p, launch(p) as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)
@@ -195,7 +188,6 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict
             for k in range(hosts.nth(i).locator(slider).count()):
                 r = page.evaluate(MEASURE, [i, k, n, host, slider, figure])
                 out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"]}
-        browser.close()
     return out
 
 
