@@ -41,12 +41,11 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "site"))
-from headless import built_pages, launch, serve  # noqa: E402 - site/headless.py
+from headless import built_pages, keep_on_site, launch, serve  # noqa: E402 - site/headless.py
 from report import ROOT, environment, write_results  # noqa: E402
 
 # tests/test_site.py's budgets for a first load (issue #15).
@@ -102,19 +101,11 @@ SCROLL_TO_END = """async () => {
 
 def load_once(browser, url: str, *, throttle: dict | None = None) -> dict:
     """Open ``url`` in a fresh context; return its timings (s) and, unthrottled, its bytes."""
-    origin = urlsplit(url).netloc
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     context.add_init_script(WATCH_MATH)
     finished = []
 
-    def route(r):
-        u = urlsplit(r.request.url)
-        if u.scheme in ("http", "https") and u.netloc != origin:
-            r.abort()  # nothing may leave the machine
-        else:
-            r.continue_()
-
-    context.route("**/*", route)
+    keep_on_site(context, url)  # nothing may leave the machine
     page = context.new_page()
     if throttle:
         cdp = context.new_cdp_session(page)

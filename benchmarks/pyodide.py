@@ -31,11 +31,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "site"))
-from headless import launch  # site/headless.py: the one set of Chromium settings
+from headless import keep_on_site, launch  # site/headless.py: the one set of Chromium settings
 from report import ROOT, environment, write_results
 
 TARGET_READY_S = 12.0
@@ -77,13 +76,7 @@ def chromium_cpu_s() -> float:
 
 def measure(browser, url: str, origin: str) -> dict:
     context = browser.new_context(service_workers="block")
-    foreign = []
-    context.route(
-        "**/*",
-        lambda r: (
-            (foreign.append(r.request.url), r.abort()) if urlsplit(r.request.url).netloc != origin else r.continue_()
-        ),
-    )
+    foreign = keep_on_site(context, f"http://{origin}/")
     page = context.new_page()
     responses = []
     page.on("requestfinished", lambda r: responses.append(r))

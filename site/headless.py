@@ -25,6 +25,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: What to install when there is no Chromium (Playwright drives it; no browser download).
 INSTALL_CHROMIUM = "apt-get install -y chromium"
@@ -130,3 +131,24 @@ def built_pages(html_dir: str | Path) -> list[str]:
             continue
         pages.append(rel.as_posix())
     return pages
+
+
+def keep_on_site(context, site_url: str) -> list[str]:
+    """Let a Playwright browser context reach only the local server that serves ``site_url``.
+
+    Every request to another host is aborted (nothing may leave the machine) and its URL appended
+    to the list returned, which the caller checks once the pages have loaded.
+    """
+    origin = urlsplit(site_url).netloc
+    foreign: list[str] = []
+
+    def route(route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https") and url.netloc != origin:
+            foreign.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", route)
+    return foreign

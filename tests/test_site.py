@@ -50,7 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from headless import built_pages  # site/headless.py (pytest's pythonpath)
+from headless import built_pages, keep_on_site  # site/headless.py (pytest's pythonpath)
 
 pytestmark = pytest.mark.site
 
@@ -327,21 +327,11 @@ def test_page(page_path, site_url, browser, report):
         pytest.fail(BUILD_FIRST, pytrace=False)
     origin = urlsplit(site_url).netloc
     problems: list[str] = []
-    foreign: list[str] = []
     requests = []
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     page = context.new_page()
-
-    def route(route):
-        url = urlsplit(route.request.url)
-        if url.scheme in ("http", "https") and url.netloc != origin:
-            foreign.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", route)
+    foreign = keep_on_site(context, site_url)
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfinished", lambda r: requests.append(r))

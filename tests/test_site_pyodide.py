@@ -30,10 +30,10 @@ import json
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from headless import keep_on_site  # site/headless.py (pytest's pythonpath)
 from test_site import HTML, ROOT  # site_url and browser: fixtures of tests/conftest.py
 
 pytestmark = pytest.mark.site
@@ -141,19 +141,8 @@ def _normalize(text: str) -> str:
 @pytest.fixture(scope="module")
 def site(site_url, browser):
     """A browser context where only the local server answers; foreign requests recorded."""
-    origin = urlsplit(site_url).netloc
-    foreign: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-
-    def route(route):
-        url = urlsplit(route.request.url)
-        if url.scheme in ("http", "https") and url.netloc != origin:
-            foreign.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", route)
+    foreign = keep_on_site(context, site_url)
     yield {"url": site_url, "context": context, "foreign": foreign, "timings": {}}
     context.close()
     assert not foreign, f"requests to other hosts: {foreign}"
