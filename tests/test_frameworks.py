@@ -576,6 +576,9 @@ def test_pytorch_has_these_losses():
         "huber",
         "kl_divergence",
         "sum_squared_error",
+        "poisson",
+        "cosine_similarity",
+        "ctc",
     } <= with_torch
     assert not with_torch & {"log_cosh", "hinge", "squared_hinge", "categorical_hinge"}
     for name in with_torch:
@@ -837,3 +840,74 @@ def test_gaussian_nll_eps_and_full(differences, torch):
 def test_pytorch_differences_refuses_other_dtypes():
     with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
         tf_compare.pytorch_differences("float16")
+
+
+# --------------------------------------------------------------------------
+# PyTorch beside the later losses: what the registry's calls change, asserted
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_poisson_eps_1e8_in_pytorch_1e7_in_keras(dtype, rng, torch):
+    # The registry calls PoissonNLLLoss(log_input=False, eps=1e-7), Keras' epsilon
+    # (keras/src/losses/losses.py, poisson: y_pred - y_true * log(y_pred + epsilon)).
+    # PyTorch's default eps=1e-8 shows where a rate is 0: there the log term is
+    # y * log(1e-8) instead of y * log(1e-7), y * ln(10) more per element.
+    tdt = getattr(torch, dtype)
+    y = np.array([[1.0, 3.0, 0.0, 0.0]], dtype=dtype)
+    rate = np.array([[0.0, 0.0, 0.0, 1.5]], dtype=dtype)
+    default = torch.nn.PoissonNLLLoss(log_input=False, reduction="none")(
+        torch.tensor(rate, dtype=tdt), torch.tensor(y, dtype=tdt)
+    )
+    ours = lb.poisson(y, rate, reduction="none")
+    gap = default.numpy().mean(-1) - ours
+    np.testing.assert_allclose(gap, (1.0 + 3.0) * math.log(10) / 4, rtol=_rtol(dtype))
+    # Away from 0 the gap is y * log((p + 1e-7) / (p + 1e-8)) ~ 9e-8 * y / p: below float32's
+    # resolution at p ~ 1, visible in float64.
+    y = rng.poisson(2.0, (32, 5)).astype(dtype)
+    rate = rng.uniform(0.05, 4, (32, 5)).astype(dtype)
+    default = torch.nn.PoissonNLLLoss(log_input=False)(torch.tensor(rate), torch.tensor(y))
+    expected = np.mean(y * (np.log(rate.astype(float) + 1e-7) - np.log(rate.astype(float) + 1e-8)))
+    difference = float(default) - float(lb.poisson(y, rate))
+    if dtype == "float64":
+        assert difference == pytest.approx(expected, rel=1e-6) and expected > 1e-7
+    else:
+        assert abs(difference) < 1e-6
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cosine_similarity_signs_in_pytorch(dtype, rng, torch):
+    # Keras' CosineSimilarity loss is -cos; torch.nn.functional.cosine_similarity is cos;
+    # torch.nn.CosineEmbeddingLoss with target 1 is 1 - cos: Keras' loss plus 1.
+    y_true, y_pred = rng.normal(size=(2, 16, 6)).astype(dtype)
+    a, b = torch.tensor(y_pred), torch.tensor(y_true)
+    ours = lb.cosine_similarity(y_true, y_pred, reduction="none")
+    cos = torch.nn.functional.cosine_similarity(a, b, dim=-1).numpy()
+    embedding = torch.nn.CosineEmbeddingLoss(reduction="none")(a, b, torch.ones(16, dtype=a.dtype)).numpy()
+    tol = TOL[dtype]
+    np.testing.assert_allclose(cos, -ours, **tol)
+    np.testing.assert_allclose(embedding, 1 + ours, **tol)
+    assert (ours != 0).all() and (embedding >= 0).all() and (ours < 0).any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ctc_mean_divides_by_target_length_in_pytorch(dtype, rng, torch):
+    # Keras' CTC (keras/src/losses/losses.py, ctc: mask_index = 0) and lossbook take class 0
+    # as the blank and the padding; torch.nn.CTCLoss's default blank=0 is the same class.
+    # PyTorch's reduction='mean' divides each sequence's loss by its target length
+    # (clamped to 1) before the batch mean; Keras' and lossbook's mean does not.
+    labels = np.array([[1, 2, 0], [3, 0, 0], [2, 2, 1], [1, 3, 2]])
+    lengths = np.array([2, 1, 3, 3])
+    logits = rng.normal(0, 2, size=(4, 8, 4)).astype(dtype)
+    log_probs = torch.log_softmax(torch.tensor(logits), dim=-1).transpose(0, 1)
+    args = (log_probs, torch.tensor(labels), torch.full((4,), 8), torch.tensor(lengths))
+    per_sequence = lb.ctc(labels, logits, reduction="none")
+    mean = float(torch.nn.CTCLoss()(*args))  # blank=0, reduction='mean'
+    tol = TOL[dtype]
+    np.testing.assert_allclose(torch.nn.CTCLoss(reduction="none")(*args).numpy(), per_sequence, **tol)
+    np.testing.assert_allclose(mean, np.mean(per_sequence / lengths), **tol)
+    assert abs(mean - float(lb.ctc(labels, logits))) > 0.5
+    np.testing.assert_allclose(float(torch.nn.CTCLoss(reduction="sum")(*args)), per_sequence.sum(), **tol)
+    # a blank at the last index (blank=C-1, TensorFlow 1's convention) is another loss entirely
+    other = torch.nn.CTCLoss(blank=3, reduction="none")(*args[:1], torch.tensor(labels) % 3, *args[2:]).numpy()
+    assert not np.allclose(other, per_sequence, rtol=1e-3)
