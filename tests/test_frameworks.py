@@ -911,3 +911,60 @@ def test_ctc_mean_divides_by_target_length_in_pytorch(dtype, rng, torch):
     # a blank at the last index (blank=C-1, TensorFlow 1's convention) is another loss entirely
     other = torch.nn.CTCLoss(blank=3, reduction="none")(*args[:1], torch.tensor(labels) % 3, *args[2:]).numpy()
     assert not np.allclose(other, per_sequence, rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_label_smoothing_matches_cross_entropy_loss(dtype, rng, torch):
+    # Keras and lossbook smooth one-hot targets to y (1 - s) + s / C; CrossEntropyLoss(label_smoothing=s)
+    # does the same to class-index and probability targets (sparse Keras losses have no such option:
+    # see test_label_smoothing).
+    for batch, n_classes in [((1,), 2), ((16,), 5), ((3, 4), 7)]:
+        labels = rng.integers(0, n_classes, size=batch)
+        one_hot = np.eye(n_classes)[labels].astype(dtype)
+        logits = rng.normal(0, 3, size=(*batch, n_classes)).astype(dtype)
+        x = torch.tensor(logits).movedim(-1, 1)
+        for smoothing in (0.05, 0.1, 0.3):
+            for reduction in REDUCTIONS:
+                ours = lb.categorical_crossentropy(
+                    one_hot, logits, from_logits=True, label_smoothing=smoothing, reduction=reduction
+                )
+                loss = torch.nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction)
+                by_index = loss(x, torch.tensor(labels)).numpy()
+                by_one_hot = loss(x, torch.tensor(one_hot).movedim(-1, 1)).numpy()
+                for theirs in (by_index, by_one_hot):
+                    assert theirs.shape == ours.shape and theirs.dtype == ours.dtype
+                    np.testing.assert_allclose(theirs, ours, **TOL[dtype])
+        # and the option changes the value: this is not a test of two zeros
+        plain = lb.categorical_crossentropy(one_hot, logits, from_logits=True)
+        assert abs(plain - lb.categorical_crossentropy(one_hot, logits, from_logits=True, label_smoothing=0.1)) > 1e-3
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ignore_class_is_ignore_index(dtype, rng, torch):
+    # lossbook's ignore_class (Keras' name) and PyTorch's ignore_index: the ignored samples cost 0 and
+    # both leave them out of the mean's denominator. PyTorch ignores -100 by default, lossbook and
+    # Keras ignore nothing by default (test_ignore_index).
+    for batch, n_classes in [((8,), 3), ((64,), 10), ((4, 6), 5)]:
+        for void in (-1, 255, n_classes - 1):
+            labels = rng.integers(0, n_classes, size=batch)
+            labels[rng.random(batch) < 0.3] = void
+            labels.flat[0] = 0  # at least one sample counts
+            logits = rng.normal(0, 3, size=(*batch, n_classes)).astype(dtype)
+            probs = lb.softmax(logits)
+            for reduction in REDUCTIONS:
+                loss = torch.nn.CrossEntropyLoss(ignore_index=void, reduction=reduction)
+                theirs = loss(torch.tensor(logits).movedim(-1, 1), torch.tensor(labels)).numpy()
+                nll = torch.nn.NLLLoss(ignore_index=void, reduction=reduction)
+                from_probs = nll(torch.tensor(probs).log().movedim(-1, 1), torch.tensor(labels)).numpy()
+                ours = lb.sparse_categorical_crossentropy(
+                    labels, logits, from_logits=True, ignore_class=void, reduction=reduction
+                )
+                ours_probs = lb.sparse_categorical_crossentropy(labels, probs, ignore_class=void, reduction=reduction)
+                np.testing.assert_allclose(theirs, ours, **TOL[dtype])
+                np.testing.assert_allclose(from_probs, ours_probs, **TOL[dtype])
+            # the mean is over the samples that count, not over all of them
+            counted = lb.sparse_categorical_crossentropy(labels, logits, from_logits=True, ignore_class=void)
+            total = lb.sparse_categorical_crossentropy(
+                labels, logits, from_logits=True, ignore_class=void, reduction="sum"
+            )
+            assert counted == pytest.approx(total / np.sum(labels != void), rel=1e-6)
