@@ -561,11 +561,17 @@ def test_old_name_imports_the_same_objects():
     assert set(lossbook.tf_compare.__all__) == set(lossbook.frameworks.__all__)
 
 
-def test_pytorch_has_these_losses():
+def test_pytorch_has_these_losses(torch):
     # PyTorch has no log-cosh loss, and none of its margin losses is Keras' hinge:
     # HingeEmbeddingLoss is x for y = 1 and max(0, 1 - x) for y = -1, and
     # MultiMarginLoss sums over the wrong classes and divides by C where
     # categorical_hinge takes the largest wrong score.
+    # PyTorch core has no focal loss either: torchvision.ops.sigmoid_focal_loss is in
+    # torchvision, which lossbook does not install (and which has no categorical focal loss).
+    core = [*dir(torch.nn), *dir(torch.nn.functional)]
+    for missing in ("focal", "cosh"):
+        assert not [name for name in core if missing in name.lower()], missing
+    assert "cosine_similarity" in core and "CosineEmbeddingLoss" in core  # the search does find what exists
     with_torch = {n for n, s in tf_compare.LOSSES.items() if s.torch is not None}
     assert {
         "binary_crossentropy",
@@ -580,7 +586,14 @@ def test_pytorch_has_these_losses():
         "cosine_similarity",
         "ctc",
     } <= with_torch
-    assert not with_torch & {"log_cosh", "hinge", "squared_hinge", "categorical_hinge"}
+    assert not with_torch & {
+        "log_cosh",
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+    }
     for name in with_torch:
         assert tf_compare.LOSSES[name].torch.name.startswith("torch.nn.")
         assert tf_compare.LOSSES[name].torch.conversion
