@@ -716,6 +716,9 @@ def test_differences_are_all_there(differences):
         "pos_weight",
         "mse_broadcast",
         "gaussian_nll",
+        "poisson_eps",
+        "cosine_sign",
+        "ctc_mean",
     ]
     for d in found.values():
         text = str(d)
@@ -848,6 +851,36 @@ def test_gaussian_nll_eps_and_full(differences, torch):
     assert float(full) - d.pytorch_value == pytest.approx(
         0.5 * math.log(2 * math.pi), abs=0.02 if dtype == "float32" else 1e-9
     )
+
+
+def test_poisson_eps_difference(differences):
+    dtype, found = differences
+    d = found["poisson_eps"]
+    # y = [2, 1], rate = [0, 1]: the zero rate costs 2 ln(10) more in PyTorch, over 2 elements
+    assert d.other_value == pytest.approx(float(lb.poisson([[2.0, 1.0]], [[0.0, 1.0]])), rel=_rtol(dtype))
+    assert d.other_value == pytest.approx((-2 * math.log(1e-7) + 1 - math.log(1 + 1e-7)) / 2, rel=_rtol(dtype))
+    assert d.pytorch_value - d.other_value == pytest.approx(math.log(10), rel=1e-6)
+    assert "(16.6181)" in d.note and "1.359141" in d.note  # eps=1e-7 matches Keras; (e^0 - 0 + e^1 - 1) / 2
+
+
+def test_cosine_sign_difference(differences):
+    dtype, found = differences
+    d = found["cosine_sign"]
+    cos = np.array([1 / math.sqrt(2), 1.0])  # [1, 1] vs [1, 0], and [0, 2] vs [0, 1]
+    assert d.other_value == pytest.approx(-cos.mean(), rel=_rtol(dtype))
+    assert d.pytorch_value == pytest.approx(1 - cos.mean(), rel=_rtol(dtype))
+    assert d.pytorch_value - d.other_value == pytest.approx(1.0, rel=_rtol(dtype))
+
+
+def test_ctc_mean_difference(differences):
+    dtype, found = differences
+    d = found["ctc_mean"]
+    logits = np.array([[[0.5, 1.0, -1.0], [0.0, 2.0, 0.0], [1.0, -0.5, 1.5], [0.2, 0.0, 1.0]]] * 2)
+    per_sequence = lb.ctc([[1, 2], [1, 0]], logits, reduction="none")
+    # TensorFlow's CTC kernel computes in float32 even for float64 (tests/parity_inputs.py)
+    assert d.other_value == pytest.approx(per_sequence.mean(), rel=2e-6)
+    assert d.pytorch_value == pytest.approx(np.mean(per_sequence / [2, 1]), rel=_rtol(dtype))
+    assert d.other_value - d.pytorch_value > 0.1
 
 
 def test_pytorch_differences_refuses_other_dtypes():
