@@ -692,6 +692,31 @@ def test_pytorch_worked_example(name, y_true, y_pred, options, expected, rtol, d
     np.testing.assert_allclose(row.value, expected, rtol=rtol, err_msg=row.implementation)
 
 
+LATER_WORKED = [
+    # keras/src/losses/losses.py, cosine_similarity docstring: [-0., -0.99999994, 0.99999994]
+    (
+        "cosine_similarity",
+        [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]],
+        [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]],
+        [0.0, -1.0, 1.0],
+    ),
+    # lossbook.ctc docstring, by hand: uniform logits, 2 steps, label "1": alignments 11, 01, 10 of 1/4 each
+    ("ctc", [[1]], np.zeros((1, 2, 2)), [-math.log(3 / 4)]),
+    # by hand: rate - y log(rate + 1e-7) with y = 2, rate = 1 and y = 0, rate = 0.5
+    ("poisson", [[2.0], [0.0]], [[1.0], [0.5]], [1 - 2 * math.log1p(1e-7), 0.5]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "y_true", "y_pred", "expected"), LATER_WORKED, ids=[w[0] for w in LATER_WORKED])
+def test_pytorch_worked_example_later_losses(name, y_true, y_pred, expected, dtype):
+    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, reduction="none", frameworks=("pytorch",))
+    assert len(result.rows) == 2 and result.rows[1].implementation.startswith("torch.")
+    for row in result.rows:
+        assert row.ok, row
+        np.testing.assert_allclose(row.value, expected, **TOL[dtype], err_msg=row.implementation)
+
+
 # --------------------------------------------------------------------------
 # PyTorch and Keras differ: each difference asserted, with its exact relation
 # --------------------------------------------------------------------------
