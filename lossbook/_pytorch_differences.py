@@ -258,6 +258,58 @@ def _differences(torch, keras, dtype):
         other_name="NumPy",
     )
 
+    counts, rates = [[2.0, 1.0]], [[0.0, 1.0]]
+    keras_eps = float(torch.nn.PoissonNLLLoss(log_input=False, eps=1e-7)(t(rates), t(counts)))
+    log_input = float(torch.nn.PoissonNLLLoss()(t(rates), t(counts)))
+    yield Difference(
+        "poisson_eps",
+        "nn.PoissonNLLLoss takes log-rates by default, and with log_input=False adds eps = 1e-8 "
+        "where Keras' Poisson adds 1e-7.",
+        "nn.PoissonNLLLoss(log_input=False)(rate, y)  # a zero rate where y = 2",
+        float(torch.nn.PoissonNLLLoss(log_input=False)(t(rates), t(counts))),
+        "keras.losses.Poisson()(y, rate)",
+        k(keras.losses.Poisson(dtype=dtype), counts, rates),
+        "Both compute rate - y log(rate + eps) per element; a zero rate costs -y ln(1e-8) = 18.42 y in PyTorch, "
+        "-y ln(1e-7) = 16.12 y in Keras: y ln(10) more, divided here by the 2 elements. "
+        f"nn.PoissonNLLLoss(log_input=False, eps=1e-7) gives Keras' value ({keras_eps:.7g}); "
+        f"the default log_input=True reads the rates as log-rates, exp(rate) - y rate: {log_input:.7g}.",
+    )
+
+    v_true, v_pred = [[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 2.0]]
+    a, b = t(v_pred), t(v_true)
+    cos = torch.nn.functional.cosine_similarity(a, b, dim=-1)
+    yield Difference(
+        "cosine_sign",
+        "Keras' CosineSimilarity loss is -cos; nn.CosineEmbeddingLoss with target 1 is 1 - cos.",
+        "nn.CosineEmbeddingLoss()(y_pred, y_true, torch.ones(2))",
+        float(torch.nn.CosineEmbeddingLoss()(a, b, torch.ones(2, dtype=tdt))),
+        "keras.losses.CosineSimilarity()(y_true, y_pred)",
+        k(keras.losses.CosineSimilarity(dtype=dtype), v_true, v_pred),
+        "The two differ by exactly 1 (the gradients are the same): a perfect prediction scores -1 in Keras and 0 "
+        f"in PyTorch. nn.functional.cosine_similarity(y_pred, y_true) returns cos itself, mean {float(cos.mean()):.7g}; "
+        "negate it for Keras' value.",
+    )
+
+    seq_labels = [[1, 2], [1, 0]]  # lengths 2 and 1; 0 is the blank and the padding
+    seq_logits = np.array(
+        [[[0.5, 1.0, -1.0], [0.0, 2.0, 0.0], [1.0, -0.5, 1.5], [0.2, 0.0, 1.0]]] * 2, dtype=dtype
+    )  # (N, T, C) = (2, 4, 3)
+    log_probs = torch.log_softmax(t(seq_logits), dim=-1).transpose(0, 1)
+    ctc_args = (log_probs, T(seq_labels), T([4, 4]), T([2, 1]))
+    per_sequence = torch.nn.CTCLoss(reduction="none")(*ctc_args)
+    yield Difference(
+        "ctc_mean",
+        "nn.CTCLoss takes (T, N, C) log-probabilities, and its 'mean' divides each loss by its target length.",
+        "nn.CTCLoss()(log_softmax(logits).transpose(0, 1), labels, [4, 4], [2, 1])",
+        float(torch.nn.CTCLoss()(*ctc_args)),
+        "keras.losses.CTC()(labels, logits)",
+        k(keras.losses.CTC(dtype=dtype), seq_labels, seq_logits),
+        "Both use class 0 as the blank (Keras' mask_index = 0, CTCLoss's default blank=0). The per-sequence losses "
+        f"agree ({', '.join(f'{v:.7g}' for v in per_sequence.tolist())}); PyTorch divides them by the target "
+        f"lengths 2 and 1 before averaging, Keras averages them as they are: nn.CTCLoss(reduction='none')(...).mean() "
+        f"= {float(per_sequence.mean()):.7g} is Keras' value.",
+    )
+
 
 def pytorch_differences(dtype="float64"):
     """The differences between PyTorch and Keras that bite, each computed on a small input.
@@ -273,7 +325,8 @@ def pytorch_differences(dtype="float64"):
         Keyed by :attr:`Difference.key`, in this order: ``argument_order``,
         ``cross_entropy_takes_logits``, ``label_smoothing``, ``ignore_index``,
         ``reduction_names``, ``kl_div_mean``, ``smooth_l1_vs_huber``,
-        ``bce_log_clamp``, ``pos_weight``, ``mse_broadcast``, ``gaussian_nll``.
+        ``bce_log_clamp``, ``pos_weight``, ``mse_broadcast``, ``gaussian_nll``,
+        ``poisson_eps``, ``cosine_sign``, ``ctc_mean``.
         Each prints as a short text and renders as a table in Jupyter.
 
     Examples

@@ -363,6 +363,47 @@ def _torch_sum_squared_error(torch, t, p, reduction, options):
     return "torch.nn.MSELoss(reduction='sum')(y_pred, y_true) / 2", torch.nn.MSELoss(reduction="sum")(p, t) / 2
 
 
+def _batch(values, reduction, label):
+    """Reduce per-sample PyTorch values as lossbook does, and say so in the row's label."""
+    if reduction == "mean":
+        return label + ".mean()", values.mean()
+    if reduction == "sum":
+        return label + ".sum()", values.sum()
+    return label, values
+
+
+def _torch_poisson(torch, t, p, reduction, options):
+    # eps=1e-7 is Keras' (and lossbook's) epsilon; PyTorch's default is 1e-8 (see tests/test_frameworks.py).
+    return _torch_elementwise(torch, "PoissonNLLLoss", t, p, reduction, {"log_input": False, "eps": 1e-7})
+
+
+def _torch_cosine_similarity(torch, t, p, reduction, options):
+    """Keras' loss is -cos; torch.nn.functional.cosine_similarity returns cos (CosineEmbeddingLoss, y=1: 1 - cos)."""
+    axis = options["axis"]
+    values = -torch.nn.functional.cosine_similarity(p, t, dim=axis)
+    return _batch(values, reduction, f"torch.nn.functional.cosine_similarity(y_pred, y_true, dim={axis}).neg()")
+
+
+def _torch_ctc(torch, t, p, reduction, options):
+    """CTCLoss on log-probabilities (T, N, C), blank=0 as in Keras; 'none', then lossbook's batch reduction.
+
+    PyTorch's own reduction='mean' divides each sequence's loss by its target
+    length before averaging (see tests/test_frameworks.py); Keras' and
+    lossbook's mean does not, so the per-sequence values are reduced here.
+    """
+    n, steps, _ = p.shape
+    targets = t.long()
+    target_lengths = (targets != 0).sum(dim=1)
+    input_lengths = torch.full((n,), steps, dtype=torch.long)
+    log_probs = torch.log_softmax(p, dim=-1).transpose(0, 1)
+    values = torch.nn.CTCLoss(blank=0, reduction="none")(log_probs, targets, input_lengths, target_lengths)
+    label = (
+        "torch.nn.CTCLoss(blank=0, reduction='none')(log_softmax(y_pred).transpose(0, 1), y_true.long(), "
+        "[T] * N, (y_true != 0).sum(1))"
+    )
+    return _batch(values, reduction, label)
+
+
 _PREDICTION_FIRST = "prediction first: loss(y_pred, y_true)"
 
 
@@ -518,13 +559,30 @@ LOSSES: dict[str, LossSpec] = {
         "MeanSquaredLogarithmicError",
         "mean_squared_logarithmic_error",
     ),
-    "poisson": LossSpec(probabilistic.poisson, "lossbook.poisson", "Poisson", "poisson"),
+    "poisson": LossSpec(
+        probabilistic.poisson,
+        "lossbook.poisson",
+        "Poisson",
+        "poisson",
+        torch=TorchLoss(
+            "torch.nn.PoissonNLLLoss",
+            _torch_poisson,
+            f"{_PREDICTION_FIRST}; log_input=False for rates (its default takes log-rates); "
+            "eps=1e-7 is Keras' epsilon, PyTorch's default eps=1e-8 changes y * log(y_pred + eps)",
+        ),
+    ),
     "cosine_similarity": LossSpec(
         representation.cosine_similarity,
         "lossbook.cosine_similarity",
         "CosineSimilarity",
         "cosine_similarity",
         options={"axis": -1},
+        torch=TorchLoss(
+            "torch.nn.functional.cosine_similarity",
+            _torch_cosine_similarity,
+            "Keras' loss is -cos; PyTorch's cosine_similarity returns cos, so negate it; "
+            "CosineEmbeddingLoss with target 1 returns 1 - cos, Keras' value plus 1",
+        ),
     ),
     "circle": LossSpec(
         representation.circle,
@@ -542,7 +600,20 @@ LOSSES: dict[str, LossSpec] = {
         "tversky",
         options={"alpha": 0.5, "beta": 0.5, "axis": None},
     ),
-    "ctc": LossSpec(sequence.ctc, "lossbook.ctc", "CTC", "ctc", labels=True),
+    "ctc": LossSpec(
+        sequence.ctc,
+        "lossbook.ctc",
+        "CTC",
+        "ctc",
+        labels=True,
+        torch=TorchLoss(
+            "torch.nn.CTCLoss",
+            _torch_ctc,
+            "log-probabilities of shape (T, N, C) (log_softmax, then transpose), blank=0 as in Keras, "
+            "input and target lengths passed explicitly; its reduction='mean' divides each loss by its "
+            "target length, Keras' mean does not",
+        ),
+    ),
     "sum_squared_error": LossSpec(
         regression.sum_squared_error,
         "lossbook.sum_squared_error",
