@@ -23,18 +23,15 @@ is shared, so the load average is recorded at the start and at the end.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "site"))
-from headless import keep_on_site, launch  # site/headless.py: the one set of Chromium settings
+from headless import keep_on_site, launch, serve  # site/headless.py: the one set of Chromium settings
 from report import ROOT, environment, write_results
 
 TARGET_READY_S = 12.0
@@ -45,18 +42,6 @@ WAIT_RUN_ALL = """() => {
   if (states.includes('error')) return 'error';
   return states.every(s => s === 'done') ? 'done' : null;
 }"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-        ".json": "application/json",
-    }
-
-    def log_message(self, *args):
-        pass
 
 
 def chromium_cpu_s() -> float:
@@ -140,28 +125,22 @@ def main(argv=None) -> int:
     if args.smoke:
         chapters = chapters[:1]
     env = environment(measured=("site/pyodide", "site/vendor_pyodide.py"))
-    handler = functools.partial(_Quiet, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"127.0.0.1:{server.server_address[1]}"
     from playwright.sync_api import sync_playwright
 
     rows = []
-    try:
-        with sync_playwright() as p, launch(p) as browser:
-            for chapter in chapters:
-                row = {"page": chapter, **measure(browser, f"http://{origin}/{chapter}", origin)}
-                rows.append(row)
-                print(
-                    f"  {chapter:<28} ready {row['ready_s']:6.1f} s (CPU {row['ready_cpu_s']:.1f} s)  "
-                    f"run all {row['run_all_s']:6.1f} s (CPU {row['run_all_cpu_s']:.1f} s) "
-                    f"({row['runnable_cells']} cells, {row['run_all_outcome']})  first load "
-                    f"{row['first_load_bytes'] / 1e3:.0f} kB (launcher {row['launcher_bytes']} B)  "
-                    f"load avg {os.getloadavg()[0]:.1f}",
-                    flush=True,
-                )
-    finally:
-        server.shutdown()
+    with serve(html) as url, sync_playwright() as p, launch(p) as browser:
+        origin = url.split("//", 1)[1].rstrip("/")  # host:port of the local server
+        for chapter in chapters:
+            row = {"page": chapter, **measure(browser, f"http://{origin}/{chapter}", origin)}
+            rows.append(row)
+            print(
+                f"  {chapter:<28} ready {row['ready_s']:6.1f} s (CPU {row['ready_cpu_s']:.1f} s)  "
+                f"run all {row['run_all_s']:6.1f} s (CPU {row['run_all_cpu_s']:.1f} s) "
+                f"({row['runnable_cells']} cells, {row['run_all_outcome']})  first load "
+                f"{row['first_load_bytes'] / 1e3:.0f} kB (launcher {row['launcher_bytes']} B)  "
+                f"load avg {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     ready = [r["ready_s"] for r in rows]
     ready_cpu = [r["ready_cpu_s"] for r in rows]
     data = {

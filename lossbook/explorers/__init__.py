@@ -25,14 +25,39 @@ A new explorer is a new module here with a subclass of :class:`Explorer` and
 a view of the same name in ``explorers.js``.
 """
 
-from ._base import STATIC, Explorer, Parameter, format_readout, parse_numbers
-from .accuracy import AccuracyExplorer
-from .cross_entropy import CrossEntropyExplorer
-from .entropy import EntropyExplorer
-from .margin import MarginLossExplorer
-from .outlier import OutlierExplorer
-from .sigmoid import SigmoidGradientExplorer
-from .training_race import TrainingRaceExplorer
+import importlib
+
+#: Where each public name lives. The modules load on first use (PEP 562), so that
+#: ``from lossbook import explorers`` works where anywidget is not installed (the
+#: browser's Pyodide, which runs a chapter's other cells and keeps the page's own
+#: explorers): only making an explorer needs it.
+_WHERE = {
+    "STATIC": "_base",
+    "Explorer": "_base",
+    "Parameter": "_base",
+    "format_readout": "_base",
+    "parse_numbers": "_base",
+    "AccuracyExplorer": "accuracy",
+    "CrossEntropyExplorer": "cross_entropy",
+    "EntropyExplorer": "entropy",
+    "MarginLossExplorer": "margin",
+    "OutlierExplorer": "outlier",
+    "SigmoidGradientExplorer": "sigmoid",
+    "TrainingRaceExplorer": "training_race",
+}
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "Parameter",
