@@ -36,6 +36,7 @@ from .classification import (
 )
 from .gradients import (
     binary_focal_grad,
+    categorical_focal_grad,
     gaussian_nll_grad,
     huber_grad,
     mae_grad,
@@ -127,5 +128,6 @@ __all__ = [
     "mae_grad",
     "huber_grad",
     "binary_focal_grad",
+    "categorical_focal_grad",
     "gaussian_nll_grad",
 ]

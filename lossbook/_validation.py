@@ -174,6 +174,21 @@ def check_nonnegative(value, name):
     return value
 
 
+def check_class_weights(alpha, n_classes, dtype):
+    """A non-negative weight for every class (a scalar) or one per class (shape ``(n_classes,)``), as ``dtype``."""
+    if np.ndim(alpha) == 0:
+        alpha = check_nonnegative(alpha, "alpha")
+    else:
+        alpha = as_float_array(alpha, "alpha")
+        if alpha.shape != (n_classes,) or alpha.min() < 0:
+            fail(
+                "alpha",
+                f"be a non-negative number or one non-negative weight per class, shape ({n_classes},)",
+                f"alpha={np.array2string(alpha, threshold=6)} of shape {alpha.shape}",
+            )
+    return np.asarray(alpha, dtype=dtype)
+
+
 def check_bool(value, name):
     """Refuse a flag that is not a bool (``from_logits="yes"`` is a bug)."""
     if not isinstance(value, (bool, np.bool_)):

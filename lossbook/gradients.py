@@ -23,10 +23,10 @@ Each function differentiates the loss of **one element**, not the value a
 lossbook loss returns. A loss such as :func:`lossbook.binary_crossentropy`
 averages over the last axis (:math:`K` columns) and then, with
 ``reduction="mean"``, over the :math:`N` samples; the gradient of that number
-is the elementwise gradient divided by :math:`K N`. (The exception is
-:func:`softmax_ce_grad`, whose per-sample loss already is the sum over the
-last axis, so its gradient of ``reduction="mean"`` is divided by :math:`N`
-only.)
+is the elementwise gradient divided by :math:`K N`. (The exceptions are
+:func:`softmax_ce_grad` and :func:`categorical_focal_grad`, whose per-sample
+losses already are sums over the last axis, so their gradients of
+``reduction="mean"`` are divided by :math:`N` only.)
 
 All functions validate their input as the losses do (same shapes, finite
 numbers, targets in :math:`[0, 1]` for the sigmoid and softmax losses) and
@@ -45,6 +45,7 @@ from ._validation import (
     as_float_array,
     as_pair,
     check_bool,
+    check_class_weights,
     check_fraction,
     check_in_unit_interval,
     check_nonnegative,
@@ -52,7 +53,7 @@ from ._validation import (
     check_same_shape,
     fail,
 )
-from .activations import sigmoid, softmax
+from .activations import sigmoid, softmax, stable_log_softmax
 
 __all__ = [
     "sigmoid_mse_grad",
@@ -62,6 +63,7 @@ __all__ = [
     "mae_grad",
     "huber_grad",
     "binary_focal_grad",
+    "categorical_focal_grad",
     "gaussian_nll_grad",
     "neg_log_derivative",
     "central_difference",
@@ -495,6 +497,97 @@ def binary_focal_grad(y_true, logits, *, gamma=2.0, apply_class_balancing=False,
         a = dt(alpha)
         grad = (a * y_true + (1 - a) * (1 - y_true)) * grad
     return grad
+
+
+def categorical_focal_grad(y_true, logits, *, alpha=0.25, gamma=2.0, label_smoothing=0.0):
+    r"""Gradient of categorical focal cross-entropy with respect to the logits of a softmax output.
+
+    The per-sample loss is
+    :math:`\ell(z) = -\sum_c \alpha_c y_c\, q_c^\gamma \log p_c` with
+    :math:`p = \operatorname{softmax}(z)` and :math:`q_c = 1 - p_c` (see
+    :func:`lossbook.categorical_focal_crossentropy` with ``from_logits=True``).
+    Since :math:`\partial \log p_c / \partial z_k = \delta_{ck} - p_k` and
+    :math:`\partial q_c / \partial z_k = -p_c(\delta_{ck} - p_k)`, every term
+    changes along the same direction, scaled by
+
+    .. math::
+
+        g_c = q_c^\gamma - \gamma\, q_c^{\gamma - 1} p_c \log p_c,
+        \qquad
+        \frac{\partial \ell}{\partial z_k} = p_k \sum_c \alpha_c y_c g_c - \alpha_k y_k g_k .
+
+    With :math:`\gamma = 0` and :math:`\alpha = 1`, :math:`g = 1` and this is
+    :func:`softmax_ce_grad`. For a confidently right row (:math:`q_k \to 0`
+    on the true class) :math:`g_k` vanishes like :math:`q_k^\gamma`: easy
+    examples stop pulling on the logits. :math:`q` is computed as
+    :math:`-\operatorname{expm1}(\log p)`, accurate where :math:`p` rounds to 1.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (..., C)
+        Targets in [0, 1]: one-hot rows or soft labels.
+    logits : array_like, shape (..., C)
+        Logits, same shape as ``y_true``; the last axis holds the classes.
+    alpha : float or array_like of shape (C,), default 0.25
+        Weight of every class (a scalar) or of each class (non-negative).
+    gamma : float >= 0, default 2
+        Focusing parameter.
+    label_smoothing : float in [0, 1], default 0
+        Differentiate the label-smoothed loss: targets :math:`y(1 - s) + s/C`.
+
+    Returns
+    -------
+    ndarray, shape (..., C)
+        In the dtype of ``logits``; finite for logits as large as
+        :math:`\pm 10^4`.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a value is not finite, ``y_true`` is outside
+        [0, 1], ``gamma`` < 0 or ``alpha`` is negative or of the wrong shape.
+
+    See Also
+    --------
+    lossbook.categorical_focal_crossentropy : the loss (``from_logits=True``).
+    binary_focal_grad : the sigmoid version.
+
+    Notes
+    -----
+    Keras clips the softmax output to :math:`[10^{-7}, 1 - 10^{-7}]`, so its
+    gradient (``tf.GradientTape`` through
+    ``keras.losses.categorical_focal_crossentropy``) is 0 for a class whose
+    probability lies outside; this function differentiates lossbook's
+    unclipped loss, and both agree wherever Keras does not clip.
+
+    Examples
+    --------
+    >>> from lossbook.gradients import categorical_focal_grad, softmax_ce_grad
+    >>> print(categorical_focal_grad([[0.0, 1.0]], [[0.0, 0.0]], alpha=1.0, gamma=0.0))  # softmax_ce_grad's
+    [[ 0.5 -0.5]]
+    >>> print(categorical_focal_grad([[0.0, 1.0]], [[0.0, 3.0]], alpha=1.0).round(6))  # an easy row: 150x smaller
+    [[ 0.000315 -0.000315]]
+    >>> print(softmax_ce_grad([[0.0, 1.0]], [[0.0, 3.0]]).round(6))
+    [[ 0.047426 -0.047426]]
+    """
+    gamma = check_nonnegative(gamma, "gamma")
+    label_smoothing = check_fraction(label_smoothing, "label_smoothing")
+    y_true, logits = as_pair(y_true, logits, names=("y_true", "logits"))
+    check_in_unit_interval(y_true, "y_true", "Targets are one-hot rows or soft labels.")
+    alpha = check_class_weights(alpha, logits.shape[-1], logits.dtype)
+    dt = logits.dtype.type
+    if label_smoothing:
+        s = dt(label_smoothing)
+        y_true = y_true * (1 - s) + s / dt(y_true.shape[-1])
+    log_p = stable_log_softmax(logits)
+    p = np.exp(log_p)
+    q = -np.expm1(log_p)  # 1 - p without cancellation where p rounds to 1
+    g = dt(gamma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # q^(gamma - 1) * p log p -> 0 where q = 0 (p log p vanishes like -q there), also for gamma < 1.
+        focus = np.where(q > 0, np.power(q, g - 1) * p * log_p, dt(0)) if gamma else np.zeros_like(q)
+    weighted = alpha * y_true * (np.power(q, g) - g * focus)
+    return p * weighted.sum(axis=-1, keepdims=True, dtype=logits.dtype) - weighted
 
 
 def gaussian_nll_grad(y_true, y_pred, var, *, eps=1e-6):

@@ -86,13 +86,15 @@ def cosine_similarity(y_true, y_pred, *, axis=-1, reduction="mean", sample_weigh
 
 
 def _masked_logsumexp(x, mask):
-    """logsumexp over the last axis of the entries where ``mask``; -inf for a row with none."""
+    """logsumexp over the last axis of the entries where ``mask``; -inf for a row with none.
+
+    The caller ignores ``divide`` (log 0 for a row with none) in ``np.errstate``.
+    """
     minus_inf = x.dtype.type(-np.inf)
     x = np.where(mask, x, minus_inf)
     m = x.max(axis=-1)
     safe = np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
-        return safe + np.log(np.exp(x - safe[..., None]).sum(axis=-1))
+    return safe + np.log(np.exp(x - safe[..., None]).sum(axis=-1))
 
 
 def circle(
@@ -179,7 +181,9 @@ def circle(
     if refs.ndim != 2 or refs.shape[1] != y_pred.shape[1]:
         fail("ref_embeddings", f"have shape (M, {y_pred.shape[1]})", f"ref_embeddings.shape={refs.shape}")
     ref = labels if ref_labels is None else _class_labels(ref_labels, refs.shape[0], "ref_labels")
-    for name, emb in (("y_pred", y_pred), ("ref_embeddings", refs)):
+    for name, emb in (
+        (("y_pred", y_pred),) if ref_embeddings is None else (("y_pred", y_pred), ("ref_embeddings", refs))
+    ):
         norms = np.sqrt(last_axis_sum(np.square(emb)))
         off = np.abs(norms - 1) > 1e-3
         if off.any():
@@ -192,16 +196,22 @@ def circle(
             )
     dt = y_pred.dtype.type
     distances = np.maximum(1 - y_pred @ refs.T, 0)
-    positive = labels[:, None] == ref[None, :]
-    negative = ~positive
+    # Positives and negatives side by side in one (2, N, M) array, so that both log-sums are one call (the
+    # arrays are small: the calls cost more than the arithmetic).
+    masks = np.empty((2, *distances.shape), dtype=bool)
+    positive, negative = masks
+    np.equal(labels[:, None], ref[None, :], out=positive)
+    np.logical_not(positive, out=negative)
     if remove_diagonal:
-        positive &= ~np.eye(labels.shape[0], ref.shape[0], dtype=bool)
+        np.fill_diagonal(positive, False)  # positive[i, i] for i < min(N, M), as np.eye(N, M)
     m, g = dt(margin), dt(gamma)
-    pos_weights = np.maximum((m + distances) * positive, 0)
-    neg_weights = np.maximum((1 + m - distances) * negative, 0)
-    p_loss = _masked_logsumexp(-g * pos_weights * (m - distances), positive)
-    n_loss = _masked_logsumexp(g * neg_weights * ((1 - m) - distances), negative)
-    with np.errstate(invalid="ignore"):
+    logits = np.empty(masks.shape, dtype=distances.dtype)
+    np.multiply(-g, (m + distances) * positive, out=logits[0])  # a+ = max(0, m + d) = m + d, as m, d >= 0
+    logits[0] *= m - distances
+    np.multiply(g, np.maximum((1 + m - distances) * negative, 0), out=logits[1])
+    logits[1] *= (1 - m) - distances
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf for a sample without positives
+        p_loss, n_loss = _masked_logsumexp(logits, masks)
         total = p_loss + n_loss  # -inf + finite; never inf - inf (logsumexp here is < +inf)
     per_sample = np.logaddexp(dt(0), total)
     return reduce(per_sample, reduction, sample_weight, mask=per_sample > 0)

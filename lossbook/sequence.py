@@ -128,23 +128,24 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     width = 2 * labels.shape[1] + 1
     extended = np.zeros((n, width), dtype=np.intp)  # blank, l1, blank, l2, ..., blank
     extended[:, 1::2] = labels
-    # A skip from s - 2 to s is allowed onto a label that differs from the one two places back.
-    skip = np.zeros((n, width), dtype=bool)
-    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
-    skip &= extended != 0
-    rows = np.arange(n)[:, None]
     minus_inf = log_p.dtype.type(-np.inf)
-    alpha = np.full((n, width), minus_inf, dtype=log_p.dtype)
-    emit = log_p[rows, 0, extended]
-    alpha[:, 0] = emit[:, 0]
-    if width > 1:
-        alpha[:, 1] = emit[:, 1]
+    # emit[t, i, s]: log-probability of the s-th extended symbol of sequence i at step t (one gather, time first).
+    emit = np.take_along_axis(log_p, extended[:, None, :], axis=2).transpose(1, 0, 2).copy()
+    # Position s is reached from s (stay), s - 1 (step) and s - 2 (a skip, onto a label that differs from the
+    # one two places back: other skips get -inf added). buffer[:, 2:] is alpha, with two -inf in front, so the
+    # three predecessors are views and a time step is four ufunc calls on preallocated arrays.
+    skip = np.full((n, width), minus_inf, dtype=log_p.dtype)
+    skip[:, 3::2] = np.where(labels[:, 1:] != labels[:, :-1], 0, minus_inf)
+    buffer = np.full((n, width + 2), minus_inf, dtype=log_p.dtype)
+    alpha, step, jump = buffer[:, 2:], buffer[:, 1:-1], buffer[:, :-2]
+    alpha[:, :2] = emit[0, :, :2]
+    total, jumped = np.empty_like(alpha), np.empty_like(alpha)
     for t in range(1, steps):
-        stay = alpha
-        step = np.concatenate([np.full((n, 1), minus_inf, log_p.dtype), alpha[:, :-1]], axis=1)
-        jump = np.concatenate([np.full((n, 2), minus_inf, log_p.dtype), alpha[:, :-2]], axis=1)
-        jump = np.where(skip, jump, minus_inf)
-        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + log_p[rows, t, extended]
-    last = alpha[np.arange(n), 2 * lengths]
-    before = np.where(lengths > 0, alpha[np.arange(n), np.maximum(2 * lengths - 1, 0)], minus_inf)
+        np.logaddexp(alpha, step, out=total)
+        np.add(jump, skip, out=jumped)
+        np.logaddexp(total, jumped, out=total)
+        np.add(total, emit[t], out=alpha)
+    rows = np.arange(n)
+    last = alpha[rows, 2 * lengths]
+    before = np.where(lengths > 0, alpha[rows, np.maximum(2 * lengths - 1, 0)], minus_inf)
     return reduce(-np.logaddexp(last, before), reduction, sample_weight)

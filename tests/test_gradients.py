@@ -513,6 +513,63 @@ class TestFocalSmoothedAndGaussian:
             assert np.isfinite(g).all()
             np.testing.assert_allclose(g, [-1.0, 1.0, 0.0, 0.0], atol=1e-12)
 
+    @staticmethod
+    def _categorical_focal_inputs(seed, n=25, c=4, scale=3.0):
+        rng = np.random.default_rng(seed)
+        z = rng.normal(scale=scale, size=(n, c))
+        y = np.eye(c)[rng.integers(0, c, n)]
+        y[:3] = rng.dirichlet(np.ones(c), 3)  # some soft rows
+        return y, z
+
+    @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+    @pytest.mark.parametrize("alpha", [0.25, (0.1, 0.5, 1.0, 2.0)])
+    @pytest.mark.parametrize("smoothing", [0.0, 0.2])
+    def test_categorical_focal_grad_finite_differences(self, gamma, alpha, smoothing):
+        y, z = self._categorical_focal_inputs(9)
+
+        def loss(zz):
+            return lb.categorical_focal_crossentropy(
+                y, zz, from_logits=True, alpha=alpha, gamma=gamma, label_smoothing=smoothing, reduction="none"
+            )
+
+        expected = np.empty_like(z)
+        for k in range(z.shape[1]):
+            step = np.zeros_like(z)
+            step[:, k] = H
+            expected[:, k] = (loss(z + step) - loss(z - step)) / (2 * H)
+        got = lb.categorical_focal_grad(y, z, alpha=alpha, gamma=gamma, label_smoothing=smoothing)
+        np.testing.assert_allclose(got, expected, **FD_TOL)
+
+    @pytest.mark.parametrize("gamma", [0.5, 2.0])
+    @pytest.mark.parametrize("alpha", [0.25, (0.125, 0.5, 1.0, 2.0)])  # exact in float32: TF makes a list float32
+    def test_categorical_focal_grad_matches_gradient_tape(self, gamma, alpha):
+        # Scale 1.5: no probability leaves [1e-7, 1 - 1e-7], where Keras' clipping would zero its gradient.
+        y, z = self._categorical_focal_inputs(10, n=30, scale=1.5)
+        zt = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(zt)
+            per_sample = tf.keras.losses.categorical_focal_crossentropy(
+                tf.constant(y), zt, alpha=list(alpha) if np.ndim(alpha) else alpha, gamma=gamma, from_logits=True
+            )
+            total = tf.reduce_sum(per_sample)
+        expected = tape.gradient(total, zt).numpy()
+        got = lb.categorical_focal_grad(y, z, alpha=alpha, gamma=gamma)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+    def test_categorical_focal_grad_without_focus_is_softmax_ce_grad(self):
+        y, z = self._categorical_focal_inputs(11)
+        np.testing.assert_allclose(
+            lb.categorical_focal_grad(y, z, alpha=1.0, gamma=0.0), softmax_ce_grad(y, z), rtol=1e-12, atol=1e-15
+        )
+
+    def test_categorical_focal_grad_stays_finite_at_huge_logits(self):
+        for gamma in (0.5, 2.0):
+            g = lb.categorical_focal_grad(
+                [[1.0, 0.0, 0.0]] * 2, [[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]], alpha=1.0, gamma=gamma
+            )
+            assert np.isfinite(g).all()
+            np.testing.assert_allclose(g, [[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0]], atol=1e-12)
+
     @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.4])
     def test_label_smoothed_ce_grad_finite_differences_and_tape(self, smoothing):
         rng = np.random.default_rng(7)

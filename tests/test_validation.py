@@ -515,6 +515,16 @@ def test_class_weight_is_validated(class_weight, error, expected):
 def test_new_gradients_validate_their_options():
     with pytest.raises(ValueError, match=r"gamma must be a non-negative real number; received gamma=-2"):
         lb.binary_focal_grad([1.0], [0.0], gamma=-2)
+    with pytest.raises(ValueError, match=r"gamma must be a non-negative real number; received gamma=-2"):
+        lb.categorical_focal_grad([[0.0, 1.0]], [[0.0, 0.0]], gamma=-2)
+    with pytest.raises(
+        ValueError,
+        match=r"alpha must be a non-negative number or one non-negative weight per class, shape \(3,\); "
+        r"received alpha=\[0.5 0.5\] of shape \(2,\)",
+    ):
+        lb.categorical_focal_grad([[0.0, 1.0, 0.0]], [[0.0, 0.0, 0.0]], alpha=[0.5, 0.5])
+    with pytest.raises(ValueError, match=r"alpha must be a non-negative real number; received alpha=-0.5"):
+        lb.categorical_focal_grad([[0.0, 1.0]], [[0.0, 0.0]], alpha=-0.5)
     with pytest.raises(ValueError, match=r"var must contain only positive variances; received 0.0 at index \(0,\)"):
         lb.gaussian_nll_grad([1.0], [0.0], [0.0])
     with pytest.raises(ValueError, match=r"label_smoothing must be a real number in \[0, 1\]"):
