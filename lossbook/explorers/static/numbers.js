@@ -250,19 +250,21 @@ export function binaryCrossentropy(yTrue, yPred, fromLogits) {
   return sum(per) / per.length;
 }
 
+/** Log-probabilities of one prediction, as lossbook's cross-entropies take them: log-softmax of
+ * logits, or the clipped logarithm of a checked (and renormalized) distribution. */
+function logProbabilities(yPred, fromLogits) {
+  if (fromLogits) return logSoftmax(yPred);
+  checkDistribution(yPred, "y_pred", LOGITS_HINT);
+  const s = sum(yPred);
+  return yPred.map((v) => Math.log(clip(v / s)));
+}
+
 /** lossbook.categorical_crossentropy of one sample. */
 export function categoricalCrossentropy(yTrue, yPred, fromLogits) {
   pair(yTrue, yPred);
   checkDistribution(yTrue, "y_true", "Targets are one-hot rows or soft labels that sum to 1.");
-  let logP;
-  if (fromLogits) {
-    logP = logSoftmax(yPred);
-  } else {
-    checkDistribution(yPred, "y_pred", LOGITS_HINT);
-    const s = sum(yPred);
-    logP = yPred.map((v) => Math.log(clip(v / s)));
-  }
-  return 0 + -sum(yTrue.map((v, i) => v * logP[i])); // 0 +: lossbook's mean reduction turns −0 into 0
+  const logP = logProbabilities(yPred, fromLogits);
+  return 0 - sum(yTrue.map((v, i) => v * logP[i])); // 0 -: a perfect prediction costs +0, as in lossbook
 }
 
 /** lossbook.sparse_categorical_crossentropy of one sample with a class index. */
@@ -275,15 +277,8 @@ export function sparseCategoricalCrossentropy(label, yPred, fromLogits) {
   if (label < 0 || label >= n) {
     fail("labels", `be class indices in [0, ${n - 1}] for y_pred with ${n} classes`, `label ${label}`);
   }
-  let logP;
-  if (fromLogits) {
-    logP = logSoftmax(yPred);
-  } else {
-    checkDistribution(yPred, "y_pred", LOGITS_HINT);
-    const s = sum(yPred);
-    logP = yPred.map((v) => Math.log(clip(v / s)));
-  }
-  return 0 + -logP[label];
+  const logP = logProbabilities(yPred, fromLogits);
+  return 0 - logP[label];
 }
 
 // Margin losses of one score with label 1 (chapter 6).
