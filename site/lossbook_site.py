@@ -40,6 +40,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import icon_subset  # site/icon_subset.py
+import minify  # site/minify.py
 import parallel_execution  # site/parallel_execution.py
 import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
 from docutils import nodes
@@ -364,28 +365,12 @@ def _copy_explorer_front_end(app, exception):
 
     They are package data of :mod:`lossbook.explorers` (the same files
     anywidget runs in Jupyter, kept readable there); ``static/lossbook-explorers.js``,
-    on every page, imports them on pages that hold an explorer. The site gets
-    esbuild's minified copies (issue #10: an explorer adds at most 40 KB to its
-    page), each file on its own so ``explorers.js``'s ``import "./numbers.js"``
-    still resolves, with a linked source map (fetched only by a browser's
-    developer tools, so no first-load bytes).
+    on every page, imports them on pages that hold an explorer. ``minify.py``
+    writes esbuild's minified copies (issue #10: at most 40 KB an explorer).
     """
     if exception is not None or app.builder.format != "html":
         return
-    import subprocess
-
-    from lossbook.explorers import STATIC as FRONT_END
-
-    esbuild = HERE.parent / "node_modules" / ".bin" / "esbuild"
-    if not esbuild.exists():
-        raise RuntimeError(f"lossbook_site: {esbuild} not found: run `npm ci` in {HERE.parent}")
-    target = Path(app.outdir) / "_static" / "lossbook-explorers"
-    target.mkdir(parents=True, exist_ok=True)
-    sources = sorted(str(p) for p in FRONT_END.iterdir() if p.suffix in (".js", ".css"))
-    subprocess.run(
-        [str(esbuild), *sources, f"--outdir={target}", "--minify", "--sourcemap", "--log-level=warning"],
-        check=True,
-    )
+    minify.minify_front_end(Path(app.outdir) / "_static" / "lossbook-explorers")
 
 
 def setup(app: Sphinx):
