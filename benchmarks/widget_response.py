@@ -199,18 +199,18 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict
 
 def measure(n: int = 40) -> dict:
     """Everything above; times in milliseconds."""
-    sys.path.insert(0, str(HERE))
-    from pages import LocalServer
+    sys.path.insert(0, str(ROOT / "site"))
+    from headless import serve  # site/headless.py: the one local server
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sizes = build_new_page(folder)
         old = build_old_page(folder, n)
-        with LocalServer(folder) as server:
-            new = browser_times(server.url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
+        with serve(folder) as url:
+            new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
             twins = (
                 browser_times(
-                    server.url + "old.html",
+                    url + "old.html",
                     "figure.lossbook-twin",
                     "input.lossbook-twin-slider",
                     "img.lossbook-twin-frame",
