@@ -117,6 +117,40 @@ def _add_filters(app: Sphinx) -> None:
 def _fix_page(app: Sphinx, pagename, templatename, context, doctree):
     _dedupe_scripts(context)
     _bibliography_roles(context)
+    _explorer_fallbacks_to_files(app, pagename, context)
+
+
+_NOSCRIPT_PNG = re.compile(
+    r'(<noscript><figure class="lossbook-explorer-static"><img src=")data:image/png;base64,([^"]+)"'
+)
+
+
+def _explorer_fallbacks_to_files(app: Sphinx, pagename, context) -> None:
+    """Move each explorer's no-JavaScript figure out of the page into ``_images/``.
+
+    ``Explorer.embed_html()`` inlines it as a data URI (5-11 KB of base64 an
+    explorer), so a notebook's output carries it; on the site, every reader
+    downloaded those bytes although only readers without JavaScript see them.
+    As a file, referenced from inside ``<noscript>`` (which a browser running
+    JavaScript does not parse), only those readers fetch it (issue #10).
+    """
+    body = context.get("body")
+    if not body or "lossbook-explorer-static" not in body:
+        return
+    import base64
+    import hashlib
+
+    images = Path(app.outdir) / "_images"
+    depth = pagename.count("/")
+
+    def to_file(match):
+        data = base64.b64decode(match.group(2))
+        name = f"lossbook-explorer-{hashlib.sha256(data).hexdigest()[:16]}.png"
+        images.mkdir(parents=True, exist_ok=True)
+        (images / name).write_bytes(data)
+        return f'{match.group(1)}{"../" * depth}_images/{name}"'
+
+    context["body"] = _NOSCRIPT_PNG.sub(to_file, body)
 
 
 def _bibliography_roles(context) -> None:
