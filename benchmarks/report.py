@@ -386,7 +386,13 @@ def _widgets(r):
             lines.append(f"| {name} | {size / 1e3:.1f} | {'–' if old is None else f'{old / 1e3:.1f}'} |")
         lines += [
             "",
-            f"Plus the front end a page with explorers loads once: {sizes['front_end_bytes'] / 1e3:.1f} KB.",
+            f"Plus the front end a page with explorers loads once: {sizes['front_end_bytes'] / 1e3:.1f} KB"
+            + (
+                f" (module, numbers and stylesheet minified by esbuild; "
+                f"{sizes['front_end_unminified_bytes'] / 1e3:.1f} KB as the package ships them to Jupyter)."
+                if "front_end_unminified_bytes" in sizes
+                else "."
+            ),
             "",
         ]
     lines += _notes(r.get("notes", []))

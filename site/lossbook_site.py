@@ -40,6 +40,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import icon_subset  # site/icon_subset.py
+import minify  # site/minify.py
 import parallel_execution  # site/parallel_execution.py
 import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
 from docutils import nodes
@@ -116,6 +117,40 @@ def _add_filters(app: Sphinx) -> None:
 def _fix_page(app: Sphinx, pagename, templatename, context, doctree):
     _dedupe_scripts(context)
     _bibliography_roles(context)
+    _explorer_fallbacks_to_files(app, pagename, context)
+
+
+_NOSCRIPT_PNG = re.compile(
+    r'(<noscript><figure class="lossbook-explorer-static"><img src=")data:image/png;base64,([^"]+)"'
+)
+
+
+def _explorer_fallbacks_to_files(app: Sphinx, pagename, context) -> None:
+    """Move each explorer's no-JavaScript figure out of the page into ``_images/``.
+
+    ``Explorer.embed_html()`` inlines it as a data URI (5-11 KB of base64 an
+    explorer), so a notebook's output carries it; on the site, every reader
+    downloaded those bytes although only readers without JavaScript see them.
+    As a file, referenced from inside ``<noscript>`` (which a browser running
+    JavaScript does not parse), only those readers fetch it (issue #10).
+    """
+    body = context.get("body")
+    if not body or "lossbook-explorer-static" not in body:
+        return
+    import base64
+    import hashlib
+
+    images = Path(app.outdir) / "_images"
+    depth = pagename.count("/")
+
+    def to_file(match):
+        data = base64.b64decode(match.group(2))
+        name = f"lossbook-explorer-{hashlib.sha256(data).hexdigest()[:16]}.png"
+        images.mkdir(parents=True, exist_ok=True)
+        (images / name).write_bytes(data)
+        return f'{match.group(1)}{"../" * depth}_images/{name}"'
+
+    context["body"] = _NOSCRIPT_PNG.sub(to_file, body)
 
 
 def _bibliography_roles(context) -> None:
@@ -360,23 +395,16 @@ def _single_page_uses_the_html_handlers(app: Sphinx) -> None:
 
 
 def _copy_explorer_front_end(app, exception):
-    """Serve the explorers' ES modules and stylesheet from ``_static/lossbook-explorers/``.
+    """Serve the explorers' ES modules and stylesheet, minified, from ``_static/lossbook-explorers/``.
 
     They are package data of :mod:`lossbook.explorers` (the same files
-    anywidget runs in Jupyter); ``static/lossbook-explorers.js``, on every
-    page, imports them on pages that hold an explorer.
+    anywidget runs in Jupyter, kept readable there); ``static/lossbook-explorers.js``,
+    on every page, imports them on pages that hold an explorer. ``minify.py``
+    writes esbuild's minified copies (issue #10: at most 40 KB an explorer).
     """
     if exception is not None or app.builder.format != "html":
         return
-    import shutil
-
-    from lossbook.explorers import STATIC as FRONT_END
-
-    target = Path(app.outdir) / "_static" / "lossbook-explorers"
-    target.mkdir(parents=True, exist_ok=True)
-    for path in FRONT_END.iterdir():
-        if path.suffix in (".js", ".css"):
-            shutil.copyfile(path, target / path.name)
+    minify.minify_front_end(Path(app.outdir) / "_static" / "lossbook-explorers")
 
 
 def setup(app: Sphinx):

@@ -14,7 +14,10 @@ tests/test_site.py), with no kernel:
 * the JavaScript functions behind the numbers (lossbook/explorers/static/
   numbers.js) equal lossbook's on grids and random inputs, logits up to
   ±1e4 included: within 1e-12 relative (with an absolute floor of 1e-12 for
-  numbers of order one that cancel to about 0), or exactly.
+  numbers of order one that cancel to about 0), or exactly;
+* the explorers add at most 40 KB a page each (the minified front end plus
+  their state), and the no-JavaScript figure is a PNG file referenced from
+  inside ``<noscript>``, not inlined bytes every reader downloads.
 
 Build the book first (``site/build.sh``), then
 ``python -m pytest tests/test_site_explorers.py -m site``.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -475,3 +479,40 @@ def test_explorers_fit_a_phone_and_a_dark_page(path, browser, site_url):
             assert lum < 100 and not behind, f"{path}: explorer box {bg} (behind it: {behind}) in dark mode"
     finally:
         context.close()
+
+
+# Issue #10: an explorer adds at most 40 KB (module + data) to its page. The
+# front end the site serves (esbuild-minified, site/minify.py) is loaded once a
+# page; the no-JavaScript figure is a file inside <noscript>, which a browser
+# running JavaScript does not parse, so only readers without it fetch it.
+FRONT_END_BUDGET = 40_000  # bytes, however many explorers a page holds
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_explorer_bytes_and_no_javascript_figure(page_path):
+    text = (HTML / page_path).read_text(encoding="utf-8")
+    front_end = sum(
+        (HTML / "_static" / "lossbook-explorers" / f).stat().st_size
+        for f in ("explorers.js", "numbers.js", "explorers.css")
+    )
+    assert front_end < FRONT_END_BUDGET, f"the explorers' front end is {front_end} bytes (minified?)"
+    packaged = sum((explorers.STATIC / f).stat().st_size for f in ("explorers.js", "numbers.js", "explorers.css"))
+    assert front_end < 0.8 * packaged, f"served front end {front_end} bytes is not minified (package: {packaged})"
+    blocks = re.findall(r'<div class="lossbook-explorer".*?</noscript></div>', text, re.S)
+    assert blocks, f"{page_path}: no explorer block"
+    added = front_end + sum(len(b.encode()) for b in blocks)
+    assert added <= 40_000 * len(blocks), (
+        f"{page_path}: its {len(blocks)} explorer(s) add {added} bytes (front end {front_end}), "
+        f"more than 40 KB an explorer (issue #10)"
+    )
+    for block in blocks:
+        assert "data:image" not in block, f"{page_path}: the no-JavaScript figure is inlined in the page"
+        src = re.search(
+            r'<noscript><figure class="lossbook-explorer-static"><img src="([^"]+)" alt="[^"]+" width="\d+" height="\d+"',
+            block,
+        )
+        assert src, f"{page_path}: explorer without a no-JavaScript figure (img with alt, width, height)"
+        image = (HTML / page_path).parent / src.group(1)
+        assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", (
+            f"{page_path}: {src.group(1)} is not a PNG"
+        )
