@@ -178,7 +178,7 @@ def _differences(torch, keras, dtype):
         "keras.losses.KLDivergence()(p, q)",
         k(keras.losses.KLDivergence(dtype=dtype), pp, q),
         ("PyTorch warns (UserWarning) and " if warned else "PyTorch ")
-        + "'mean' divides the sum by all 6 elements, a third of the KL divergence here; "
+        + f"'mean' divides the sum by all 6 elements, {kl_mean / batchmean:.3g} of the KL divergence here; "
         f"nn.KLDivLoss(reduction='batchmean')(q.log(), p) = {batchmean:.7g} is Keras' value. "
         f"Passing q instead of q.log() gives {float(torch.nn.KLDivLoss(reduction='batchmean')(t(q), t(pp))):.7g}.",
     )
@@ -203,8 +203,8 @@ def _differences(torch, keras, dtype):
         float(torch.nn.BCELoss()(t([0.0]), t([1.0]))),
         "keras.losses.BinaryCrossentropy()([1.0], [0.0])",
         k(keras.losses.BinaryCrossentropy(dtype=dtype), [1.0], [0.0]),
-        "A confident wrong answer (p = 0 for y = 1) costs 100 in PyTorch and -ln(1e-7) = 16.118 in Keras "
-        "(and in lossbook).",
+        f"A confident wrong answer (p = 0 for y = 1) costs 100 in PyTorch and -ln(1e-7) = {-np.log(1e-7):.5g} in "
+        "Keras (and in lossbook).",
     )
 
     z, yb = [[1.5, -0.5, 0.0]], [[1.0, 0.0, 1.0]]
@@ -235,8 +235,8 @@ def _differences(torch, keras, dtype):
         "keras.losses.MeanSquaredError()(y_true, y_pred)",
         k(keras.losses.MeanSquaredError(dtype=dtype), target, column),
         ("PyTorch warned (UserWarning) and " if warned else "PyTorch did not warn and ")
-        + "averaged a 3 x 3 table of differences: a perfect prediction costs 4/3. Keras squeezes the extra axis "
-        "and returns 0; lossbook refuses the shapes.",
+        + f"averaged a 3 x 3 table of differences: a perfect prediction costs {broadcast:.5g}. Keras squeezes the "
+        "extra axis and returns 0; lossbook refuses the shapes.",
     )
 
     mu, x, var = t([0.0, 0.0]), t([1.0, 0.5]), t([1.0, 1e-8])
