@@ -1,6 +1,10 @@
 """Put lossbook's numbers next to TensorFlow's and PyTorch's: the comparison cells of every chapter.
 
-:func:`compare` computes one loss on the same inputs, in the same dtype, with
+:func:`compare` computes one loss on the same inputs (``y_true, y_pred`` for
+most; ``y_true, y_pred, var`` for :func:`lossbook.gaussian_nll`,
+``anchor, positive, negative`` for :func:`lossbook.triplet_margin_loss`, a
+similarity matrix for :func:`lossbook.info_nce` and :func:`lossbook.nt_xent`:
+see :attr:`LossSpec.inputs`), in the same dtype, with
 
 * lossbook (the reference row),
 * the Keras loss class, e.g. ``keras.losses.CategoricalCrossentropy(from_logits=...)``
@@ -11,7 +15,9 @@
 * the ``tf.nn`` op where one exists (``tf.nn.softmax_cross_entropy_with_logits``,
   ``tf.nn.sparse_softmax_cross_entropy_with_logits``,
   ``tf.nn.sigmoid_cross_entropy_with_logits``, only with ``from_logits=True``;
-  ``tf.nn.l2_loss(y_pred - y_true)`` for :func:`lossbook.sum_squared_error`),
+  ``tf.nn.l2_loss(y_pred - y_true)`` for :func:`lossbook.sum_squared_error`;
+  ``tf.nn.sparse_softmax_cross_entropy_with_logits`` of the similarity matrix
+  over the temperature for InfoNCE and NT-Xent),
 * the PyTorch loss where one exists, e.g. ``torch.nn.CrossEntropyLoss()(y_pred, y_true)``,
   called the way a PyTorch user would call it, with the arguments converted
   (prediction first, log-probabilities where PyTorch wants them, integer labels
@@ -32,9 +38,11 @@ that do not sum to 1, which Keras silently renormalizes), the lossbook row
 reads ``refused: <message>`` and the frameworks' numbers are still shown; pass
 ``errors="raise"`` to get the exception instead.
 
-Adding a loss is one entry in :data:`LOSSES`; its PyTorch part (``torch=``) is
-optional. This module was called ``lossbook.tf_compare``; that name still
-imports it.
+Adding a loss is one entry in :data:`LOSSES`: its Keras names, or the reason
+Keras has none (``keras_missing=``), and its PyTorch loss (``torch=``), or the
+reason PyTorch has none (``torch_missing=``). :func:`registry_coverage` lists
+every entry with its counterparts; the API page's coverage tables are
+generated from it and from :func:`keras_coverage`.
 """
 
 from __future__ import annotations
@@ -74,6 +82,7 @@ __all__ = [
     "PARITY_TESTS",
     "keras_loss_classes",
     "keras_coverage",
+    "registry_coverage",
 ]
 
 
@@ -204,9 +213,10 @@ def torch_module():
 class TfOp:
     """A ``tf.nn`` op that computes the loss, and when it applies.
 
-    ``per_sample(tf, y_true, y_pred)`` returns per-sample values (or, with
-    ``reduces=False``, the total); ``when`` lists the options it requires,
-    e.g. ``{"from_logits": True}``.
+    ``per_sample(tf, *inputs, options)`` receives the loss's inputs as tensors
+    (in the order of :attr:`LossSpec.inputs`) and its options, and returns
+    per-sample values (or, with ``reduces=False``, the total); ``when`` lists
+    the options it requires, e.g. ``{"from_logits": True}``.
     """
 
     name: str
@@ -218,8 +228,9 @@ class TfOp:
 class TorchLoss:
     """The PyTorch loss for one lossbook loss, and how to call it.
 
-    ``call(torch, y_true, y_pred, reduction, options)`` receives tensors in
-    Keras' order (labels as given, values in the comparison's dtype), the
+    ``call(torch, *inputs, reduction, options)`` receives the loss's inputs as
+    tensors in lossbook's order (:attr:`LossSpec.inputs`, Keras' ``y_true,
+    y_pred`` for most; labels as given, values in the comparison's dtype), the
     lossbook reduction (None for losses without one) and the loss options, and
     returns ``(label, value)``: the call a PyTorch user would write, spelled
     out (``"torch.nn.KLDivLoss(reduction='batchmean')(log(y_pred), y_true)"``),
@@ -245,27 +256,35 @@ class TorchLoss:
 
 @dataclass(frozen=True)
 class LossSpec:
-    """How to compute one loss in lossbook, Keras and ``tf.nn``.
+    """How to compute one loss in lossbook, Keras, ``tf.nn`` and PyTorch.
 
     Attributes
     ----------
     lossbook : callable
-        ``lossbook(y_true, y_pred, **options, reduction=...)``; called without
+        ``lossbook(*inputs, **options, reduction=...)``; called without
         ``reduction`` when ``reduces`` is False.
     lossbook_name : str
         Name shown in the table, e.g. ``"lossbook.categorical_crossentropy"``.
     keras_class, keras_function : str or None
-        Names in ``keras.losses``.
+        Names in ``keras.losses`` (both None when Keras has no such loss).
     tf_op : TfOp or None
         The ``tf.nn`` op, if one computes this loss.
     options : mapping
         Options the loss accepts and their defaults, e.g. ``{"from_logits": False}``.
     labels : bool
-        Whether the first argument is integer class labels (sparse losses).
+        Whether the first input is integer class labels (sparse losses, CTC, Circle).
     reduces : bool
         Whether the loss has a batch reduction (False for ``sum_squared_error``).
     torch : TorchLoss or None
         The PyTorch loss, if PyTorch has one that computes this loss.
+    inputs : tuple of str
+        The names of the arrays the loss takes, in order: ``("y_true", "y_pred")``
+        for Keras' losses, ``("y_true", "y_pred", "var")`` for the Gaussian NLL,
+        ``("anchor", "positive", "negative")`` for the triplet loss,
+        ``("similarity",)`` for InfoNCE and NT-Xent.
+    keras_missing, torch_missing : str
+        Why Keras (``keras_class is None``) or PyTorch (``torch is None``) has
+        no counterpart, and what comes closest; "" when it has one.
     """
 
     lossbook: Callable[..., Any]
@@ -277,6 +296,9 @@ class LossSpec:
     labels: bool = False
     reduces: bool = True
     torch: TorchLoss | None = None
+    inputs: tuple[str, ...] = ("y_true", "y_pred")
+    keras_missing: str = ""
+    torch_missing: str = ""
 
 
 def _kl_divergence_batch(y_true, y_pred, *, reduction="mean"):
@@ -404,7 +426,76 @@ def _torch_ctc(torch, t, p, reduction, options):
     return _batch(values, reduction, label)
 
 
+def _torch_settings(options, names, reduction):
+    """``"margin=1.0, p=2.0, reduction='none'"``: the options a PyTorch loss is built with, for a row's label."""
+    settings = [f"{k}={options[k]!r}" for k in names]
+    if reduction != "mean":
+        settings.append(f"reduction={reduction!r}")
+    return ", ".join(settings)
+
+
+def _torch_gaussian_nll(torch, t, p, var, reduction, options):
+    """GaussianNLLLoss(y_pred, y_true, var): element-wise, so 'none' is averaged over the last axis as lossbook does.
+
+    Its 'mean' (over every element) is lossbook's mean of per-sample means; its
+    'sum' is K times lossbook's (tests/test_frameworks.py asserts both). A
+    variance of shape (..., 1) is broadcast by PyTorch as by lossbook.
+    """
+    kwargs = {"full": options["full"], "eps": options["eps"]}
+    if reduction == "mean":
+        label = f"torch.nn.GaussianNLLLoss({_torch_settings(options, kwargs, 'mean')})(y_pred, y_true, var)"
+        return label, torch.nn.GaussianNLLLoss(**kwargs)(p, t, var)
+    values = torch.nn.GaussianNLLLoss(**kwargs, reduction="none")(p, t, var).mean(dim=-1)
+    label = f"torch.nn.GaussianNLLLoss({_torch_settings(options, kwargs, 'none')})(y_pred, y_true, var).mean(-1)"
+    return _batch(values, reduction, label)
+
+
+def _torch_triplet(torch, anchor, positive, negative, reduction, options):
+    names = ("margin", "p", "eps", "swap")
+    loss = torch.nn.TripletMarginLoss(**{k: options[k] for k in names}, reduction=reduction)
+    label = f"torch.nn.TripletMarginLoss({_torch_settings(options, names, reduction)})(anchor, positive, negative)"
+    return label, loss(anchor, positive, negative)
+
+
+def _torch_info_nce(torch, s, reduction, options):
+    """InfoNCE is CrossEntropyLoss of similarity / temperature with the positives on the diagonal."""
+    tau = options["temperature"]
+    loss = torch.nn.CrossEntropyLoss(reduction=reduction)
+    label = f"torch.nn.CrossEntropyLoss({_torch_settings({}, (), reduction)})(similarity / {tau!r}, torch.arange(N))"
+    return label, loss(s / tau, torch.arange(s.shape[0]))
+
+
+def _torch_nt_xent(torch, s, reduction, options):
+    """NT-Xent is CrossEntropyLoss of similarity / temperature, the diagonal masked to -inf, positive i + N mod 2N."""
+    tau = options["temperature"]
+    two_n = s.shape[0]
+    logits = (s / tau).masked_fill(torch.eye(two_n, dtype=torch.bool), -float("inf"))
+    positives = (torch.arange(two_n) + two_n // 2) % two_n
+    label = (
+        f"torch.nn.CrossEntropyLoss({_torch_settings({}, (), reduction)})"
+        f"((similarity / {tau!r}).masked_fill(torch.eye(2N, dtype=bool), -inf), (torch.arange(2N) + N) % 2N)"
+    )
+    return label, torch.nn.CrossEntropyLoss(reduction=reduction)(logits, positives)
+
+
+def _tf_info_nce(tf, s, options):
+    labels = tf.range(tf.shape(s)[0])
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=s / options["temperature"])
+
+
+def _tf_nt_xent(tf, s, options):
+    two_n = tf.shape(s)[0]
+    diagonal = tf.cast(tf.eye(two_n), tf.bool)
+    logits = tf.where(diagonal, tf.constant(-np.inf, s.dtype), s / options["temperature"])
+    positives = (tf.range(two_n) + two_n // 2) % two_n
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=positives, logits=logits)
+
+
 _PREDICTION_FIRST = "prediction first: loss(y_pred, y_true)"
+_NO_TORCH_FOCAL = (
+    "PyTorch core has no focal loss: torchvision.ops.sigmoid_focal_loss (in torchvision, which lossbook does not "
+    "install) is the binary one"
+)
 
 
 def _mean_last_axis(tf, values):
@@ -420,7 +511,7 @@ LOSSES: dict[str, LossSpec] = {
         "binary_crossentropy",
         TfOp(
             "tf.nn.sigmoid_cross_entropy_with_logits (mean over last axis)",
-            lambda tf, t, p: _mean_last_axis(tf, tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=p)),
+            lambda tf, t, p, options: _mean_last_axis(tf, tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=p)),
             {"from_logits": True},
         ),
         options={"from_logits": False},
@@ -438,7 +529,7 @@ LOSSES: dict[str, LossSpec] = {
         "categorical_crossentropy",
         TfOp(
             "tf.nn.softmax_cross_entropy_with_logits",
-            lambda tf, t, p: tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=p),
+            lambda tf, t, p, options: tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=p),
             {"from_logits": True},
         ),
         options={"from_logits": False},
@@ -457,7 +548,7 @@ LOSSES: dict[str, LossSpec] = {
         "sparse_categorical_crossentropy",
         TfOp(
             "tf.nn.sparse_softmax_cross_entropy_with_logits",
-            lambda tf, t, p: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(t, tf.int64), logits=p),
+            lambda tf, t, p, options: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(t, tf.int64), logits=p),
             {"from_logits": True},
         ),
         options={"from_logits": False},
@@ -500,11 +591,36 @@ LOSSES: dict[str, LossSpec] = {
             "SmoothL1Loss(beta) is HuberLoss(delta=beta) / beta",
         ),
     ),
-    "log_cosh": LossSpec(regression.log_cosh, "lossbook.log_cosh", "LogCosh", "log_cosh"),
-    "hinge": LossSpec(classification.hinge, "lossbook.hinge", "Hinge", "hinge"),
-    "squared_hinge": LossSpec(classification.squared_hinge, "lossbook.squared_hinge", "SquaredHinge", "squared_hinge"),
+    "log_cosh": LossSpec(
+        regression.log_cosh,
+        "lossbook.log_cosh",
+        "LogCosh",
+        "log_cosh",
+        torch_missing="PyTorch has no log-cosh loss",
+    ),
+    "hinge": LossSpec(
+        classification.hinge,
+        "lossbook.hinge",
+        "Hinge",
+        "hinge",
+        torch_missing="none of PyTorch's margin losses is Keras' hinge: HingeEmbeddingLoss is x for y = 1 and "
+        "max(0, 1 - x) for y = -1",
+    ),
+    "squared_hinge": LossSpec(
+        classification.squared_hinge,
+        "lossbook.squared_hinge",
+        "SquaredHinge",
+        "squared_hinge",
+        torch_missing="PyTorch has no squared hinge loss (MultiMarginLoss(p=2) is a multi-class margin loss "
+        "over the wrong classes' scores)",
+    ),
     "categorical_hinge": LossSpec(
-        classification.categorical_hinge, "lossbook.categorical_hinge", "CategoricalHinge", "categorical_hinge"
+        classification.categorical_hinge,
+        "lossbook.categorical_hinge",
+        "CategoricalHinge",
+        "categorical_hinge",
+        torch_missing="MultiMarginLoss sums over the wrong classes and divides by C where categorical_hinge "
+        "takes the largest wrong score",
     ),
     "kl_divergence": LossSpec(
         _kl_divergence_batch,
@@ -531,6 +647,7 @@ LOSSES: dict[str, LossSpec] = {
             "from_logits": False,
             "label_smoothing": 0.0,
         },
+        torch_missing=_NO_TORCH_FOCAL,
     ),
     "categorical_focal_crossentropy": LossSpec(
         classification.categorical_focal_crossentropy,
@@ -538,6 +655,7 @@ LOSSES: dict[str, LossSpec] = {
         "CategoricalFocalCrossentropy",
         "categorical_focal_crossentropy",
         options={"alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
+        torch_missing="PyTorch core has no focal loss (and torchvision has no categorical one)",
     ),
     "categorical_generalized_cross_entropy": LossSpec(
         classification.categorical_generalized_cross_entropy,
@@ -546,18 +664,22 @@ LOSSES: dict[str, LossSpec] = {
         "categorical_generalized_cross_entropy",
         options={"q": 0.5},
         labels=True,
+        torch_missing="PyTorch has no generalized cross-entropy loss",
     ),
     "mean_absolute_percentage_error": LossSpec(
         regression.mean_absolute_percentage_error,
         "lossbook.mean_absolute_percentage_error",
         "MeanAbsolutePercentageError",
         "mean_absolute_percentage_error",
+        torch_missing="PyTorch has no percentage-error loss",
     ),
     "mean_squared_logarithmic_error": LossSpec(
         regression.mean_squared_logarithmic_error,
         "lossbook.mean_squared_logarithmic_error",
         "MeanSquaredLogarithmicError",
         "mean_squared_logarithmic_error",
+        torch_missing="PyTorch has no MSLE loss (MSELoss of log1p of both arguments comes close, "
+        "without Keras' clipping at epsilon)",
     ),
     "poisson": LossSpec(
         probabilistic.poisson,
@@ -591,14 +713,23 @@ LOSSES: dict[str, LossSpec] = {
         "circle",
         options={"gamma": 80.0, "margin": 0.4, "remove_diagonal": True},
         labels=True,
+        torch_missing="PyTorch core has no circle loss (pytorch-metric-learning, a separate package, has one)",
     ),
-    "dice": LossSpec(segmentation.dice, "lossbook.dice", "Dice", "dice", options={"axis": None}),
+    "dice": LossSpec(
+        segmentation.dice,
+        "lossbook.dice",
+        "Dice",
+        "dice",
+        options={"axis": None},
+        torch_missing="PyTorch core has no Dice loss (MONAI, a separate package, has one)",
+    ),
     "tversky": LossSpec(
         segmentation.tversky,
         "lossbook.tversky",
         "Tversky",
         "tversky",
         options={"alpha": 0.5, "beta": 0.5, "axis": None},
+        torch_missing="PyTorch core has no Tversky loss (MONAI, a separate package, has one)",
     ),
     "ctc": LossSpec(
         sequence.ctc,
@@ -619,9 +750,82 @@ LOSSES: dict[str, LossSpec] = {
         "lossbook.sum_squared_error",
         None,
         None,
-        TfOp("tf.nn.l2_loss(y_pred - y_true)", lambda tf, t, p: tf.nn.l2_loss(p - t)),
+        TfOp("tf.nn.l2_loss(y_pred - y_true)", lambda tf, t, p, options: tf.nn.l2_loss(p - t)),
         torch=TorchLoss("torch.nn.MSELoss", _torch_sum_squared_error, "MSELoss(reduction='sum') / 2"),
         reduces=False,
+        keras_missing="Keras has no sum-of-squares loss; tf.nn.l2_loss(y_pred - y_true) is half of it",
+    ),
+    # The losses Keras lacks, with more inputs than (y_true, y_pred) (their parity inputs are in tests/parity_inputs.py).
+    "gaussian_nll": LossSpec(
+        probabilistic.gaussian_nll,
+        "lossbook.gaussian_nll",
+        None,
+        None,
+        options={"full": False, "eps": 1e-6},
+        inputs=("y_true", "y_pred", "var"),
+        keras_missing="Keras has no loss with a predicted variance",
+        torch=TorchLoss(
+            "torch.nn.GaussianNLLLoss",
+            _torch_gaussian_nll,
+            "prediction first, variance third: GaussianNLLLoss(y_pred, y_true, var), the same eps and full; "
+            "its 'sum' adds the K outputs of a sample where lossbook averages them; "
+            "it clamps a variance of 0 at eps (and refuses a negative one), where lossbook refuses both",
+        ),
+    ),
+    "triplet_margin_loss": LossSpec(
+        representation.triplet_margin_loss,
+        "lossbook.triplet_margin_loss",
+        None,
+        None,
+        options={"margin": 1.0, "p": 2.0, "eps": 1e-6, "swap": False},
+        inputs=("anchor", "positive", "negative"),
+        keras_missing="Keras has no triplet loss (TensorFlow Addons' TripletSemiHardLoss mines its triplets "
+        "from class labels, a different loss, and Addons is no longer maintained)",
+        torch=TorchLoss(
+            "torch.nn.TripletMarginLoss",
+            _torch_triplet,
+            "the same arguments in the same order; like pairwise_distance, both add eps to the differences",
+        ),
+    ),
+    "info_nce": LossSpec(
+        representation.info_nce,
+        "lossbook.info_nce",
+        None,
+        None,
+        TfOp(
+            "tf.nn.sparse_softmax_cross_entropy_with_logits(range(N), similarity / temperature)",
+            _tf_info_nce,
+        ),
+        options={"temperature": 1.0},
+        inputs=("similarity",),
+        keras_missing="Keras has no InfoNCE class: it is sparse categorical cross-entropy from logits of "
+        "similarity / temperature with labels 0, 1, ..., N-1 (the tf.nn row)",
+        torch=TorchLoss(
+            "torch.nn.CrossEntropyLoss",
+            _torch_info_nce,
+            "cross-entropy of the logits similarity / temperature with the labels torch.arange(N): "
+            "each anchor's positive is on the diagonal",
+        ),
+    ),
+    "nt_xent": LossSpec(
+        representation.nt_xent,
+        "lossbook.nt_xent",
+        None,
+        None,
+        TfOp(
+            "tf.nn.sparse_softmax_cross_entropy_with_logits((range(2N) + N) % 2N, masked similarity / temperature)",
+            _tf_nt_xent,
+        ),
+        options={"temperature": 0.5},
+        inputs=("similarity",),
+        keras_missing="Keras has no NT-Xent class: it is sparse categorical cross-entropy from logits of "
+        "similarity / temperature with the diagonal masked to -inf and labels (i + N) mod 2N (the tf.nn row)",
+        torch=TorchLoss(
+            "torch.nn.CrossEntropyLoss",
+            _torch_nt_xent,
+            "cross-entropy of similarity / temperature with the diagonal masked to -inf (masked_fill) "
+            "and the positives (torch.arange(2N) + N) % 2N: the other view of the same example",
+        ),
     ),
 }
 
@@ -843,19 +1047,23 @@ def _as_input(x, name, dtype, *, labels=False):
 FRAMEWORKS = ("tensorflow", "pytorch")
 
 
-def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="show", frameworks=FRAMEWORKS, **options):
+def compare(name, *inputs, dtype="float32", reduction=None, errors="show", frameworks=FRAMEWORKS, **options):
     """Compute one loss with lossbook, Keras (class and function), ``tf.nn`` and PyTorch, and tabulate.
 
     Parameters
     ----------
     name : str
         A key of :data:`LOSSES`, e.g. ``"categorical_crossentropy"``.
-    y_true : array_like
-        Targets, or integer class labels for ``"sparse_categorical_crossentropy"``.
-    y_pred : array_like
-        Predictions (probabilities, logits or values, as the loss expects).
+    *inputs : array_like
+        The loss's arrays, in the order of ``LOSSES[name].inputs``: for most
+        losses ``y_true, y_pred`` (targets, or integer class labels for
+        ``"sparse_categorical_crossentropy"``; predictions: probabilities,
+        logits or values, as the loss expects); ``y_true, y_pred, var`` for
+        ``"gaussian_nll"``; ``anchor, positive, negative`` for
+        ``"triplet_margin_loss"``; one ``similarity`` matrix for
+        ``"info_nce"`` and ``"nt_xent"``.
     dtype : {"float32", "float64"}, default "float32"
-        Both implementations receive the inputs in this dtype (labels stay
+        Every implementation receives the inputs in this dtype (labels stay
         integers); the Keras class is built with ``dtype=dtype``.
     reduction : {"mean", "sum", "none"}, optional
         Batch reduction, ``"mean"`` by default (Keras' ``"sum_over_batch_size"``).
@@ -869,8 +1077,9 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
         PyTorch tab, ``("tensorflow",)`` for a TensorFlow tab. A loss PyTorch
         does not have (``LOSSES[name].torch is None``) gets no PyTorch row.
     **options
-        Options of the loss: ``from_logits`` for the cross-entropies, ``delta``
-        for ``"huber"``.
+        Options of the loss (``LOSSES[name].options``): ``from_logits`` for the
+        cross-entropies, ``delta`` for ``"huber"``, ``temperature`` for
+        ``"info_nce"``, ...
 
     Returns
     -------
@@ -881,8 +1090,8 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     Raises
     ------
     ValueError
-        Unknown ``name`` (the message lists the known ones), bad ``dtype``,
-        ``reduction`` or ``errors``.
+        Unknown ``name`` (the message lists the known ones), the wrong number
+        of inputs, bad ``dtype``, ``reduction`` or ``errors``.
     TypeError
         An option the loss does not have, or inputs that are not numbers.
 
@@ -911,11 +1120,26 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     refused: y_pred must sum to 1 along the last axis (within 0.001); received y_pred sums to 1.1. ...
     >>> print(round(float(result.rows[1].value), 4))  # -ln(0.2 / 1.1)
     1.7047
+
+    A loss with three inputs, which Keras does not have:
+
+    >>> result = frameworks.compare("triplet_margin_loss", [[0.0, 0.0]], [[0.0, 1.0]], [[1.5, 0.0]], eps=0.0)
+    >>> for row in result.rows:
+    ...     print(row.implementation, row.value)
+    lossbook.triplet_margin_loss 0.5
+    torch.nn.TripletMarginLoss(margin=1.0, p=2.0, eps=0.0, swap=False)(anchor, positive, negative) 0.5
     """
     if not isinstance(name, str) or name not in LOSSES:
         known = ", ".join(sorted(LOSSES))
         fail("name", f"be one of the losses lossbook and Keras share: {known}", f"name={name!r}")
     spec = LOSSES[name]
+    if len(inputs) != len(spec.inputs):
+        fail(
+            "inputs",
+            f"be the arrays {name} takes, in order: {', '.join(spec.inputs)}",
+            f"{len(inputs)} array{'s' if len(inputs) != 1 else ''}",
+            error=TypeError,
+        )
     if dtype not in ("float32", "float64", np.float32, np.float64) and str(dtype) not in ("float32", "float64"):
         fail("dtype", "be 'float32' or 'float64'", f"dtype={dtype!r}")
     dtype = np.dtype(dtype).name
@@ -934,8 +1158,10 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     elif reduction is not None:
         fail("reduction", f"not be given for {name}, which sums over every element", f"reduction={reduction!r}")
 
-    y_true = _as_input(y_true, "y_true", dtype, labels=spec.labels)
-    y_pred = _as_input(y_pred, "y_pred", dtype)
+    arrays = tuple(
+        _as_input(x, input_name, dtype, labels=spec.labels and i == 0)
+        for i, (x, input_name) in enumerate(zip(inputs, spec.inputs))
+    )
 
     rows = []
 
@@ -955,10 +1181,10 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     lossbook_kwargs = dict(options)
     if spec.reduces:
         lossbook_kwargs["reduction"] = reduction
-    run(spec.lossbook_name, lambda: spec.lossbook(y_true, y_pred, **lossbook_kwargs), refused_word="refused")
+    run(spec.lossbook_name, lambda: spec.lossbook(*arrays, **lossbook_kwargs), refused_word="refused")
 
-    if "tensorflow" in frameworks:
-        _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run)
+    if "tensorflow" in frameworks and (spec.keras_class or spec.keras_function or spec.tf_op):
+        _tensorflow_rows(spec, arrays, dtype, reduction, options, run)
     torch_loss = spec.torch
     if (
         "pytorch" in frameworks
@@ -969,9 +1195,8 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
         called = [torch_loss.name]
 
         def pytorch():
-            t = torch.from_numpy(np.ascontiguousarray(y_true))
-            p = torch.from_numpy(np.ascontiguousarray(y_pred))
-            label, value = torch_loss.call(torch, t, p, reduction, options)
+            tensors = [torch.from_numpy(np.ascontiguousarray(x)) for x in arrays]
+            label, value = torch_loss.call(torch, *tensors, reduction, options)
             called[0] = label
             return value.detach().numpy()
 
@@ -981,15 +1206,16 @@ def compare(name, y_true, y_pred, *, dtype="float32", reduction=None, errors="sh
     return Comparison(name, tuple(rows), dtype, reduction, options)
 
 
-def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
+def _tensorflow_rows(spec, arrays, dtype, reduction, options, run):
     """Append the Keras class, Keras function and ``tf.nn`` rows to a comparison."""
     tf, keras = tensorflow_modules()
     keras_kwargs = dict(options)  # lossbook's options carry Keras' keyword names
     tf_dtype = tf.as_dtype(dtype)
 
     def tensors():
-        t = tf.constant(y_true) if spec.labels else tf.constant(y_true, dtype=tf_dtype)
-        return t, tf.constant(y_pred, dtype=tf_dtype)
+        return tuple(
+            tf.constant(x) if spec.labels and i == 0 else tf.constant(x, dtype=tf_dtype) for i, x in enumerate(arrays)
+        )
 
     def batch(values):
         if reduction == "sum":
@@ -1005,7 +1231,7 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
 
         def keras_class():
             loss = getattr(keras.losses, spec.keras_class)(reduction=keras_reduction, dtype=dtype, **keras_kwargs)
-            return _to_numpy(loss(y_true, y_pred))
+            return _to_numpy(loss(*arrays))
 
         label = f"keras.losses.{spec.keras_class}"
         if reduction != "mean":
@@ -1023,7 +1249,7 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
     if op is not None and all(options.get(k) == v for k, v in op.when.items()):
 
         def tf_op():
-            values = op.per_sample(tf, *tensors())
+            values = op.per_sample(tf, *tensors(), options)
             return _to_numpy(batch(values) if spec.reduces else values)
 
         run(op.name + (suffix if spec.reduces else ""), tf_op, refused_word=None)
@@ -1035,13 +1261,19 @@ def _tensorflow_rows(spec, y_true, y_pred, dtype, reduction, options, run):
 
 #: The parametrized tests that run every registry entry against Keras, as
 #: pytest node ids with ``{name}`` for the registry name (tests/test_frameworks.py
-#: checks that pytest collects every one of them).
+#: checks that pytest collects every one of them). The first two run every
+#: entry (Keras, ``tf.nn`` and PyTorch rows); the others only entries with a Keras class.
 PARITY_TESTS = (
     "tests/test_frameworks.py::test_parity_random_inputs[{name}-float32]",
     "tests/test_frameworks.py::test_parity_random_inputs[{name}-float64]",
     "tests/test_frameworks.py::test_reduction_mean_matches_keras_default[{name}]",
     "tests/test_weighting.py::test_sample_weight_matches_keras[mean-{name}]",
 )
+
+
+def _parity_tests(name, spec):
+    tests = PARITY_TESTS if spec.keras_class else PARITY_TESTS[:2]
+    return [test.format(name=name) for test in tests]
 
 
 def keras_loss_classes():
@@ -1090,7 +1322,50 @@ def keras_coverage():
                 "lossbook": spec.lossbook_name if spec else None,
                 "registry": name,
                 "options": dict(spec.options) if spec else {},
-                "parity_tests": [test.format(name=name) for test in PARITY_TESTS] if spec else [],
+                "torch": spec.torch.name if spec and spec.torch else None,
+                "parity_tests": _parity_tests(name, spec) if spec else [],
             }
         )
     return rows
+
+
+def registry_coverage():
+    """Every entry of :data:`LOSSES` with its Keras, ``tf.nn`` and PyTorch counterparts, or why there is none.
+
+    Returns
+    -------
+    list of dict
+        One per registry entry, in registry order: ``registry`` (the key),
+        ``lossbook`` (the public name), ``inputs`` (the arrays it takes),
+        ``options``, ``keras_class``, ``keras_function``, ``keras_missing``
+        (why Keras has none, or ""), ``tf_op`` (the ``tf.nn`` row's name, or
+        None), ``torch`` (the PyTorch loss, or None), ``torch_conversion``
+        (how the call changes, or ""), ``torch_missing`` (why PyTorch has
+        none, or "") and ``parity_tests`` (pytest node ids).
+
+    Examples
+    --------
+    >>> from lossbook import frameworks
+    >>> rows = {row["registry"]: row for row in frameworks.registry_coverage()}
+    >>> rows["gaussian_nll"]["inputs"], rows["gaussian_nll"]["keras_class"], rows["gaussian_nll"]["torch"]
+    (('y_true', 'y_pred', 'var'), None, 'torch.nn.GaussianNLLLoss')
+    >>> rows["log_cosh"]["torch_missing"]
+    'PyTorch has no log-cosh loss'
+    """
+    return [
+        {
+            "registry": name,
+            "lossbook": spec.lossbook_name,
+            "inputs": spec.inputs,
+            "options": dict(spec.options),
+            "keras_class": spec.keras_class,
+            "keras_function": spec.keras_function,
+            "keras_missing": spec.keras_missing,
+            "tf_op": spec.tf_op.name if spec.tf_op else None,
+            "torch": spec.torch.name if spec.torch else None,
+            "torch_conversion": spec.torch.conversion if spec.torch else "",
+            "torch_missing": spec.torch_missing,
+            "parity_tests": _parity_tests(name, spec),
+        }
+        for name, spec in LOSSES.items()
+    ]
