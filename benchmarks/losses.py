@@ -312,10 +312,10 @@ def implementation(impl, name):
             "mse": naive_mse,
         }[name]
     if impl == "lossbook" and name in OTHER_LOSSES:
-        from lossbook import tf_compare
+        from lossbook import frameworks
 
         _, function, options, _ = OTHER_LOSSES[name]
-        spec = next(s for s in tf_compare.LOSSES.values() if s.lossbook_name == f"lossbook.{function}")
+        spec = next(s for s in frameworks.LOSSES.values() if s.lossbook_name == f"lossbook.{function}")
         return functools.partial(spec.lossbook, **options)
     if impl == "lossbook":
         import lossbook as lb

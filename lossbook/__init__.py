@@ -8,7 +8,7 @@ broadcast, renormalized or clipped silently.
 
 The teaching helpers live in submodules that are imported explicitly, so that
 ``import lossbook`` stays light (NumPy and SciPy only):
-``lossbook.explorers``, ``lossbook.fitting``, ``lossbook.plots``, ``lossbook.tf_compare`` and
+``lossbook.explorers``, ``lossbook.fitting``, ``lossbook.plots``, ``lossbook.frameworks`` and
 ``lossbook.exercises``.
 """
 

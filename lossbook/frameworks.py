@@ -548,7 +548,9 @@ LOSSES: dict[str, LossSpec] = {
         "sparse_categorical_crossentropy",
         TfOp(
             "tf.nn.sparse_softmax_cross_entropy_with_logits",
-            lambda tf, t, p, options: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(t, tf.int64), logits=p),
+            lambda tf, t, p, options: tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.cast(t, tf.int64), logits=p
+            ),
             {"from_logits": True},
         ),
         options={"from_logits": False},

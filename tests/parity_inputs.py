@@ -1,12 +1,13 @@
 """Seeded random inputs for the Keras parity tests of the losses added for full Keras coverage (issue #11).
 
 ``tests/test_frameworks.py`` runs every registry entry through
-:func:`lossbook.tf_compare.compare` on these inputs (lossbook, the Keras class,
-the Keras function, all three reductions, float32 and float64); the topic test
+:func:`lossbook.frameworks.compare` on these inputs (lossbook, the Keras class,
+the Keras function, PyTorch, all three reductions, float32 and float64); the topic test
 modules (``tests/test_<module>.py``) use them for their own Keras checks.
-Each generator yields ``(case name, y_true, y_pred, options)``; the first case
+:func:`cases` yields ``(case name, y_true, y_pred, options)``; the first case
 of every loss gives one value per sample, so that ``reduction="none"`` has the
-batch shape.
+batch shape. :func:`multi_input_cases` yields ``(case name, inputs, options)``
+for the entries Keras lacks, whose inputs are not ``(y_true, y_pred)``.
 """
 
 from __future__ import annotations
@@ -88,6 +89,42 @@ def cases(name, rng, batch, n_classes):
         raise AssertionError(f"no test inputs for {name}")
 
 
+def multi_input_cases(name, rng, batch, n_classes):
+    """Inputs of the registry entries that take other arrays than ``(y_true, y_pred)``.
+
+    Yields ``(case name, inputs, options)``, ``inputs`` in the order of
+    ``lossbook.frameworks.LOSSES[name].inputs``. ``batch`` and ``n_classes``
+    set the sizes: ``prod(batch)`` samples (anchors, or examples with two views
+    each), ``n_classes`` outputs, features or extra candidates.
+    """
+    n = int(np.prod(batch))
+    if name == "gaussian_nll":
+        full = (*batch, n_classes)
+        y, mu = rng.normal(size=(2, *full))
+        for var_name, var in [
+            ("heteroscedastic", rng.uniform(0.05, 3, full)),
+            ("homoscedastic", rng.uniform(0.05, 3, (*batch, 1))),
+            ("below-eps", rng.uniform(1e-9, 3e-6, full)),  # clamped at eps by both
+        ]:
+            for options in ({}, {"full": True}, {"eps": 1e-3}):
+                yield f"{var_name} {options}", (y, mu, var), options
+    elif name == "triplet_margin_loss":
+        anchor, positive, negative = rng.normal(size=(3, n, n_classes))
+        for options in ({}, {"margin": 0.3, "p": 1.0}, {"p": 3.0, "swap": True}, {"margin": 2.0, "eps": 0.0}):
+            yield f"{options}", (anchor, positive, negative), options
+    elif name == "info_nce":
+        for m in (n, n + n_classes):  # square (CLIP-like) and with extra negatives
+            similarity = rng.uniform(-1, 1, (n, m))
+            for temperature in (1.0, 0.1, 0.05):
+                yield f"{n}x{m} tau={temperature}", (similarity,), {"temperature": temperature}
+    elif name == "nt_xent":
+        similarity = rng.uniform(-1, 1, (2 * n, 2 * n))
+        for temperature in (0.5, 0.1):
+            yield f"{2 * n} tau={temperature}", (similarity,), {"temperature": temperature}
+    else:  # a new registry entry must come with inputs here
+        raise AssertionError(f"no test inputs for {name}")
+
+
 #: Tolerances wider than test_frameworks's defaults, with the measured reason.
 TOLERANCES = {
     # TensorFlow's CTC kernel works in float32 even for float64 inputs: measured
@@ -95,4 +132,9 @@ TOLERANCES = {
     # a brute-force sum over all alignments in tests/test_sequence.py).
     ("ctc", "float64"): dict(rtol=1e-6, atol=1e-6),
     ("ctc", "float32"): dict(rtol=2e-6, atol=2e-6),
+    # The triplet loss is d(a, p) - d(a, n) + margin: where the two distances
+    # nearly cancel, their float32 rounding (PyTorch sums in another order) is
+    # absolute, not relative: measured up to 8e-6 on these inputs.
+    ("triplet_margin_loss", "float32"): dict(rtol=1e-6, atol=2e-5),
+    ("triplet_margin_loss", "float64"): dict(rtol=1e-12, atol=1e-12),
 }

@@ -141,7 +141,7 @@ def test_has_an_explorer(path):
 @chapter
 def test_has_tensorflow_comparison_cells(path):
     cells = [source(c) for c in code_cells(load(path))]
-    assert any("tf_compare." in s for s in cells), f"{path.name}: no tf_compare call"
+    assert any("frameworks." in s for s in cells), f"{path.name}: no frameworks call"
 
 
 @chapter
@@ -280,14 +280,14 @@ def test_framework_tabs_show_each_framework_in_executed_cells(path):
 
 
 def _compare_calls(cell):
-    """(call, how it is shown) for each tf_compare.compare(...) in a code cell."""
+    """(call, how it is shown) for each frameworks.compare(...) in a code cell."""
     tree = ast.parse(source(cell))
     shown = []
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             child.parent = node
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) == "tf_compare.compare":
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "frameworks.compare":
             parent = getattr(node, "parent", None)
             if isinstance(parent, ast.Call) and ast.unparse(parent.func) == "display":
                 shown.append("display")
@@ -305,17 +305,17 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     """Each table is the HTML of a displayed Comparison, never its printed text; the full tables are folded."""
     nb = load(path)
     for cell in code_cells(nb):
-        if "tf_compare.compare(" not in source(cell):
+        if "frameworks.compare(" not in source(cell):
             continue
         for how in _compare_calls(cell):
             assert how in ("display", "last expression"), (
-                f"{path.name}: a tf_compare.compare table is shown by {how}, not as HTML:\n{source(cell)}"
+                f"{path.name}: a frameworks.compare table is shown by {how}, not as HTML:\n{source(cell)}"
             )
     cells = section_cells(nb, COMPARISON)
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "### The full tables" in source(c)]
     assert starts, f"{path.name}: no '### The full tables' subsection"
     for cell in cells[starts[0] :]:
-        if cell["cell_type"] == "code" and "tf_compare.compare(" in source(cell):
+        if cell["cell_type"] == "code" and "frameworks.compare(" in source(cell):
             assert tags(cell) & {"hide-output", "hide-cell"}, f"{path.name}: a full table is not folded"
 
 

@@ -163,9 +163,9 @@ class TestNumerics:
 
 @pytest.fixture(scope="module")
 def keras():
-    from lossbook import tf_compare
+    from lossbook import frameworks
 
-    return tf_compare.tensorflow_modules()[1]
+    return frameworks.tensorflow_modules()[1]
 
 
 class TestLabelSmoothing:

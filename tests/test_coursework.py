@@ -397,8 +397,8 @@ def test_fast_plan_skips_tensorflow_and_explorer_cells_only_before_the_exercises
     fast, notes = plan_execution(nb, checks, "fast")
     everything, _ = plan_execution(nb, checks, "all")
     fast_code = "\n".join(s["code"] for s in fast if "code" in s)
-    assert "tf_compare." not in fast_code and "explorers." not in fast_code
-    assert "tf_compare." in "\n".join(s["code"] for s in everything if "code" in s)
+    assert "frameworks." not in fast_code and "explorers." not in fast_code
+    assert "frameworks." in "\n".join(s["code"] for s in everything if "code" in s)
     assert "were not run (fast mode)" in notes[0]
     # every check is recorded, right after its check cell, whose checker call is removed
     assert [s["check"] for s in fast if "check" in s] == [0, 1, 2, 3]
@@ -409,7 +409,7 @@ def test_fast_plan_skips_tensorflow_and_explorer_cells_only_before_the_exercises
 def test_fast_plan_runs_everything_when_an_exercise_needs_a_tensorflow_cell():
     nb = {
         "cells": [
-            {"cell_type": "code", "source": "tf, keras = tf_compare.tensorflow_modules()"},
+            {"cell_type": "code", "source": "tf, keras = frameworks.tensorflow_modules()"},
             {"cell_type": "code", "source": "x = tf.constant(1.0)"},
             {"cell_type": "markdown", "source": "```{exercise-start}\n:label: ex-a\n```"},
             {"cell_type": "code", "source": "answer = float(x)"},

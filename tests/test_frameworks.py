@@ -12,8 +12,11 @@ relative difference seen is 5e-7 in float32 and 1e-15 in float64 (log_cosh, the
 hinge losses and the focal losses have no PyTorch counterpart: see
 test_pytorch_has_these_losses). For poisson, cosine_similarity and ctc (seed 0):
 3e-7 / 7e-16, 2e-5 / 1e-13 (relative to values near 0; 2.4e-7 / 4e-16 absolute) and
-2e-7 / 4e-16. The losses Keras lacks (gaussian_nll, triplet_margin_loss, info_nce,
-nt_xent) are checked against PyTorch in test_pytorch_parity_losses_keras_lacks.
+2e-7 / 4e-16. The registry entries Keras lacks (gaussian_nll, triplet_margin_loss,
+info_nce, nt_xent: inputs other than ``(y_true, y_pred)``) run through the same
+test_parity_random_inputs (PyTorch, and ``tf.nn`` for InfoNCE and NT-Xent), and
+test_pytorch_parity_losses_keras_lacks checks them against PyTorch calls built
+independently of the registry.
 
 Tolerances (measured with TensorFlow 2.21 / Keras 3.15 on x86-64, oneDNN on):
 
@@ -44,7 +47,7 @@ import parity_inputs
 import pytest
 
 import lossbook as lb
-from lossbook import frameworks as tf_compare
+from lossbook import frameworks
 
 TOL = {
     "float32": dict(rtol=1e-6, atol=1e-6),
@@ -69,7 +72,7 @@ REDUCTIONS = ["mean", "sum", "none"]
 @pytest.fixture(scope="module")
 def tfk():
     """(tensorflow, keras), imported quietly by the module under test."""
-    return tf_compare.tensorflow_modules()
+    return frameworks.tensorflow_modules()
 
 
 # --------------------------------------------------------------------------
@@ -122,6 +125,15 @@ def _cases(name, rng, batch, n_classes):
         yield from parity_inputs.cases(name, rng, batch, n_classes)
 
 
+def _registry_cases(name, rng, batch, n_classes):
+    """Yield (case name, inputs, options) for one registry entry, inputs in the order of its ``inputs``."""
+    if frameworks.LOSSES[name].inputs == ("y_true", "y_pred"):
+        for case, y_true, y_pred, options in _cases(name, rng, batch, n_classes):
+            yield case, (y_true, y_pred), options
+    else:
+        yield from parity_inputs.multi_input_cases(name, rng, batch, n_classes)
+
+
 def _assert_rows_agree(comparison, tol):
     reference = comparison.reference
     assert reference.ok, reference.error
@@ -133,23 +145,29 @@ def _assert_rows_agree(comparison, tol):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", sorted(tf_compare.LOSSES))
+@pytest.mark.parametrize("name", sorted(frameworks.LOSSES))
 def test_parity_random_inputs(name, dtype, rng):
-    reductions = [None] if not tf_compare.LOSSES[name].reduces else REDUCTIONS
+    reductions = [None] if not frameworks.LOSSES[name].reduces else REDUCTIONS
     n_compared = 0
     for batch, n_classes in SHAPES:
-        for case, y_true, y_pred, options in _cases(name, rng, batch, n_classes):
+        for case, inputs, options in _registry_cases(name, rng, batch, n_classes):
             for reduction in reductions:
                 tol = _tol(name, dtype, int(np.prod(batch)) if reduction == "sum" else 1)
-                result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, reduction=reduction, **options)
+                result = frameworks.compare(name, *inputs, dtype=dtype, reduction=reduction, **options)
                 try:
                     _assert_rows_agree(result, tol)
                 except AssertionError as exc:
-                    where = f"{name} {dtype} {case} shape={y_pred.shape} reduction={reduction}"
+                    where = f"{name} {dtype} {case} shapes={[np.shape(x) for x in inputs]} reduction={reduction}"
                     raise AssertionError(where) from exc
                 assert all(row.dtype == dtype for row in result.rows), result
+                spec = frameworks.LOSSES[name]
                 has_torch = any(row.implementation.startswith("torch.") for row in result.rows)
-                assert has_torch == (tf_compare.LOSSES[name].torch is not None), result
+                assert has_torch == (spec.torch is not None), result
+                has_tf_nn = any(row.implementation.startswith("tf.nn.") for row in result.rows)
+                assert has_tf_nn == (
+                    spec.tf_op is not None
+                    and all(options.get(k, spec.options.get(k)) == v for k, v in spec.tf_op.when.items())
+                ), result
                 n_compared += 1
     assert n_compared >= len(SHAPES)
 
@@ -162,7 +180,7 @@ def test_kl_divergence_one_hot_differs_by_keras_clipping(dtype, rng):
     q = rng.dirichlet(np.ones(10), size=32)
     q_clipped = np.clip(q, 1e-7, 1)
     expected_gap = np.where(p == 0, 1e-7 * np.log(1e-7 / q_clipped), 0).sum(axis=-1)
-    result = tf_compare.compare("kl_divergence", p, q, dtype=dtype, reduction="none", frameworks=("tensorflow",))
+    result = frameworks.compare("kl_divergence", p, q, dtype=dtype, reduction="none", frameworks=("tensorflow",))
     lossbook_row, keras_class, keras_function = result.rows
     assert lossbook_row.ok
     for row in (keras_class, keras_function):
@@ -176,7 +194,7 @@ def test_kl_divergence_one_hot_differs_by_keras_clipping(dtype, rng):
 # Reductions, checked against Keras directly (not through compare)
 # --------------------------------------------------------------------------
 
-_KERAS_LOSSES = sorted(n for n, s in tf_compare.LOSSES.items() if s.keras_class)
+_KERAS_LOSSES = sorted(n for n, s in frameworks.LOSSES.items() if s.keras_class)
 
 
 def _one_input(name, rng):
@@ -187,7 +205,7 @@ def _one_input(name, rng):
 @pytest.mark.parametrize("name", _KERAS_LOSSES)
 def test_reduction_none_matches_keras_functional_form(name, rng, tfk):
     tf, keras = tfk
-    spec = tf_compare.LOSSES[name]
+    spec = frameworks.LOSSES[name]
     y_true, y_pred, options = _one_input(name, rng)
     ours = spec.lossbook(y_true, y_pred, reduction="none", **options)
     t = tf.constant(y_true) if spec.labels else tf.constant(y_true, tf.float64)
@@ -199,7 +217,7 @@ def test_reduction_none_matches_keras_functional_form(name, rng, tfk):
 @pytest.mark.parametrize("name", _KERAS_LOSSES)
 def test_reduction_sum_matches_keras_class_with_sum(name, rng, tfk):
     tf, keras = tfk
-    spec = tf_compare.LOSSES[name]
+    spec = frameworks.LOSSES[name]
     y_true, y_pred, options = _one_input(name, rng)
     ours = spec.lossbook(y_true, y_pred, reduction="sum", **options)
     loss = getattr(keras.losses, spec.keras_class)(reduction="sum", dtype="float64", **options)
@@ -213,7 +231,7 @@ def test_reduction_sum_matches_keras_class_with_sum(name, rng, tfk):
 @pytest.mark.parametrize("name", _KERAS_LOSSES)
 def test_reduction_mean_matches_keras_default(name, rng, tfk):
     tf, keras = tfk
-    spec = tf_compare.LOSSES[name]
+    spec = frameworks.LOSSES[name]
     y_true, y_pred, options = _one_input(name, rng)
     ours = spec.lossbook(y_true, y_pred, **options)
     theirs = getattr(keras.losses, spec.keras_class)(dtype="float64", **options)(y_true, y_pred).numpy()
@@ -222,10 +240,10 @@ def test_reduction_mean_matches_keras_default(name, rng, tfk):
 
 def test_every_shared_loss_is_registered():
     # Every loss lossbook exports under the name of a Keras loss function is in the registry.
-    _, keras = tf_compare.tensorflow_modules()
+    _, keras = frameworks.tensorflow_modules()
     shared = {n for n in lb.__all__ if callable(getattr(lb, n)) and hasattr(keras.losses, n)}
-    assert shared <= set(tf_compare.LOSSES), shared - set(tf_compare.LOSSES)
-    assert "sum_squared_error" in tf_compare.LOSSES  # paired with tf.nn.l2_loss
+    assert shared <= set(frameworks.LOSSES), shared - set(frameworks.LOSSES)
+    assert "sum_squared_error" in frameworks.LOSSES  # paired with tf.nn.l2_loss
 
 
 # --------------------------------------------------------------------------
@@ -256,7 +274,7 @@ WORKED = [
 @pytest.mark.parametrize(("name", "y_true", "y_pred", "options", "expected", "rtol"), WORKED)
 def test_worked_example(name, y_true, y_pred, options, expected, rtol, dtype):
     # PyTorch's rows are checked against the same examples in test_pytorch_worked_example.
-    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, frameworks=("tensorflow",), **options)
+    result = frameworks.compare(name, y_true, y_pred, dtype=dtype, frameworks=("tensorflow",), **options)
     assert len(result.rows) >= 3
     for row in result.rows:
         assert row.ok, f"{row.implementation}: {row.error}"
@@ -314,8 +332,8 @@ def test_activation_matches_tensorflow(name, tf_fn, dtype, rng, tfk):
 def test_rows_in_order_with_tf_nn_op_only_for_logits():
     y_true, logits = [[0, 1, 0]], [[2.0, 1.0, -1.0]]
     probs = lb.softmax(logits)
-    with_logits = tf_compare.compare("categorical_crossentropy", y_true, logits, from_logits=True)
-    with_probs = tf_compare.compare("categorical_crossentropy", y_true, probs)
+    with_logits = frameworks.compare("categorical_crossentropy", y_true, logits, from_logits=True)
+    with_probs = frameworks.compare("categorical_crossentropy", y_true, probs)
     assert [r.implementation for r in with_logits.rows] == [
         "lossbook.categorical_crossentropy",
         "keras.losses.CategoricalCrossentropy",
@@ -336,7 +354,7 @@ def test_sum_squared_error_is_tf_l2_loss():
     # Deep Learning from Scratch 4.2.1: t = class 2, y peaked on class 2 gives 0.0975
     t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
     y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
-    result = tf_compare.compare("sum_squared_error", t, y, dtype="float64")
+    result = frameworks.compare("sum_squared_error", t, y, dtype="float64")
     assert [r.implementation for r in result.rows] == [
         "lossbook.sum_squared_error",
         "tf.nn.l2_loss(y_pred - y_true)",
@@ -345,11 +363,11 @@ def test_sum_squared_error_is_tf_l2_loss():
     for row in result.rows:
         assert float(row.value) == pytest.approx(0.0975, rel=1e-12)
     with pytest.raises(ValueError, match="reduction"):
-        tf_compare.compare("sum_squared_error", t, y, reduction="mean")
+        frameworks.compare("sum_squared_error", t, y, reduction="mean")
 
 
 def test_text_table_lists_every_row():
-    result = tf_compare.compare("binary_crossentropy", [[0, 1], [1, 0]], [[-1.0, 2.0], [0.5, 0.0]], from_logits=True)
+    result = frameworks.compare("binary_crossentropy", [[0, 1], [1, 0]], [[-1.0, 2.0], [0.5, 0.0]], from_logits=True)
     text = str(result)
     assert repr(result) == text
     lines = text.splitlines()
@@ -364,7 +382,7 @@ def test_text_table_lists_every_row():
 
 
 def test_html_table_is_accessible():
-    result = tf_compare.compare("mean_squared_error", [[0.0, 1.0]], [[1.0, 1.0]], reduction="none")
+    result = frameworks.compare("mean_squared_error", [[0.0, 1.0]], [[1.0, 1.0]], reduction="none")
     page = result._repr_html_()
     assert page.startswith("<table") and page.endswith("</table>")
     assert page.count("<caption>") == 1
@@ -376,7 +394,7 @@ def test_html_table_is_accessible():
 
 
 def test_records():
-    result = tf_compare.compare("hinge", [[1, -1]], [[0.3, -2.0]])
+    result = frameworks.compare("hinge", [[1, -1]], [[0.3, -2.0]])
     records = result.to_records()
     assert [r["implementation"] for r in records] == [r.implementation for r in result.rows]
     assert set(records[0]) == {"implementation", "value", "abs_diff", "rel_diff", "dtype", "error"}
@@ -390,7 +408,7 @@ def test_refused_row_shows_keras_renormalizing():
     # lossbook refuses; Keras divides by the sum (keras/src/backend/tensorflow/nn.py,
     # categorical_crossentropy), so it reports -ln(0.2 / 1.1) = 1.7047.
     y_true, y_pred = [0, 0, 1, 0, 0], [0.5, 0.1, 0.2, 0.2, 0.1]
-    result = tf_compare.compare("categorical_crossentropy", y_true, y_pred)
+    result = frameworks.compare("categorical_crossentropy", y_true, y_pred)
     lossbook_row = result.reference
     assert not lossbook_row.ok and lossbook_row.value is None
     assert lossbook_row.error.startswith("refused: y_pred must sum to 1")
@@ -403,11 +421,11 @@ def test_refused_row_shows_keras_renormalizing():
     assert "refused: y_pred must sum to 1" in str(result)
     assert "refused: y_pred must sum to 1" in result._repr_html_()
     with pytest.raises(ValueError, match="sum to 1"):
-        tf_compare.compare("categorical_crossentropy", y_true, y_pred, errors="raise")
+        frameworks.compare("categorical_crossentropy", y_true, y_pred, errors="raise")
 
 
 def test_tensorflow_errors_are_shown_not_raised():
-    result = tf_compare.compare("sparse_categorical_crossentropy", [3], [[0.5, 0.5]])
+    result = frameworks.compare("sparse_categorical_crossentropy", [3], [[0.5, 0.5]])
     assert result.reference.error.startswith("refused: labels must be class indices")
     keras_rows, torch_row = result.rows[1:-1], result.rows[-1]
     assert all(r.error.startswith("error: InvalidArgumentError") for r in keras_rows)
@@ -421,7 +439,7 @@ def test_shape_mismatch_refused_while_keras_squeezes():
     # lossbook refuses (3,) against (3, 1); Keras' class squeezes the trailing axis and returns 0.
     # PyTorch's MSELoss warns, then broadcasts to a 3 x 3 table: a perfect prediction costs 4/3.
     with pytest.warns(UserWarning, match="broadcasting"):
-        result = tf_compare.compare("mean_squared_error", [1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
+        result = frameworks.compare("mean_squared_error", [1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
     assert result.reference.error.startswith("refused: y_true and y_pred must have the same shape")
     assert float(result.rows[1].value) == 0.0
     assert result.rows[-1].implementation == "torch.nn.MSELoss()(y_pred, y_true)"
@@ -430,8 +448,8 @@ def test_shape_mismatch_refused_while_keras_squeezes():
 
 def test_unknown_name_lists_known_names():
     with pytest.raises(ValueError, match="name must be one of") as info:
-        tf_compare.compare("cross_entropy_loss", [1.0], [1.0])
-    for name in tf_compare.LOSSES:
+        frameworks.compare("cross_entropy_loss", [1.0], [1.0])
+    for name in frameworks.LOSSES:
         assert name in str(info.value)
 
 
@@ -446,16 +464,16 @@ def test_unknown_name_lists_known_names():
 )
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
-        tf_compare.compare("categorical_crossentropy", [[0, 1]], [[0.2, 0.8]], **kwargs)
+        frameworks.compare("categorical_crossentropy", [[0, 1]], [[0.2, 0.8]], **kwargs)
 
 
 def test_inputs_that_are_not_numbers():
     with pytest.raises(TypeError, match="y_pred must be convertible to an array of float32"):
-        tf_compare.compare("mean_squared_error", [1.0], ["a"])
+        frameworks.compare("mean_squared_error", [1.0], ["a"])
 
 
 def test_float64_rows_stay_float64():
-    result = tf_compare.compare("huber", [[0.0, 1.0]], [[0.3, 3.0]], dtype="float64", delta=0.5)
+    result = frameworks.compare("huber", [[0.0, 1.0]], [[0.3, 3.0]], dtype="float64", delta=0.5)
     assert [r.dtype for r in result.rows] == ["float64"] * 4
     assert result.options == {"delta": 0.5}
 
@@ -471,7 +489,7 @@ def _run(code):
 
 def test_import_does_not_load_tensorflow():
     done = _run(
-        "import sys, lossbook; from lossbook import frameworks, tf_compare\n"
+        "import sys, lossbook; from lossbook import frameworks\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'torch' in sys.modules)"
     )
     assert done.returncode == 0, done.stderr
@@ -484,9 +502,9 @@ def test_first_comparison_writes_nothing_to_stderr():
     # descriptor 2, which ipykernel forwards into notebook output.
     done = _run(
         "import os; os.environ.pop('TF_CPP_MIN_LOG_LEVEL', None)\n"
-        "from lossbook import tf_compare\n"
-        "print(tf_compare.compare('categorical_crossentropy', [0, 1], [0.3, 0.7]).max_abs_diff)\n"
-        "print(tf_compare.compare('sparse_categorical_crossentropy', [3], [[0.5, 0.5]]).rows[1].error[:6])\n"
+        "from lossbook import frameworks\n"
+        "print(frameworks.compare('categorical_crossentropy', [0, 1], [0.3, 0.7]).max_abs_diff)\n"
+        "print(frameworks.compare('sparse_categorical_crossentropy', [3], [[0.5, 0.5]]).rows[1].error[:6])\n"
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
@@ -498,7 +516,7 @@ def test_categorical_hinge_follows_keras_when_every_wrong_score_is_negative():
     # contributes 0 (keras/src/losses/losses.py, categorical_hinge); lossbook does
     # the same. Scores [-2, 0.5, -3], true class 1: max(0, 1 + 0 - 0.5) = 0.5
     # (Crammer-Singer's max over c != t would give max(0, 1 - 2 - 0.5) = 0).
-    result = tf_compare.compare("categorical_hinge", [[0, 1, 0]], [[-2.0, 0.5, -3.0]], dtype="float64")
+    result = frameworks.compare("categorical_hinge", [[0, 1, 0]], [[-2.0, 0.5, -3.0]], dtype="float64")
     for row in result.rows:
         assert float(row.value) == 0.5, row.implementation
 
@@ -509,8 +527,8 @@ def test_categorical_hinge_follows_keras_when_every_wrong_score_is_negative():
 
 
 def test_every_keras_loss_class_is_covered():
-    rows = tf_compare.keras_coverage()
-    assert len(rows) == len(tf_compare.keras_loss_classes()) == 22  # Keras 3.15
+    rows = frameworks.keras_coverage()
+    assert len(rows) == len(frameworks.keras_loss_classes()) == 22  # Keras 3.15
     missing = [row["keras_class"] for row in rows if row["lossbook"] is None]
     assert not missing, missing
     for row in rows:
@@ -520,7 +538,7 @@ def test_every_keras_loss_class_is_covered():
 
 def test_coverage_table_names_tests_that_exist():
     # Every pytest node id in the table is collected by pytest: the table cannot cite a test that is not there.
-    ids = {test for row in tf_compare.keras_coverage() for test in row["parity_tests"]}
+    ids = {test for row in frameworks.keras_coverage() for test in row["parity_tests"]}
     files = sorted({i.split("::")[0] for i in ids})
     root = __import__("pathlib").Path(__file__).resolve().parent.parent
     proc = subprocess.run(
@@ -540,7 +558,7 @@ def test_coverage_table_rst_lists_every_class():
 
     rst = "\n".join(lossbook_site.coverage_rst())
     assert "The 22 loss classes of the installed Keras: 22 computed by lossbook" in rst
-    for row in tf_compare.keras_coverage():
+    for row in frameworks.keras_coverage():
         assert f"``keras.losses.{row['keras_class']}``" in rst
         assert f":func:`{row['lossbook']}`" in rst
     assert "not covered" not in rst
@@ -553,16 +571,67 @@ def test_coverage_table_rst_lists_every_class():
 
 @pytest.fixture(scope="module")
 def torch():
-    return tf_compare.torch_module()
+    return frameworks.torch_module()
 
 
-def test_old_name_imports_the_same_objects():
-    import lossbook.frameworks
-    import lossbook.tf_compare
+def test_old_name_is_gone():
+    # lossbook.tf_compare was an alias of lossbook.frameworks; the chapters, tests and docs now use the new name.
+    with pytest.raises(ModuleNotFoundError, match="lossbook.tf_compare"):
+        __import__("lossbook.tf_compare")
 
-    assert lossbook.tf_compare.compare is lossbook.frameworks.compare
-    assert lossbook.tf_compare.LOSSES is lossbook.frameworks.LOSSES
-    assert set(lossbook.tf_compare.__all__) == set(lossbook.frameworks.__all__)
+
+def test_every_entry_has_its_counterparts_or_says_why_not():
+    rows = frameworks.registry_coverage()
+    assert len(rows) == len(frameworks.LOSSES) == 27
+    for row in rows:
+        spec = frameworks.LOSSES[row["registry"]]
+        assert bool(row["keras_class"]) != bool(row["keras_missing"]), row
+        assert (spec.keras_class is None) == (spec.keras_function is None), row
+        assert bool(row["torch"]) != bool(row["torch_missing"]), row
+        assert callable(spec.lossbook) and spec.lossbook_name == f"lossbook.{row['registry']}"
+        assert spec.lossbook_name.removeprefix("lossbook.") in lb.__all__
+    beyond_keras = {row["registry"]: row for row in rows if not row["keras_class"]}
+    assert set(beyond_keras) == {"sum_squared_error", "gaussian_nll", "triplet_margin_loss", "info_nce", "nt_xent"}
+    assert beyond_keras["gaussian_nll"]["inputs"] == ("y_true", "y_pred", "var")
+    assert beyond_keras["triplet_margin_loss"]["inputs"] == ("anchor", "positive", "negative")
+    assert beyond_keras["info_nce"]["inputs"] == beyond_keras["nt_xent"]["inputs"] == ("similarity",)
+    for name in ("info_nce", "nt_xent"):
+        assert beyond_keras[name]["tf_op"].startswith("tf.nn.sparse_softmax_cross_entropy_with_logits")
+
+
+def test_every_loss_with_a_pytorch_counterpart_is_registered(torch):
+    # The lossbook losses that PyTorch also has (by its documented name) are all in the registry.
+    counterparts = {
+        "gaussian_nll": "GaussianNLLLoss",
+        "triplet_margin_loss": "TripletMarginLoss",
+        "poisson": "PoissonNLLLoss",
+        "ctc": "CTCLoss",
+        "kl_divergence": "KLDivLoss",
+    }
+    for name, cls in counterparts.items():
+        assert hasattr(torch.nn, cls) and frameworks.LOSSES[name].torch.name == f"torch.nn.{cls}"
+
+
+def test_wrong_number_of_inputs_names_them():
+    with pytest.raises(
+        TypeError,
+        match="inputs must be the arrays gaussian_nll takes, in order: y_true, y_pred, var; received 2 arrays",
+    ):
+        frameworks.compare("gaussian_nll", [[0.0]], [[1.0]])
+    with pytest.raises(TypeError, match="inputs must be the arrays info_nce takes, in order: similarity; received 2"):
+        frameworks.compare("info_nce", [[0.0]], [[1.0]])
+    with pytest.raises(TypeError, match="received 1 array[.]"):
+        frameworks.compare("mean_squared_error", [[0.0]])
+
+
+def test_losses_with_other_inputs_refused_and_shown():
+    # lossbook refuses a zero variance; PyTorch clamps it at eps: the row shows PyTorch's number.
+    result = frameworks.compare("gaussian_nll", [[1.0]], [[0.0]], [[0.0]])
+    assert result.reference.error.startswith("refused: var must contain only positive variances")
+    assert float(result.rows[1].value) == pytest.approx(0.5 * (math.log(1e-6) + 1 / 1e-6), rel=1e-6)
+    # an odd number of rows cannot be two views: lossbook refuses, PyTorch computes something
+    odd = frameworks.compare("nt_xent", np.zeros((3, 3)), frameworks=("pytorch",))
+    assert odd.reference.error.startswith("refused: similarity must have an even number of rows")
 
 
 def test_pytorch_has_these_losses(torch):
@@ -576,7 +645,7 @@ def test_pytorch_has_these_losses(torch):
     for missing in ("focal", "cosh"):
         assert not [name for name in core if missing in name.lower()], missing
     assert "cosine_similarity" in core and "CosineEmbeddingLoss" in core  # the search does find what exists
-    with_torch = {n for n, s in tf_compare.LOSSES.items() if s.torch is not None}
+    with_torch = {n for n, s in frameworks.LOSSES.items() if s.torch is not None}
     assert {
         "binary_crossentropy",
         "categorical_crossentropy",
@@ -589,6 +658,10 @@ def test_pytorch_has_these_losses(torch):
         "poisson",
         "cosine_similarity",
         "ctc",
+        "gaussian_nll",
+        "triplet_margin_loss",
+        "info_nce",
+        "nt_xent",
     } <= with_torch
     assert not with_torch & {
         "log_cosh",
@@ -599,14 +672,14 @@ def test_pytorch_has_these_losses(torch):
         "categorical_focal_crossentropy",
     }
     for name in with_torch:
-        assert tf_compare.LOSSES[name].torch.name.startswith("torch.nn.")
-        assert tf_compare.LOSSES[name].torch.conversion
+        assert frameworks.LOSSES[name].torch.name.startswith("torch.nn.")
+        assert frameworks.LOSSES[name].torch.conversion
 
 
 def test_frameworks_selects_the_rows():
     y, z = [[0, 1, 0]], [[2.0, 1.0, -1.0]]
-    only_torch = tf_compare.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=("pytorch",))
-    only_tf = tf_compare.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=["tensorflow"])
+    only_torch = frameworks.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=("pytorch",))
+    only_tf = frameworks.compare("categorical_crossentropy", y, z, from_logits=True, frameworks=["tensorflow"])
     assert [r.implementation for r in only_torch.rows] == [
         "lossbook.categorical_crossentropy",
         "torch.nn.CrossEntropyLoss()(y_pred, y_true)",
@@ -614,11 +687,11 @@ def test_frameworks_selects_the_rows():
     assert not any(r.implementation.startswith("torch") for r in only_tf.rows) and len(only_tf.rows) == 4
     assert only_torch.max_rel_diff < 1e-6
     # a loss PyTorch does not have: lossbook's row alone, nothing to compare
-    alone = tf_compare.compare("log_cosh", [[0.0]], [[1.0]], frameworks=("pytorch",))
+    alone = frameworks.compare("log_cosh", [[0.0]], [[1.0]], frameworks=("pytorch",))
     assert len(alone.rows) == 1 and alone.max_abs_diff is None
     for bad in ("pytorch", (), ("jax",)):
         with pytest.raises(ValueError, match="frameworks must be a non-empty sequence"):
-            tf_compare.compare("huber", [[0.0]], [[1.0]], frameworks=bad)
+            frameworks.compare("huber", [[0.0]], [[1.0]], frameworks=bad)
 
 
 def test_pytorch_rows_spell_out_the_conversion():
@@ -666,7 +739,7 @@ def test_pytorch_rows_spell_out_the_conversion():
         ),
     ]
     for name, y_true, y_pred, options, reduction, label in cases:
-        result = tf_compare.compare(name, y_true, y_pred, reduction=reduction, dtype="float64", **options)
+        result = frameworks.compare(name, y_true, y_pred, reduction=reduction, dtype="float64", **options)
         row = result.rows[-1]
         assert row.implementation == label
         np.testing.assert_allclose(row.value, result.reference.value, rtol=1e-12, err_msg=label)
@@ -675,10 +748,10 @@ def test_pytorch_rows_spell_out_the_conversion():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(("name", "y_true", "y_pred", "options", "expected", "rtol"), WORKED)
 def test_pytorch_worked_example(name, y_true, y_pred, options, expected, rtol, dtype):
-    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, frameworks=("pytorch",), **options)
+    result = frameworks.compare(name, y_true, y_pred, dtype=dtype, frameworks=("pytorch",), **options)
     row = result.rows[-1]
     assert row.implementation.startswith("torch.nn.") and row.ok, row
-    probabilities = {**tf_compare.LOSSES[name].options, **options}.get("from_logits") is False
+    probabilities = {**frameworks.LOSSES[name].options, **options}.get("from_logits") is False
     if probabilities and 0.0 in np.asarray(y_pred):
         # PyTorch has no probability-input cross-entropy and nothing clips log(0) = -inf
         # (Keras and lossbook clip to 1e-7): zero probability on the true class costs inf,
@@ -710,7 +783,7 @@ LATER_WORKED = [
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(("name", "y_true", "y_pred", "expected"), LATER_WORKED, ids=[w[0] for w in LATER_WORKED])
 def test_pytorch_worked_example_later_losses(name, y_true, y_pred, expected, dtype):
-    result = tf_compare.compare(name, y_true, y_pred, dtype=dtype, reduction="none", frameworks=("pytorch",))
+    result = frameworks.compare(name, y_true, y_pred, dtype=dtype, reduction="none", frameworks=("pytorch",))
     assert len(result.rows) == 2 and result.rows[1].implementation.startswith("torch.")
     for row in result.rows:
         assert row.ok, row
@@ -724,7 +797,7 @@ def test_pytorch_worked_example_later_losses(name, y_true, y_pred, expected, dty
 
 @pytest.fixture(scope="module", params=["float32", "float64"])
 def differences(request):
-    return request.param, tf_compare.pytorch_differences(request.param)
+    return request.param, frameworks.pytorch_differences(request.param)
 
 
 def _rtol(dtype):
@@ -914,7 +987,7 @@ def test_ctc_mean_difference(differences):
 
 def test_pytorch_differences_refuses_other_dtypes():
     with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
-        tf_compare.pytorch_differences("float16")
+        frameworks.pytorch_differences("float16")
 
 
 # --------------------------------------------------------------------------
@@ -1046,8 +1119,8 @@ def test_ignore_class_is_ignore_index(dtype, rng, torch):
 
 
 # --------------------------------------------------------------------------
-# PyTorch parity of the lossbook losses Keras lacks (not in the registry, whose
-# entries take Keras' (y_true, y_pred); each is checked here against PyTorch directly)
+# PyTorch parity of the lossbook losses Keras lacks, with PyTorch calls written
+# here independently of the registry's conversions (which test_parity_random_inputs runs)
 # --------------------------------------------------------------------------
 
 
@@ -1163,4 +1236,4 @@ def test_pytorch_parity_losses_keras_lacks(name, dtype, rng, torch):
         np.testing.assert_allclose(theirs, ours, err_msg=f"{name} {dtype} {case}", **tol)
         n_compared += 1
     assert n_compared >= 18
-    assert name in lb.__all__ and name not in tf_compare.LOSSES
+    assert name in lb.__all__ and frameworks.LOSSES[name].torch is not None

@@ -25,9 +25,9 @@ class TestPoisson:
         assert rates[np.argmin(values), 0] == pytest.approx(3.0, abs=0.005)
 
     def test_negative_rate_refused_where_keras_returns_nan(self):
-        from lossbook import tf_compare
+        from lossbook import frameworks
 
-        _, keras = tf_compare.tensorflow_modules()
+        _, keras = frameworks.tensorflow_modules()
         assert np.isnan(keras.losses.poisson([[1.0]], [[-0.5]]).numpy()).all()
         with pytest.raises(ValueError, match=r"y_pred must contain only non-negative numbers; received -0.5"):
             lb.poisson([[1.0]], [[-0.5]])

@@ -125,9 +125,9 @@ def test_mse_mean_in_one_pass_equals_mean_of_per_sample_means(rng):
 
 @pytest.fixture(scope="module")
 def keras():
-    from lossbook import tf_compare
+    from lossbook import frameworks
 
-    return tf_compare.tensorflow_modules()[1]
+    return frameworks.tensorflow_modules()[1]
 
 
 class TestPercentageAndLogErrors:

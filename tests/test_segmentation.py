@@ -10,9 +10,9 @@ import lossbook as lb
 
 @pytest.fixture(scope="module")
 def keras():
-    from lossbook import tf_compare
+    from lossbook import frameworks
 
-    return tf_compare.tensorflow_modules()[1]
+    return frameworks.tensorflow_modules()[1]
 
 
 def _masks(rng, shape=(3, 4, 4)):

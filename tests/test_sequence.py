@@ -51,9 +51,9 @@ def test_infeasible_sequence_costs_infinity():
 
 
 def test_matches_tensorflow_batch_with_padding(rng):
-    from lossbook import tf_compare
+    from lossbook import frameworks
 
-    tf, keras = tf_compare.tensorflow_modules()
+    tf, keras = frameworks.tensorflow_modules()
     labels = np.array([[1, 2, 3, 0], [2, 0, 0, 0], [3, 3, 1, 2], [0, 0, 0, 0]])
     logits = rng.normal(size=(4, 12, 4)).astype(np.float32)
     ours = lb.ctc(labels, logits, reduction="none")

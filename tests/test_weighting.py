@@ -7,14 +7,14 @@ import parity_inputs
 import pytest
 
 import lossbook as lb
-from lossbook import tf_compare
+from lossbook import frameworks
 
-WEIGHTED = sorted(n for n, s in tf_compare.LOSSES.items() if s.keras_class)
+WEIGHTED = sorted(n for n, s in frameworks.LOSSES.items() if s.keras_class)
 
 
 @pytest.fixture(scope="module")
 def keras():
-    return tf_compare.tensorflow_modules()[1]
+    return frameworks.tensorflow_modules()[1]
 
 
 def _first_case(name, rng):
@@ -43,12 +43,12 @@ _BUILTIN = {
 
 
 def _lossbook(name, y_true, y_pred, options, **kwargs):
-    if name == "kl_divergence":  # the information-theory function has no batch options; see tf_compare
+    if name == "kl_divergence":  # the information-theory function has no batch options; see lossbook.frameworks
         values = lb.kl_divergence(y_true, y_pred)
         w = kwargs.get("sample_weight")
         values = values if w is None else values * np.asarray(w)
         return values.sum() if kwargs.get("reduction") == "sum" else values.mean()
-    return tf_compare.LOSSES[name].lossbook(y_true, y_pred, **options, **kwargs)
+    return frameworks.LOSSES[name].lossbook(y_true, y_pred, **options, **kwargs)
 
 
 @pytest.mark.parametrize("name", WEIGHTED)
@@ -60,7 +60,7 @@ def test_sample_weight_matches_keras(name, reduction, rng, keras):
     if name in ("dice", "tversky") and options.get("axis", "none") is None:
         weight = 1.7
     ours = _lossbook(name, y_true, y_pred, options, reduction=reduction, sample_weight=weight)
-    loss = getattr(keras.losses, tf_compare.LOSSES[name].keras_class)(reduction=reduction, dtype="float64", **options)
+    loss = getattr(keras.losses, frameworks.LOSSES[name].keras_class)(reduction=reduction, dtype="float64", **options)
     theirs = loss(y_true, y_pred, sample_weight=weight).numpy()
     tol = parity_inputs.TOLERANCES.get((name, "float64"), dict(rtol=1e-12, atol=1e-12))
     if name == "log_cosh":  # Keras' float64 log_cosh uses log(2) rounded to float32: 1.9e-9 per sample

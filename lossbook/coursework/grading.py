@@ -65,7 +65,7 @@ STATUSES = ("graded", "timeout", "crashed", "invalid", "error")
 
 #: Cells (before the exercises) that ``mode="fast"`` skips: those that use
 #: these names, import TensorFlow or Keras, or use what such a cell defined.
-SKIPPED_NAMES = frozenset({"tf_compare", "frameworks", "explorers"})
+SKIPPED_NAMES = frozenset({"frameworks", "explorers"})
 _SKIPPED_MODULES = ("tensorflow", "keras", "tf_keras", "torch")
 
 
@@ -217,7 +217,7 @@ def plan_execution(nb, checks, mode="fast"):
     mode : {"fast", "all"}
         ``"all"`` runs every code cell. ``"fast"`` skips the cells before the
         exercises that compare with TensorFlow or display an explorer (they
-        use ``tf_compare`` or ``explorers``, or import TensorFlow/Keras), and
+        use ``frameworks`` or ``explorers``, or import TensorFlow/Keras), and
         the cells that use what those cells defined; if an exercise cell needs
         such a name, nothing is skipped.
 

@@ -11,7 +11,7 @@
   // Code that needs TensorFlow or PyTorch (neither runs in Pyodide): the
   // framework comparisons of lossbook, and direct use of the frameworks.
   const NEEDS_FRAMEWORK = [
-    /\btf_compare\s*\.\s*\w+\s*\(/,
+    /\bframeworks\s*\.\s*\w+\s*\(/,
     /\bcompare\s*\.\s*\w+\s*\(/,
     /^\s*(import|from)\s+(tensorflow|keras|torch)\b/m,
     /\btf\s*\.\s*\w/,

@@ -9,13 +9,13 @@ const cell = (source, explorer = false) => ({ source, explorer });
 test("plain NumPy/lossbook cells run", () => {
   assert.equal(cells.classifyCell("p = np.array([0.5, 0.5])\nprint(lb.entropy(p))", false), "run");
   // Importing the comparison module is fine; only using it needs TensorFlow.
-  assert.equal(cells.classifyCell("from lossbook import exercises, plots, tf_compare, widgets", false), "run");
+  assert.equal(cells.classifyCell("from lossbook import exercises, plots, frameworks, widgets", false), "run");
 });
 
 test("TensorFlow and PyTorch cells are marked", () => {
   for (const src of [
-    'tf_compare.compare("hinge", y, s)',
-    "tf, keras = tf_compare.tensorflow_modules()",
+    'frameworks.compare("hinge", y, s)',
+    "tf, keras = frameworks.tensorflow_modules()",
     "import torch\nx = 1",
     "from tensorflow import keras",
     "h = tf.reduce_sum(p)",
@@ -33,7 +33,7 @@ test("explorer cells keep the page's explorer", () => {
 test("a cell using a value only a framework cell made is a framework cell", () => {
   const kinds = cells.classifyCells([
     cell("p = np.ones(3) / 3"),
-    cell("tf, keras = tf_compare.tensorflow_modules()\nh_tf = tf.reduce_sum(p)\nh_lb = lb.entropy(p)"),
+    cell("tf, keras = frameworks.tensorflow_modules()\nh_tf = tf.reduce_sum(p)\nh_lb = lb.entropy(p)"),
     cell("print(h_lb - 1)"),        // h_lb only exists where TensorFlow ran
     cell("print(p)"),               // p came from a runnable cell
     cell("h_lb = 2.0\nprint(h_lb)"), // redefined here: runs
