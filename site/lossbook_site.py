@@ -315,16 +315,53 @@ def coverage_rst():
     rst = [
         f".. list-table:: The {len(rows)} loss classes of the installed Keras: {covered} computed by lossbook",
         "   :header-rows: 1",
-        "   :widths: 30 30 40",
+        "   :widths: 25 25 20 30",
         "",
         "   * - Keras class",
         "     - lossbook function",
+        "     - PyTorch",
         "     - Parity tests (pytest node ids)",
     ]
+
+    def tests_cell(row):
+        return ", ".join(f"``{t.split('::', 1)[1]}`` in ``{t.split('::', 1)[0]}``" for t in row["parity_tests"])
+
+    pytorch = {row["registry"]: row for row in frameworks.registry_coverage()}
     for row in rows:
         ours = f":func:`{row['lossbook']}`" if row["lossbook"] else "not covered"
-        tests = ", ".join(f"``{t.split('::', 1)[1]}`` in ``{t.split('::', 1)[0]}``" for t in row["parity_tests"])
-        rst += [f"   * - ``keras.losses.{row['keras_class']}``", f"     - {ours}", f"     - {tests or '—'}"]
+        entry = pytorch.get(row["registry"])
+        torch = (
+            f"``{entry['torch']}``" if entry and entry["torch"] else f"— ({entry['torch_missing']})" if entry else "—"
+        )
+        rst += [
+            f"   * - ``keras.losses.{row['keras_class']}``",
+            f"     - {ours}",
+            f"     - {torch}",
+            f"     - {tests_cell(row) or '—'}",
+        ]
+    # The registry's losses that Keras lacks (issue #13): their PyTorch and tf.nn counterparts.
+    beyond = [row for row in pytorch.values() if not row["keras_class"]]
+    rst += [
+        "",
+        f".. list-table:: {len(beyond)} losses Keras lacks, compared with tf.nn and PyTorch",
+        "   :header-rows: 1",
+        "   :widths: 20 25 25 30",
+        "",
+        "   * - lossbook function (inputs)",
+        "     - Why Keras has none; tf.nn",
+        "     - PyTorch",
+        "     - Parity tests (pytest node ids)",
+    ]
+    for row in beyond:
+        tf_nn = f"; ``{row['tf_op']}``" if row["tf_op"] else ""
+        rst += [
+            f"   * - :func:`{row['lossbook']}` ({', '.join(row['inputs'])})",
+            f"     - {row['keras_missing']}{tf_nn}",
+            f"     - ``{row['torch']}``: {row['torch_conversion']}"
+            if row["torch"]
+            else f"     - — ({row['torch_missing']})",
+            f"     - {tests_cell(row)}",
+        ]
     return rst + [""]
 
 
