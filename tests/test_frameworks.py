@@ -576,8 +576,10 @@ def torch():
 
 def test_old_name_is_gone():
     # lossbook.tf_compare was an alias of lossbook.frameworks; the chapters, tests and docs now use the new name.
-    with pytest.raises(ModuleNotFoundError, match="lossbook.tf_compare"):
-        __import__("lossbook.tf_compare")
+    # (Checked in the package's own directory: an editable install of another checkout could still resolve the name.)
+    import pkgutil
+
+    assert "tf_compare" not in {module.name for module in pkgutil.iter_modules(lb.__path__)}
 
 
 def test_every_entry_has_its_counterparts_or_says_why_not():
