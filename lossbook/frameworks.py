@@ -757,7 +757,7 @@ LOSSES: dict[str, LossSpec] = {
         reduces=False,
         keras_missing="Keras has no sum-of-squares loss; tf.nn.l2_loss(y_pred - y_true) is half of it",
     ),
-    # The losses Keras lacks, with more inputs than (y_true, y_pred) (their parity inputs are in tests/parity_inputs.py).
+    # The losses Keras lacks, whose inputs are not (y_true, y_pred) (their parity inputs are in tests/parity_inputs.py).
     "gaussian_nll": LossSpec(
         probabilistic.gaussian_nll,
         "lossbook.gaussian_nll",
@@ -855,7 +855,7 @@ class Row:
         dtype of the value ("" if there is none).
     error : str
         ``"refused: <message>"`` (lossbook) or ``"error: <type>: <message>"``
-        (TensorFlow) when the implementation raised, else ``""``.
+        (TensorFlow or PyTorch) when the implementation raised, else ``""``.
     """
 
     implementation: str
@@ -899,7 +899,8 @@ class Comparison:
     loss : str
         Registry name of the loss.
     rows : tuple of Row
-        lossbook's row first, then Keras class, Keras function, ``tf.nn`` op.
+        lossbook's row first, then those that apply of the Keras class, the
+        Keras function, the ``tf.nn`` op and the PyTorch loss.
     dtype : str
         dtype the inputs were given in.
     reduction : str or None
