@@ -141,7 +141,7 @@ def test_has_an_explorer(path):
 @chapter
 def test_has_tensorflow_comparison_cells(path):
     cells = [source(c) for c in code_cells(load(path))]
-    assert any("tf_compare." in s for s in cells), f"{path.name}: no tf_compare call"
+    assert any("tf_compare." in s or "frameworks." in s for s in cells), f"{path.name}: no frameworks call"
 
 
 @chapter
@@ -287,7 +287,7 @@ def _compare_calls(cell):
         for child in ast.iter_child_nodes(node):
             child.parent = node
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) == "tf_compare.compare":
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("tf_compare.compare", "frameworks.compare"):
             parent = getattr(node, "parent", None)
             if isinstance(parent, ast.Call) and ast.unparse(parent.func) == "display":
                 shown.append("display")
@@ -305,7 +305,7 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     """Each table is the HTML of a displayed Comparison, never its printed text; the full tables are folded."""
     nb = load(path)
     for cell in code_cells(nb):
-        if "tf_compare.compare(" not in source(cell):
+        if not re.search(r"\b(tf_compare|frameworks)\.compare\(", source(cell)):
             continue
         for how in _compare_calls(cell):
             assert how in ("display", "last expression"), (
@@ -315,7 +315,7 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "### The full tables" in source(c)]
     assert starts, f"{path.name}: no '### The full tables' subsection"
     for cell in cells[starts[0] :]:
-        if cell["cell_type"] == "code" and "tf_compare.compare(" in source(cell):
+        if cell["cell_type"] == "code" and re.search(r"\b(tf_compare|frameworks)\.compare\(", source(cell)):
             assert tags(cell) & {"hide-output", "hide-cell"}, f"{path.name}: a full table is not folded"
 
 
