@@ -514,7 +514,9 @@ def _gaussian_nll_variants(expected, received, args):
         return "Your value is twice the expected one: the negative log-likelihood has a factor 1/2."
     with np.errstate(all="ignore"):
         clamped = np.maximum(var, 1e-6)
-        as_std = np.mean(np.broadcast_to(np.log(clamped) + (y - mu) ** 2 / (2 * clamped**2), np.broadcast(y, var).shape))
+        as_std = np.mean(
+            np.broadcast_to(np.log(clamped) + (y - mu) ** 2 / (2 * clamped**2), np.broadcast(y, var).shape)
+        )
         no_clamp = np.mean(np.broadcast_to(0.5 * (np.log(var) + (y - mu) ** 2 / var), np.broadcast(y, var).shape))
     if np.isfinite(as_std) and _close(received, as_std):
         return "You treated var as the standard deviation sigma; it is the variance sigma**2."
