@@ -12,8 +12,9 @@ from ._base import Explorer, Parameter, _number, format_readout, parse_numbers
 
 __all__ = ["CalibrationExplorer"]
 
-#: The held-out set the explorer shows: 300 samples of lossbook.overconfident_classifier (3 classes).
-N_SAMPLES, SEED = 300, 8
+#: The held-out set the explorer shows: 200 samples of lossbook.overconfident_classifier (3 classes), its logits
+#: rounded to 2 decimals (the page embeds them: about 4 KB).
+N_SAMPLES, SEED, DECIMALS = 200, 0, 2
 
 
 def _bins_of(value):
@@ -23,9 +24,9 @@ def _bins_of(value):
 class CalibrationExplorer(Explorer):
     """Temperature scaling of an overconfident three-class classifier, and its reliability diagram (chapter 8).
 
-    The data are 300 held-out samples of
-    :func:`lossbook.overconfident_classifier` (seed 8, logits rounded to
-    three decimals, so that the page and lossbook share them exactly). The
+    The data are 200 held-out samples of
+    :func:`lossbook.overconfident_classifier` (seed 0, logits rounded to
+    two decimals, so that the page and lossbook share them exactly). The
     sliders set the temperature :math:`T` (the probabilities are
     ``lossbook.temperature_scale(logits, T)``) and the number of bins of the
     reliability diagram. The left panel is the diagram
@@ -53,11 +54,11 @@ class CalibrationExplorer(Explorer):
     >>> print(e.readout.replace(" · ", "\\n"))  # doctest: +NORMALIZE_WHITESPACE
     T = 1.00
     bins = 10
-    accuracy = 0.703
-    ECE = 0.1896
-    NLL = 0.9168
-    Brier = 0.4534
-    fitted T* = 2.52
+    accuracy = 0.685
+    ECE = 0.2025
+    NLL = 1.0923
+    Brier = 0.5109
+    fitted T* = 2.86
     >>> CalibrationExplorer.typed_readout("0.9, 0.8, 0.3, 0.6", "1, 1, 0, 0", n_bins=5)
     '4 predictions · accuracy = 0.750 · ECE = 0.3000 · Brier = 0.2500 · NLL = 0.4004'
     >>> CalibrationExplorer.typed_readout("0.9, 1.2", "1, 1", n_bins=5)
@@ -90,9 +91,9 @@ class CalibrationExplorer(Explorer):
 
     @staticmethod
     def dataset():
-        """The held-out logits (rounded to 3 decimals) and labels the explorer shows."""
+        """The held-out logits (rounded to 2 decimals) and labels the explorer shows."""
         logits, labels = lossbook.overconfident_classifier(N_SAMPLES, n_classes=3, seed=SEED)
-        return np.round(logits, 3), labels
+        return np.round(logits, DECIMALS), labels
 
     def front_end_data(self):
         logits, labels = self.dataset()
