@@ -760,10 +760,10 @@ function calibrationView(c) {
   const pT = c.params.T;
   const ts = linspace(pT.min, pT.max, 96);
   const panels = c.panels();
-  const diagram = (label) => {
-    const plot = new Plot(panels, { xlim: [0, 1], ylim: [0, 1], xlabel: "confidence (top-label probability)", ylabel: "accuracy", label });
-    svg("line", { x1: plot.X(0), y1: plot.Y(0), x2: plot.X(1), y2: plot.Y(1), stroke: COLORS.grey, "stroke-dasharray": "5 4", "stroke-width": 1.2 }, plot.layer);
+  const diagram = (label, xlabel) => {
+    const plot = new Plot(panels, { xlim: [0, 1], ylim: [0, 1], xlabel, ylabel: "accuracy", label });
     const bars = Array.from({ length: 30 }, () => plot.bar(COLORS.sky));
+    svg("line", { x1: plot.X(0), y1: plot.Y(0), x2: plot.X(1), y2: plot.Y(1), stroke: COLORS.grey, "stroke-dasharray": "5 4", "stroke-width": 1.2 }, plot.layer);
     const dots = Array.from({ length: 30 }, () => plot.dot(COLORS.blue, 3.5));
     const draw = (b, n) => bars.forEach((bar, i) => {
       const show = i < n && b.counts[i] > 0;
@@ -773,7 +773,7 @@ function calibrationView(c) {
     });
     return draw;
   };
-  const drawHeld = diagram(c.spec.alt);
+  const drawHeld = diagram(c.spec.alt, "confidence (top-label probability)");
   const right = new Plot(panels, { xlim: [pT.min, pT.max], ylim: [0, 2], xlabel: "temperature T", ylabel: "ECE and NLL", label: "The expected calibration error and the negative log-likelihood against the temperature." });
   const nllLine = right.line(COLORS.vermillion);
   const eceLine = right.line(COLORS.blue, "6 4");
@@ -782,7 +782,7 @@ function calibrationView(c) {
   const nllDot = right.dot(COLORS.vermillion, 4.5);
   const eceDot = right.dot(COLORS.blue, 4.5, "square");
   right.set(nllLine, ts, ts.map((t) => calibrationScores(logits, labels, t, 10).nll));
-  const drawOwn = diagram("The reliability diagram of your own predictions.");
+  const drawOwn = diagram("The reliability diagram of your own predictions.", "confidence of your predictions");
   c.figure.append(legend([["accuracy per bin", COLORS.sky], ["calibrated (diagonal)", COLORS.grey, "5 4"], ["NLL", COLORS.vermillion], ["ECE", COLORS.blue, "6 4"], ["fitted T*", COLORS.grey, "2 3"]]), panels);
   let typed = null;
   const f = c.form("Your own predictions: probabilities of class 1 and the true labels (0 or 1); the bins are the slider's.",
