@@ -12,6 +12,7 @@
   // framework comparisons of lossbook, and direct use of the frameworks.
   const NEEDS_FRAMEWORK = [
     /\btf_compare\s*\.\s*\w+\s*\(/,
+    /\bframeworks\s*\.\s*\w+\s*\(/, // lossbook.frameworks, the new name of tf_compare
     /\bcompare\s*\.\s*\w+\s*\(/,
     /^\s*(import|from)\s+(tensorflow|keras|torch)\b/m,
     /\btf\s*\.\s*\w/,

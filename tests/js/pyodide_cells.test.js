@@ -15,6 +15,7 @@ test("plain NumPy/lossbook cells run", () => {
 test("TensorFlow and PyTorch cells are marked", () => {
   for (const src of [
     'tf_compare.compare("hinge", y, s)',
+    'frameworks.compare("poisson", y, s)',
     "tf, keras = tf_compare.tensorflow_modules()",
     "import torch\nx = 1",
     "from tensorflow import keras",
