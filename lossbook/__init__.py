@@ -19,6 +19,7 @@ from .calibration import (
     brier_score,
     expected_calibration_error,
     fit_temperature,
+    overconfident_classifier,
     reliability_bins,
     temperature_scale,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "brier_score",
     "temperature_scale",
     "fit_temperature",
+    "overconfident_classifier",
     # probabilistic losses
     "poisson",
     "gaussian_nll",

@@ -29,6 +29,7 @@ __all__ = [
     "brier_score",
     "temperature_scale",
     "fit_temperature",
+    "overconfident_classifier",
 ]
 
 
@@ -313,3 +314,57 @@ def fit_temperature(logits, labels, *, bounds=(0.05, 20.0)):
 
     result = minimize_scalar(nll, bounds=(np.log(low), np.log(high)), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(result.x))
+
+
+def overconfident_classifier(n_samples=1000, *, n_classes=3, overconfidence=2.5, spread=1.5, noise=0.5, seed=0):
+    r"""Logits of a seeded, overconfident classifier and the labels they predict.
+
+    Each sample has true logits :math:`z \sim \mathcal N(0, \text{spread}^2 I_K)`; its label is drawn from
+    :math:`\operatorname{softmax}(z)`, so :math:`\operatorname{softmax}(z)` is calibrated by construction. The
+    classifier sees :math:`z` through noise and reports
+
+    .. math::
+
+        \hat z = \text{overconfidence} \cdot (z + \eta), \qquad \eta \sim \mathcal N(0, \text{noise}^2 I_K):
+
+    too large logits, as an overfitted network's (Guo et al. 2017), which temperature scaling divides back.
+
+    Parameters
+    ----------
+    n_samples : int, default 1000
+    n_classes : int, default 3
+    overconfidence : float > 0, default 2.5
+        The factor on the logits (1: no overconfidence beyond the noise's).
+    spread : float > 0, default 1.5
+        Standard deviation of the true logits.
+    noise : float >= 0, default 0.5
+        Standard deviation of the classifier's error on the logits.
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    logits : ndarray, shape (n_samples, n_classes)
+    labels : ndarray of int, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import lossbook as lb
+    >>> logits, labels = lb.overconfident_classifier(20000, overconfidence=2.0, noise=0.0, seed=1)
+    >>> print(round(lb.fit_temperature(logits, labels), 1))
+    2.0
+    """
+    for value, name in ((overconfidence, "overconfidence"), (spread, "spread")):
+        check_positive(value, name)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not noise >= 0:
+        fail("noise", "be a non-negative real number", f"noise={noise!r}")
+    for value, name, low in ((n_samples, "n_samples", 1), (n_classes, "n_classes", 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            fail(name, f"be an integer of at least {low}", f"{name}={value!r}")
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, spread, size=(int(n_samples), int(n_classes)))
+    p = softmax(z)
+    labels = (rng.uniform(size=(int(n_samples), 1)) > np.cumsum(p, axis=-1)).sum(axis=-1)
+    labels = np.minimum(labels, n_classes - 1)
+    logits = overconfidence * (z + rng.normal(0.0, noise, size=z.shape))
+    return logits, labels.astype(np.intp)

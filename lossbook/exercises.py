@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, classification, gradients, information, regression
+from . import activations, calibration, classification, gradients, information, probabilistic, regression
 from ._validation import _describe, fail
 
 __all__ = [
@@ -493,6 +493,38 @@ _HINGE_LABELS_HINT = (
 )
 
 
+# Chapter 8: probabilistic regression and calibration
+_GAUSSIAN_NLL_HINT = (
+    "Per element 0.5 * (log(var) + (y - mu)**2 / var), with var = np.maximum(var, 1e-6), averaged over every "
+    "element; no 0.5 * log(2 pi) (PyTorch's default, full=False)."
+)
+
+
+def _gaussian_nll_mean(y_true, y_pred, var):
+    """lossbook.gaussian_nll with its defaults: the mean over every element (var of shape (..., K) or (..., 1))."""
+    return probabilistic.gaussian_nll(y_true, y_pred, var)
+
+
+def _gaussian_nll_variants(expected, received, args):
+    """Common mistakes in the Gaussian NLL: the constant, no 1/2, the standard deviation, no clamp."""
+    y, mu, var = (np.asarray(a, dtype=float) for a in args)
+    if _close(received, expected + 0.5 * math.log(2 * math.pi)):
+        return "Your value is the expected one plus 0.5 * log(2 pi) = 0.919: leave the constant out (full=False)."
+    if np.any(expected != 0) and _close(received, 2 * expected):
+        return "Your value is twice the expected one: the negative log-likelihood has a factor 1/2."
+    with np.errstate(all="ignore"):
+        clamped = np.maximum(var, 1e-6)
+        as_std = np.mean(
+            np.broadcast_to(np.log(clamped) + (y - mu) ** 2 / (2 * clamped**2), np.broadcast(y, var).shape)
+        )
+        no_clamp = np.mean(np.broadcast_to(0.5 * (np.log(var) + (y - mu) ** 2 / var), np.broadcast(y, var).shape))
+    if np.isfinite(as_std) and _close(received, as_std):
+        return "You treated var as the standard deviation sigma; it is the variance sigma**2."
+    if not _close(no_clamp, expected) and np.isfinite(no_clamp) and _close(received, no_clamp):
+        return "You did not clamp the variance: use np.maximum(var, 1e-6) before the log and the division."
+    return None
+
+
 def _by_name(entries):
     """Give each exercise its name and draw its public cases from its own generator."""
     return {name: exercise._named(name) for name, exercise in entries.items()}
@@ -816,6 +848,61 @@ FUNCTIONS: dict[str, FunctionExercise] = _by_name(
                 (rng.integers(0, 2, size=5).astype(_F32), rng.normal(0, 3, size=5).astype(_F32)),
             ],
         ),
+        # Chapter 8: probabilistic regression and calibration
+        "gaussian_nll": FunctionExercise(
+            "gaussian_nll(y_true, y_pred, var)",
+            "mean Gaussian negative log-likelihood 0.5 * (log var + (y - mu)**2 / var), var clamped below at 1e-6, "
+            "without the constant 0.5 * log(2 pi) (torch.nn.GaussianNLLLoss)",
+            _gaussian_nll_mean,
+            lambda rng: (
+                Case(
+                    "unit variances: half the squared error",
+                    (np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0]), np.array([1.0, 1.0, 1.0])),
+                    _GAUSSIAN_NLL_HINT,
+                ),
+                Case(
+                    "a different variance for every element",
+                    (np.array([0.0, 1.0, -2.0, 4.0]), np.array([0.5, 0.0, -1.0, 1.0]), np.array([0.25, 2.0, 1.0, 9.0])),
+                    "var is the variance sigma**2, not the standard deviation: divide by var, and take log(var).",
+                ),
+                Case(
+                    "a batch of 3 rows with one variance per row, shape (3, 1)",
+                    (
+                        np.array([[1.0, 2.0], [0.0, 0.0], [3.0, -1.0]]),
+                        np.array([[1.2, 1.5], [0.3, -0.1], [2.0, 0.0]]),
+                        np.array([[0.5], [0.1], [4.0]]),
+                    ),
+                    "A variance of shape (N, 1) is shared by the row's outputs: NumPy broadcasts it; average over "
+                    "every element.",
+                ),
+                Case(
+                    "a variance below eps = 1e-6 is clamped",
+                    (np.array([1.0, 2.0]), np.array([1.0, 2.5]), np.array([1e-9, 0.5])),
+                    "Clamp the variance from below, np.maximum(var, 1e-6), as PyTorch does: without it an exact "
+                    "prediction with a tiny variance earns an arbitrarily low loss (variance collapse).",
+                ),
+                Case(
+                    "float32 input",
+                    (
+                        rng.normal(size=6).astype(_F32),
+                        rng.normal(size=6).astype(_F32),
+                        rng.uniform(0.2, 3.0, size=6).astype(_F32),
+                    ),
+                    **_FLOAT32_TOL,
+                ),
+                Case(
+                    "large errors with large variances",
+                    (np.array([100.0, -50.0]), np.array([0.0, 0.0]), np.array([2500.0, 100.0])),
+                    _GAUSSIAN_NLL_HINT,
+                ),
+            ),
+            diagnoses=(_gaussian_nll_variants,),
+            hidden=lambda rng: [
+                (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.uniform(0.05, 4.0, size=(4, 1))),
+                (rng.normal(0, 3, size=5), rng.normal(size=5), rng.uniform(0.1, 9.0, size=5)),
+                (rng.normal(size=4).astype(_F32), rng.normal(size=4).astype(_F32), np.full(4, 1e-8, dtype=_F32)),
+            ],
+        ),
     }
 )
 
@@ -884,6 +971,30 @@ def _zero_loss_at_margin(margin):
 
 
 #: Questions: name -> :class:`Question`. Expected values are lossbook calls.
+def _best_variance(y, mu):
+    """The variance minimizing lossbook.gaussian_nll of one prediction (bounded search on log v)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_v):
+        return float(probabilistic.gaussian_nll([[y]], [[mu]], [[math.exp(log_v)]]))
+
+    return math.exp(minimize_scalar(nll, bounds=(-12, 6), method="bounded", options={"xatol": 1e-10}).x)
+
+
+def _binary_ece(p, labels, n_bins):
+    """lossbook.expected_calibration_error of probabilities of class 1 (rows (1 - p, p))."""
+    p = np.asarray(p, dtype=float)
+    return calibration.expected_calibration_error(labels, np.stack([1 - p, p], axis=-1), n_bins=n_bins)
+
+
+def _temperature_accuracy_effect():
+    """The option (1 rises, 2 falls, 3 same) for the accuracy of lossbook.overconfident_classifier at T = 2.5."""
+    logits, labels = calibration.overconfident_classifier(2000, seed=3)
+    before = np.mean(activations.softmax(logits).argmax(axis=-1) == labels)
+    after = np.mean(calibration.temperature_scale(logits, 2.5).argmax(axis=-1) == labels)
+    return 1 if after > before else 2 if after < before else 3
+
+
 QUESTIONS: dict[str, Question] = {
     # Chapter 1: what a loss is
     "mse-keras-example": Question(
@@ -1058,6 +1169,34 @@ QUESTIONS: dict[str, Question] = {
         "Ratio of the cross-entropy gradient to the squared-error gradient with respect to the logit, "
         "at z = -5 for the label y = 1",
         lambda: float(gradients.sigmoid_bce_grad(1.0, -5.0) / gradients.sigmoid_mse_grad(1.0, -5.0)),
+    ),
+    # Chapter 8: probabilistic regression and calibration
+    "gaussian-nll-best-variance": Question(
+        "The variance var that minimizes the Gaussian negative log-likelihood of the prediction mu = 2.0 for the "
+        "target y = 2.7",
+        lambda: _best_variance(2.7, 2.0),
+        hint="Differentiate 0.5 * (log v + r**2 / v) with respect to v and set the derivative to 0 (r = y - mu); "
+        "or minimize lb.gaussian_nll over v numerically.",
+    ),
+    "ece-six-predictions": Question(
+        "Expected calibration error, with 5 bins, of the probabilities of class 1 "
+        "p = [0.95, 0.7, 0.55, 0.2, 0.4, 0.85] for the labels [1, 0, 1, 0, 1, 1]",
+        lambda: _binary_ece([0.95, 0.7, 0.55, 0.2, 0.4, 0.85], [1, 0, 1, 0, 1, 1], 5),
+        hint="The confidence is the top-label probability max(p, 1 - p), and a prediction is right when its top "
+        "label is the label. Put each confidence in its bin ((0.4, 0.6], (0.6, 0.8], ...), then weight each "
+        "bin's |accuracy - mean confidence| by its share of the samples.",
+    ),
+    "temperature-and-accuracy": Question(
+        "An overconfident classifier's logits are divided by the temperature T = 2.5 fitted on held-out data. "
+        "What happens to its accuracy?",
+        _temperature_accuracy_effect,
+        choices=("it rises", "it falls", "it stays exactly the same"),
+        why_not={
+            1: "Dividing every logit of a sample by the same T > 0 keeps their order: the predicted class, the "
+            "argmax, cannot change, so no prediction becomes right.",
+            2: "Dividing every logit of a sample by the same T > 0 keeps their order: the predicted class, the "
+            "argmax, cannot change, so no prediction becomes wrong.",
+        },
     ),
 }
 

@@ -127,3 +127,33 @@ def test_fit_temperature_is_a_minimum_of_the_nll():
 def test_bad_input_is_refused_with_the_house_message(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# -- chapter 8's data: an overconfident classifier ---------------------------------------------------
+
+
+def test_overconfident_classifier_is_seeded_and_well_formed():
+    logits, labels = lb.overconfident_classifier(500, n_classes=4, seed=7)
+    again = lb.overconfident_classifier(500, n_classes=4, seed=7)
+    assert logits.shape == (500, 4) and labels.shape == (500,) and labels.dtype == np.intp
+    assert np.array_equal(logits, again[0]) and np.array_equal(labels, again[1])
+    assert set(np.unique(labels)) == {0, 1, 2, 3}
+
+
+def test_overconfident_classifier_needs_the_temperature_it_was_given():
+    # Without noise the logits are overconfidence * z, and softmax(z) is calibrated: T* recovers the factor.
+    for factor in (0.5, 1.0, 3.0):
+        logits, labels = lb.overconfident_classifier(20000, overconfidence=factor, noise=0.0, seed=1)
+        assert lb.fit_temperature(logits, labels) == pytest.approx(factor, rel=0.05)
+    logits, labels = lb.overconfident_classifier(2000, seed=0)
+    probs = lb.softmax(logits)
+    assert np.mean(probs.max(axis=-1)) > np.mean(probs.argmax(axis=-1) == labels) + 0.1  # overconfident
+
+
+def test_overconfident_classifier_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="^overconfidence must be a positive real number"):
+        lb.overconfident_classifier(10, overconfidence=0.0)
+    with pytest.raises(ValueError, match="^n_classes must be an integer of at least 2"):
+        lb.overconfident_classifier(10, n_classes=1)
+    with pytest.raises(ValueError, match="^noise must be a non-negative real number"):
+        lb.overconfident_classifier(10, noise=-1.0)

@@ -1079,3 +1079,26 @@ def test_a_dead_worker_costs_a_retry_then_a_grader_error_row(tmp_path, monkeypat
     assert sorted(results) == ["a", "b", "c", "doomed", "unlucky"]
     assert results["doomed"]["status"] == "error" and "died twice" in results["doomed"]["notes"][0]
     assert all(results[s]["status"] == "graded" for s in ("a", "b", "c", "unlucky"))
+
+
+# --------------------------------------------------------------------------
+# Chapter 8: its answers use lossbook while gaussian_nll is withheld
+# --------------------------------------------------------------------------
+
+
+def test_chapter_8_solution_gets_full_marks_and_its_student_version_none(student_dir, tmp_path):
+    """Withholding gaussian_nll must not withhold the shared reductions the calibration answers use."""
+    import csv
+
+    chapter = ROOT / "chapters" / "08_probabilistic_regression.ipynb"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(chapter, subs / "solved.ipynb")
+    shutil.copy(student_dir / chapter.name, subs / "blank.ipynb")
+    out = tmp_path / "grades.csv"
+    grade(subs, out, chapter=chapter, workers=2, limits=Limits(timeout=60, cell_timeout=30), progress=False)
+    rows = {r["student"]: r for r in csv.DictReader(out.read_text().splitlines())}
+    names = [c.name for c in discover_checks(nbformat.read(chapter, as_version=4))]
+    assert names == ["gaussian_nll", "gaussian-nll-best-variance", "ece-six-predictions", "temperature-and-accuracy"]
+    assert rows["solved"]["status"] == "graded" and rows["solved"]["total"] == rows["solved"]["max_total"]
+    assert rows["blank"]["status"] == "graded" and float(rows["blank"]["total"]) == 0

@@ -244,7 +244,7 @@ def test_wrong_solution_fails_naming_the_case(name, kind, fn, case, words):
 
 def test_every_exercise_has_two_kinds_of_wrong_solution():
     kinds = {}
-    for name, kind, *_ in WRONG:
+    for name, kind, *_ in [*WRONG, *WRONG_CHAPTER_8]:
         kinds.setdefault(name, set()).add(kind)
     assert all(len(kinds.get(name, ())) >= 2 for name in exercises.FUNCTIONS), kinds
 
@@ -621,3 +621,71 @@ def test_hidden_cases_come_with_the_record(name):
     for a, b in zip(first, again):
         assert all(np.array_equal(x, y) for x, y in zip(a.args, b.args))
     assert check_function(name, LOSSBOOK_SOLUTIONS[name], cases=first, verbose=False).passed
+
+
+# --------------------------------------------------------------------------
+# Chapter 8: probabilistic regression and calibration
+# --------------------------------------------------------------------------
+
+
+def _np_gaussian_nll(y, mu, var):
+    var = np.maximum(var, 1e-6)
+    per_element = 0.5 * (np.log(var) + (y - mu) ** 2 / var)
+    return np.mean(np.broadcast_to(per_element, np.broadcast(y, mu, var).shape))
+
+
+LOSSBOOK_SOLUTIONS["gaussian_nll"] = lambda y, mu, var: lb.gaussian_nll(y, mu, var)
+NUMPY_SOLUTIONS["gaussian_nll"] = _np_gaussian_nll
+KNOWN_ANSWERS.update(
+    {
+        "gaussian-nll-best-variance": 0.49,  # d/dv 0.5 (log v + r^2 / v) = 0 at v = r^2 = 0.7^2
+        # confidences .95 .7 .55 .8 .6 .85, right: T F T T F T; bins (.4,.6]: .55 T, .6 F -> |0.5 - 0.575|;
+        # (.6,.8]: .7 F, .8 T -> |0.5 - 0.75|; (.8,1]: .95 T, .85 T -> |1 - 0.9|; each bin holds 2 of 6
+        "ece-six-predictions": (0.075 + 0.25 + 0.1) / 3,
+        "temperature-and-accuracy": 3,  # dividing the logits by T > 0 keeps the argmax
+    }
+)
+WRONG_CHAPTER_8 = [
+    (
+        "gaussian_nll",
+        "with the constant",
+        lambda y, mu, var: _np_gaussian_nll(y, mu, var) + 0.5 * math.log(2 * math.pi),
+        "unit variances",
+        "leave the constant out",
+    ),
+    ("gaussian_nll", "no 1/2", lambda y, mu, var: 2 * _np_gaussian_nll(y, mu, var), "unit variances", "factor 1/2"),
+    (
+        "gaussian_nll",
+        "no clamp",
+        lambda y, mu, var: np.mean(
+            np.broadcast_to(0.5 * (np.log(var) + (y - mu) ** 2 / var), np.broadcast(y, mu, var).shape)
+        ),
+        "a variance below eps",
+        "did not clamp the variance",
+    ),
+    (
+        "gaussian_nll",
+        "standard deviation",
+        lambda y, mu, var: np.mean(
+            np.broadcast_to(
+                np.log(np.maximum(var, 1e-6)) + (y - mu) ** 2 / (2 * np.maximum(var, 1e-6) ** 2),
+                np.broadcast(y, mu, var).shape,
+            )
+        ),
+        "a different variance for every element",
+        "standard deviation",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "fn", "case", "words"), WRONG_CHAPTER_8, ids=[f"{w[0]}-{w[1]}" for w in WRONG_CHAPTER_8]
+)
+def test_chapter_8_wrong_solution_fails_naming_the_case(name, kind, fn, case, words):
+    test_wrong_solution_fails_naming_the_case(name, kind, fn, case, words)
+
+
+def test_chapter_8_hidden_cases_include_a_collapsed_variance():
+    cases = exercises.FUNCTIONS["gaussian_nll"].hidden_cases(seed=11)
+    assert any(np.asarray(c.args[2]).max() < 1e-6 for c in cases)
+    assert not check_function("gaussian_nll", lambda y, mu, var: 0.5 * np.mean(np.log(var)), cases=cases).passed

@@ -12,12 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import lossbook
 from lossbook import explorers
 from lossbook.explorers import (
     AccuracyExplorer,
+    CalibrationExplorer,
     CrossEntropyExplorer,
     EntropyExplorer,
     Explorer,
@@ -40,6 +42,7 @@ ALL = [
     SigmoidGradientExplorer,
     TrainingRaceExplorer,
     MarginLossExplorer,
+    CalibrationExplorer,
 ]
 
 
@@ -259,6 +262,7 @@ INPUT_WORDS = {
     "sigmoid_gradient": {"z", "logit", "label", "weight", "bias", "input"},
     "training_race": {"learning-rate", "η", "eta", "rate", "slider"},
     "margin": {"m", "margin", "losses"},
+    "calibration": {"t", "temperature", "bins", "p", "labels", "probabilities", "predictions", "show"},
 }
 
 
@@ -317,3 +321,41 @@ def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
 
 
 CLASSES_BY_VIEW = {cls.view: cls for cls in ALL}
+
+
+# -- chapter 8: the calibration explorer ------------------------------------------------------------
+
+
+def test_calibration_readout_is_lossbook_at_every_temperature():
+    e = CalibrationExplorer()
+    logits, labels = CalibrationExplorer.dataset()
+    assert e.data["logits"] == logits.tolist() and e.data["labels"] == labels.tolist()
+    assert e.data["t_star"] == lossbook.fit_temperature(logits, labels)
+    onehot = np.eye(3)[labels]
+    for T, n_bins in ((0.25, 2), (1.0, 10), (2.5, 15), (5.0, 30)):
+        probs = lossbook.temperature_scale(logits, T)
+        ece = lossbook.expected_calibration_error(labels, probs, n_bins=n_bins)
+        brier = float(lossbook.brier_score(onehot, probs))
+        readout = e.readout_at(T=T, n_bins=n_bins)
+        assert f"ECE = {ece:.4f}" in readout and f"Brier = {brier:.4f}" in readout and f"bins = {n_bins}" in readout
+        # Temperature scaling never changes the predicted class.
+        assert f"accuracy = {np.mean(probs.argmax(-1) == labels):.3f}" in readout
+    assert e.readout_at(T=e.data["t_star"]).split(" · ")[3] < e.readout_at(T=1.0).split(" · ")[3]  # ECE falls
+
+
+def test_calibration_typed_uses_lossbook_and_its_messages():
+    ok = CalibrationExplorer.typed_readout("[0.9, 0.8, 0.3, 0.6]", "1 1 0 0", n_bins=5)
+    assert ok == "4 predictions · accuracy = 0.750 · ECE = 0.3000 · Brier = 0.2500 · NLL = 0.4004"
+    assert CalibrationExplorer.typed_readout("1", "0", n_bins=3).startswith("1 prediction ·")
+    messages = {
+        ("0.5, 1.5", "0, 1"): "p must contain probabilities in [0, 1]; received 1.5 at index (1,).",
+        ("0.5, 0.5", "0, 1, 1"): (
+            "labels must have shape y_pred.shape[:-1]=(2,), one label per sample; received labels.shape=(3,)."
+        ),
+        ("0.5, 0.5", "0, 0.5"): "labels must contain integer class indices; received labels containing 0.5.",
+        ("0.5, 0.5", "0, -1"): "labels must be class indices in [0, 1] for y_pred with 2 classes; received label -1.",
+        ("1e999", "0"): "p must contain only finite numbers; received inf at index (0,).",
+        ("0.5", "yes"): "labels must be numbers separated by commas; received 'yes'.",
+    }
+    for (p, y), message in messages.items():
+        assert CalibrationExplorer.typed_readout(p, y, n_bins=10) == message

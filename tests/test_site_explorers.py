@@ -60,6 +60,7 @@ CLASSES = {
         explorers.SigmoidGradientExplorer,
         explorers.TrainingRaceExplorer,
         explorers.MarginLossExplorer,
+        explorers.CalibrationExplorer,
     )
 }
 
@@ -314,6 +315,7 @@ TYPED = {
     "outlier": _outlier,
     "sigmoid_gradient": _sigmoid,
     "margin": _margin,
+    "calibration": lambda *args: _calibration(*args),  # defined with chapter 8's tests below
 }
 
 
@@ -516,3 +518,96 @@ def test_explorer_bytes_and_no_javascript_figure(page_path):
         assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", (
             f"{page_path}: {src.group(1)} is not a PNG"
         )
+
+
+# -- chapter 8: the calibration explorer -------------------------------------------------------------
+
+
+def _calibration(page, host, py, i, name):
+    bins = lambda: page.evaluate(STATE, i)["values"]["n_bins"]  # noqa: E731
+    own = host.locator(".lb-own-readout")
+    # The default example is shown, with the slider's bins.
+    assert own.inner_text() == py.typed_readout("0.9, 0.8, 0.3, 0.6, 0.95, 0.7", "1, 1, 0, 0, 1, 0", n_bins=bins())
+    cases = [
+        ("0.9, 0.8, 0.3, 0.6", "1, 1, 0, 0"),
+        ("[0.05 0.5 0.97 1 0]", "0 1 1 1 1"),
+        ("0.55", "0"),
+        ("0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 0.35, 0.65", "0, 0, 1, 0, 1, 1, 1, 1, 0, 0"),
+    ]
+    for p, y in cases:
+        before = _snapshot(host)[0]
+        error, out = _submit(host, {"p": p, "labels": y})
+        assert not error, f"{name}: {error}"
+        assert out == py.typed_readout(p, y, n_bins=bins()), f"{name}: {p} / {y}"
+        assert _snapshot(host)[0] != before, f"{name}: typed predictions left the figure unchanged"
+    # The bins slider redraws the typed predictions too, with lossbook's numbers.
+    slider = host.locator('input.lb-slider[data-name="n_bins"]')
+    slider.focus()
+    slider.press("Home")
+    assert own.inner_text() == py.typed_readout(*cases[-1], n_bins=bins()) and bins() == 2
+    refused = [
+        ("0.5, 1.5", "0, 1"),
+        ("0.5, 0.5", "0, 1, 1"),
+        ("0.5, 0.5", "0, 0.5"),
+        ("0.5, 0.5", "0, 2"),
+        ("0.5, 0.5", "0, -1"),
+        ("1e999", "0"),
+        ("0.5", "1e999"),
+        ("half", "1"),
+        ("0.5", "yes"),
+        ("", "1"),
+    ]
+    for p, y in refused:
+        _refused(host, {"p": p, "labels": y}, py.typed_readout(p, y, n_bins=bins()), name)
+
+
+def _nan_to_none(values):
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+def test_javascript_calibration_numbers_equal_lossbook(page, site_url, rng):
+    if not PAGES:
+        pytest.fail(BUILD_FIRST, pytrace=False)
+    _open(page, site_url, PAGES[0])
+    page.evaluate(
+        "async () => { window.N = await import('./' + "
+        "document.querySelector('script[src*=\"lossbook-explorers.js\"]').getAttribute('src')"
+        ".replace('lossbook-explorers.js', 'lossbook-explorers/numbers.js')); }"
+    )
+    nan_free = "v => (Number.isNaN(v) ? null : v)"
+    for trial in range(30):
+        n, k = int(rng.integers(1, 120)), int(rng.integers(2, 6))
+        logits = rng.normal(0, rng.choice([0.5, 3.0, 30.0]), size=(n, k))
+        labels = rng.integers(0, k, size=n)
+        t = float(rng.choice([0.25, 1.0, float(rng.uniform(0.25, 5))]))
+        n_bins = int(rng.integers(1, 31))
+        arg = {"z": logits.tolist(), "y": labels.tolist(), "t": t, "b": n_bins, "k": k}
+        got = page.evaluate(
+            "a => { const p = a.z.map(r => N.temperatureScale(r, a.t));"
+            " const oh = a.y.map(v => Array.from({length: a.k}, (_, j) => (j === v ? 1 : 0)));"
+            " const b = N.reliabilityBins(a.y, p, a.b);"
+            f" const f = {nan_free};"
+            " return {p, edges: b.edges, counts: b.counts, conf: b.confidence.map(f), acc: b.accuracy.map(f),"
+            " ece: N.expectedCalibrationError(a.y, p, a.b), brier: N.brierScore(oh, p)}; }",
+            arg,
+        )
+        probs = lossbook.temperature_scale(logits, t)
+        bins = lossbook.reliability_bins(labels, probs, n_bins=n_bins)
+        what = f"calibration, trial {trial}: n={n}, k={k}, T={t}, bins={n_bins}"
+        _close(got["p"], probs, f"temperature_scale, {what}")
+        _close(got["edges"], bins.edges, f"bin edges, {what}")
+        assert got["counts"] == bins.counts.tolist(), what
+        for key, want in (("conf", bins.confidence), ("acc", bins.accuracy)):
+            assert [v is None for v in got[key]] == np.isnan(want).tolist(), what
+            _close([v for v in got[key] if v is not None], want[~np.isnan(want)], f"{key}, {what}")
+        _close(got["ece"], lossbook.expected_calibration_error(labels, probs, n_bins=n_bins), f"ECE, {what}")
+        _close(got["brier"], lossbook.brier_score(np.eye(k)[labels], probs), f"Brier, {what}")
+    # Confidences on the bin edges themselves: 0.5, 0.6, 0.75, 1 with 2, 4, 5 and 10 bins.
+    p = np.array([0.5, 0.6, 0.75, 1.0, 0.8, 0.7, 0.9])
+    probs = np.stack([1 - p, p], axis=-1)
+    labels = np.array([1, 0, 1, 1, 0, 1, 1])
+    for n_bins in (2, 4, 5, 10):
+        got = page.evaluate(
+            "a => N.reliabilityBins(a.y, a.p, a.b).counts", {"y": labels.tolist(), "p": probs.tolist(), "b": n_bins}
+        )
+        assert got == lossbook.reliability_bins(labels, probs, n_bins=n_bins).counts.tolist(), n_bins

@@ -726,6 +726,93 @@ function marginView(c) {
   };
 }
 
+// -- chapter 8: calibration and temperature scaling ------------------------------------------
+
+/** lossbook.explorers.CalibrationExplorer.scores: accuracy, ECE, NLL and Brier score at temperature t. */
+export function calibrationScores(logits, labels, t, nBins) {
+  const probs = logits.map((z) => N.temperatureScale(z, t));
+  const onehot = labels.map((y) => logits[0].map((_, k) => (k === y ? 1 : 0)));
+  const accuracy = N.sum(probs.map((row, n) => (row.indexOf(Math.max(...row)) === labels[n] ? 1 : 0))) / labels.length;
+  const nll = N.sum(logits.map((z, n) => N.categoricalCrossentropy(onehot[n], z.map((v) => v / t), true))) / labels.length;
+  return { probs, accuracy, ece: N.expectedCalibrationError(labels, probs, nBins), nll, brier: N.brierScore(onehot, probs) };
+}
+
+/** lossbook.explorers.CalibrationExplorer.typed_readout, step for step. */
+export function calibrationTyped(probabilities, labels, nBins) {
+  const p = N.asFloatArray(N.parseNumbers(probabilities, "p"), "p");
+  const y = N.asFloatArray(N.parseNumbers(labels, "labels"), "labels");
+  N.checkInUnitInterval(p, "p");
+  const probs = p.map((v) => [1 - v, v]);
+  N.checkLabels(y, p.length, 2);
+  const onehot = y.map((v) => (v === 1 ? [0, 1] : [1, 0]));
+  const ece = N.expectedCalibrationError(y, probs, nBins);
+  const accuracy = N.sum(probs.map((r, n) => ((r[1] > r[0] ? 1 : 0) === y[n] ? 1 : 0))) / y.length;
+  const brier = N.brierScore(onehot, probs);
+  const nll = N.sum(probs.map((r, n) => N.categoricalCrossentropy(onehot[n], r, false))) / y.length;
+  const count = `${p.length} prediction${p.length > 1 ? "s" : ""}`;
+  return { probs, y, text: N.formatReadout(count, `accuracy = ${N.number(accuracy, ".3f")}`, ["ECE", ece, ".4f"], ["Brier", brier, ".4f"], ["NLL", nll, ".4f"]) };
+}
+
+function calibrationView(c) {
+  c.slider("T");
+  c.slider("n_bins");
+  const { logits, labels, t_star: tStar } = c.data;
+  const pT = c.params.T;
+  const ts = linspace(pT.min, pT.max, 96);
+  const panels = c.panels();
+  const diagram = (label, xlabel) => {
+    const plot = new Plot(panels, { xlim: [0, 1], ylim: [0, 1], xlabel, ylabel: "accuracy", label });
+    const bars = Array.from({ length: 30 }, () => plot.bar(COLORS.sky));
+    svg("line", { x1: plot.X(0), y1: plot.Y(0), x2: plot.X(1), y2: plot.Y(1), stroke: COLORS.grey, "stroke-dasharray": "5 4", "stroke-width": 1.2 }, plot.layer);
+    const dots = Array.from({ length: 30 }, () => plot.dot(COLORS.blue, 3.5));
+    const draw = (b, n) => bars.forEach((bar, i) => {
+      const show = i < n && b.counts[i] > 0;
+      bar.style.display = show ? "" : "none";
+      dots[i].style.display = show ? "" : "none";
+      if (show) { plot.setBar(bar, (b.edges[i] + b.edges[i + 1]) / 2, 0.9 / n, b.accuracy[i]); plot.move(dots[i], b.confidence[i], b.accuracy[i]); }
+    });
+    return draw;
+  };
+  const drawHeld = diagram(c.spec.alt, "confidence (top-label probability)");
+  const right = new Plot(panels, { xlim: [pT.min, pT.max], ylim: [0, 2], xlabel: "temperature T", ylabel: "ECE and NLL", label: "The expected calibration error and the negative log-likelihood against the temperature." });
+  const nllLine = right.line(COLORS.vermillion);
+  const eceLine = right.line(COLORS.blue, "6 4");
+  right.setV(right.vline(COLORS.grey, "2 3"), tStar);
+  const tLine = right.vline(COLORS.ink, "");
+  const nllDot = right.dot(COLORS.vermillion, 4.5);
+  const eceDot = right.dot(COLORS.blue, 4.5, "square");
+  right.set(nllLine, ts, ts.map((t) => calibrationScores(logits, labels, t, 10).nll));
+  const drawOwn = diagram("The reliability diagram of your own predictions.", "confidence of your predictions");
+  c.figure.append(legend([["accuracy per bin", COLORS.sky], ["calibrated (diagonal)", COLORS.grey, "5 4"], ["NLL", COLORS.vermillion], ["ECE", COLORS.blue, "6 4"], ["fitted T*", COLORS.grey, "2 3"]]), panels);
+  let typed = null;
+  const f = c.form("Your own predictions: probabilities of class 1 and the true labels (0 or 1); the bins are the slider's.",
+    [["p", "p =", "0.9, 0.8, 0.3, 0.6, 0.95, 0.7", 30], ["labels", "labels =", "1, 1, 0, 0, 1, 0", 24]],
+    ({ p, labels: y }) => {
+      const r = calibrationTyped(p, y, c.values().n_bins);
+      typed = { p, labels: y };
+      drawOwn(N.reliabilityBins(r.y, r.probs, c.values().n_bins), c.values().n_bins);
+      return r.text;
+    });
+  let eceFor = null;
+  return () => {
+    const { T, n_bins: nBins } = c.values();
+    const s = calibrationScores(logits, labels, T, nBins);
+    drawHeld(N.reliabilityBins(labels, s.probs, nBins), nBins);
+    if (eceFor !== nBins) {
+      right.set(eceLine, ts, ts.map((t) => calibrationScores(logits, labels, t, nBins).ece));
+      eceFor = nBins;
+      const own = calibrationTyped(typed ? typed.p : f.inputs.p.value, typed ? typed.labels : f.inputs.labels.value, nBins);
+      drawOwn(N.reliabilityBins(own.y, own.probs, nBins), nBins);
+      f.ownOut.textContent = own.text;
+    }
+    right.setV(tLine, T);
+    right.move(nllDot, T, s.nll);
+    right.move(eceDot, T, s.ece);
+    c.say(N.formatReadout(["T", T, ".2f"], ["bins", nBins, ".0f"], ["accuracy", s.accuracy, ".3f"], ["ECE", s.ece, ".4f"],
+      ["NLL", s.nll, ".4f"], ["Brier", s.brier, ".4f"], ["fitted T*", tStar, ".2f"]));
+  };
+}
+
 const VIEWS = {
   accuracy: accuracyView,
   entropy: entropyView,
@@ -734,6 +821,7 @@ const VIEWS = {
   sigmoid_gradient: sigmoidView,
   training_race: trainingRaceView,
   margin: marginView,
+  calibration: calibrationView,
 };
 
 /** anywidget's entry point, also called by the site's host script. */

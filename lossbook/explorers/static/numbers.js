@@ -385,3 +385,56 @@ export function checkParameter(p, value) {
   }
   return value;
 }
+
+// -- chapter 8: calibration (lossbook/calibration.py) ---------------------------
+
+/** lossbook.temperature_scale of one row of logits. */
+export const temperatureScale = (z, t) => softmax(z.map((v) => v / t));
+
+/** lossbook.reliability_bins(labels, probs, n_bins): equal-width bins of the top-label confidence. */
+export function reliabilityBins(labels, probs, nBins) {
+  const edges = Array.from({ length: nBins + 1 }, (_, i) => (i === nBins ? 1 : i * (1 / nBins)));
+  const counts = new Array(nBins).fill(0);
+  const conf = new Array(nBins).fill(0);
+  const acc = new Array(nBins).fill(0);
+  probs.forEach((row, n) => {
+    let top = 0;
+    for (let k = 1; k < row.length; k++) if (row[k] > row[top]) top = k;
+    const c = row[top];
+    let i = edges.findIndex((e) => e >= c); // NumPy's searchsorted(edges, c, side="left")
+    if (i < 0) i = edges.length;
+    i = Math.min(Math.max(i - 1, 0), nBins - 1);
+    counts[i] += 1;
+    conf[i] += c;
+    acc[i] += top === labels[n] ? 1 : 0;
+  });
+  return {
+    edges, counts,
+    confidence: conf.map((s, i) => (counts[i] ? s / counts[i] : NaN)),
+    accuracy: acc.map((s, i) => (counts[i] ? s / counts[i] : NaN)),
+  };
+}
+
+/** lossbook.expected_calibration_error. */
+export function expectedCalibrationError(labels, probs, nBins) {
+  const b = reliabilityBins(labels, probs, nBins);
+  const total = sum(b.counts);
+  return sum(b.counts.map((n, i) => (n ? (n / total) * Math.abs(b.accuracy[i] - b.confidence[i]) : 0)));
+}
+
+/** lossbook.brier_score(y_true, y_pred) with reduction "mean", rows of one-hot targets and predictions. */
+export const brierScore = (yTrue, yPred) => sum(yPred.map((row, n) => sum(row.map((p, k) => (p - yTrue[n][k]) ** 2)))) / yPred.length;
+
+/** The label checks of lossbook's as_labels for predictions of shape (n, nClasses), in its order. */
+export function checkLabels(labels, n, nClasses) {
+  const bad = labels.find((v) => !Number.isFinite(v) || v !== Math.round(v));
+  if (bad !== undefined) fail("labels", "contain integer class indices", `labels containing ${pyRepr(bad)}`);
+  if (labels.length !== n) {
+    fail("labels", `have shape y_pred.shape[:-1]=(${n},), one label per sample`, `labels.shape=(${labels.length},)`);
+  }
+  const out = labels.find((v) => v < 0 || v >= nClasses);
+  if (out !== undefined) {
+    fail("labels", `be class indices in [0, ${nClasses - 1}] for y_pred with ${nClasses} classes`, `label ${out}`);
+  }
+  return labels;
+}
