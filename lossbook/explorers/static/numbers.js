@@ -385,3 +385,109 @@ export function checkParameter(p, value) {
   }
   return value;
 }
+
+// -- chapter 5: the training race (lossbook.training) --------------------------
+
+/** NumPy's pairwise summation of a[start .. start + n) (add.reduce on a contiguous float64 array:
+ * 8 accumulators in blocks of up to 128, halves above), so that a mean over the samples is summed in
+ * lossbook's order. */
+export function pairwiseSum(a, start = 0, n = a.length - start) {
+  if (n < 8) {
+    let res = -0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    let r0 = a[start], r1 = a[start + 1], r2 = a[start + 2], r3 = a[start + 3];
+    let r4 = a[start + 4], r5 = a[start + 5], r6 = a[start + 6], r7 = a[start + 7];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      const k = start + i;
+      r0 += a[k]; r1 += a[k + 1]; r2 += a[k + 2]; r3 += a[k + 3];
+      r4 += a[k + 4]; r5 += a[k + 5]; r6 += a[k + 6]; r7 += a[k + 7];
+    }
+    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let half = Math.floor(n / 2);
+  half -= half % 8;
+  return pairwiseSum(a, start, half) + pairwiseSum(a, start + half, n - half);
+}
+
+const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
+
+/**
+ * lossbook.training.train_logistic for two features: one sigmoid neuron, a = σ(x·w + b), trained by
+ * full-batch gradient descent, w ← w − η xᵀg, b ← b − η Σg, with g = ∂L/∂z from lossbook's
+ * sigmoid_bce_grad or sigmoid_mse_grad over N, all in float64. Row e of each record is the state after
+ * e steps. The loss is recorded at the epochs in `lossAt` (every epoch by default; the last one
+ * always) and is NaN elsewhere: it does not enter the steps, and the cross-entropy's costs a log1p
+ * a sample.
+ *
+ * The same arithmetic as lossbook, up to rounding: σ(z) and σ(−z) come from one exp(−|z|) (lossbook
+ * calls exp twice), and xᵀg is summed pairwise (NumPy calls BLAS). The browser test checks the
+ * records against lossbook within 1e-12 relative.
+ */
+export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lossAt = null }) {
+  if (!TRAINING_LOSSES.includes(loss)) {
+    fail("loss", `be one of ${TRAINING_LOSSES.map(pyStr).join(", ")}`, pyStr(String(loss)));
+  }
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    fail("learning_rate", "be a positive real number", `learning_rate=${pyRepr(learningRate)}`);
+  }
+  const n = y.length;
+  const x0 = Float64Array.from(x, (row) => row[0]);
+  const x1 = Float64Array.from(x, (row) => row[1]);
+  const record = new Uint8Array(epochs + 1).fill(lossAt ? 0 : 1);
+  if (lossAt) for (const e of lossAt) if (e >= 0 && e <= epochs) record[e] = 1;
+  record[epochs] = 1;
+  const out = {
+    loss: new Float64Array(epochs + 1).fill(NaN), accuracy: new Float64Array(epochs + 1),
+    w: new Float64Array(2 * (epochs + 1)), b: new Float64Array(epochs + 1),
+  };
+  const terms = new Float64Array(n), g = new Float64Array(n), gx0 = new Float64Array(n), gx1 = new Float64Array(n);
+  const bce = loss === "bce";
+  const scale = loss === "half_mse" ? 0.5 : 1;
+  let wa = w0[0], wb = w0[1], b = b0;
+  for (let e = 0; e <= epochs; e++) {
+    const keep = record[e] === 1;
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const z = x0[i] * wa + x1[i] * wb + b;
+      const yi = y[i];
+      const ez = Math.exp(-Math.abs(z));
+      const big = 1 / (1 + ez), small = ez * big; // σ(|z|) and σ(−|z|)
+      const p = z >= 0 ? big : small, q = z >= 0 ? small : big; // σ(z) and σ(−z) = 1 − σ(z)
+      const residual = (1 - yi) * p - yi * q; // σ(z) − y without cancellation, as lossbook
+      if (bce) {
+        if (keep) terms[i] = Math.max(z, 0) - z * yi + Math.log1p(ez);
+        g[i] = residual / n;
+      } else {
+        const err = yi - p;
+        terms[i] = err * err;
+        g[i] = (2 * residual * (p * q)) / n;
+      }
+      if ((z > 0) === (yi === 1)) correct++;
+      gx0[i] = x0[i] * g[i];
+      gx1[i] = x1[i] * g[i];
+    }
+    if (keep) out.loss[e] = (pairwiseSum(terms) / n) * scale;
+    out.accuracy[e] = correct / n;
+    out.w[2 * e] = wa;
+    out.w[2 * e + 1] = wb;
+    out.b[e] = b;
+    if (e < epochs) {
+      wa -= learningRate * (pairwiseSum(gx0) * scale);
+      wb -= learningRate * (pairwiseSum(gx1) * scale);
+      b -= learningRate * (pairwiseSum(g) * scale);
+    }
+  }
+  return out;
+}
+
+/** lossbook.training.epochs_to_accuracy: the first epoch whose accuracy reaches `target`, or null. */
+export function epochsToAccuracy(accuracy, target) {
+  const e = accuracy.findIndex((a) => a >= target);
+  return e < 0 ? null : e;
+}
