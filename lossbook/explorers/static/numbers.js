@@ -431,7 +431,7 @@ const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
  */
 export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lossAt = null }) {
   if (!TRAINING_LOSSES.includes(loss)) {
-    fail("loss", `be one of ${TRAINING_LOSSES.map(pyStr).join(", ")}`, pyStr(String(loss)));
+    fail("loss", `be one of ${TRAINING_LOSSES.map(pyStr).join(", ")}`, `loss=${pyStr(String(loss))}`);
   }
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     fail("learning_rate", "be a positive real number", `learning_rate=${pyRepr(learningRate)}`);
