@@ -38,6 +38,7 @@ Run it with the project's Python (Chromium at /usr/bin/chromium)::
 
     python benchmarks/widget_response.py          # n = 40 values per slider
     python benchmarks/widget_response.py -n 6     # quick
+    python benchmarks/widget_response.py --only TrainingRace   # one explorer
 
 ``benchmarks/run_all.py --only widgets`` runs it and writes ``widgets.json``.
 """
@@ -100,7 +101,7 @@ def _page(body: str, head: str = "") -> str:
     )
 
 
-def build_new_page(folder: Path) -> dict:
+def build_new_page(folder: Path, chosen=EXPLORERS) -> dict:
     """The new explorers on one page, as the site serves them; returns the bytes of each part."""
     from lossbook import explorers
     from lossbook.explorers import STATIC
@@ -111,7 +112,7 @@ def build_new_page(folder: Path) -> dict:
     static = folder / "lossbook-explorers"
     served = minify_front_end(static)
     shutil.copyfile(ROOT / "site" / "static" / "lossbook-explorers.js", folder / "lossbook-explorers.js")
-    embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in EXPLORERS}
+    embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in chosen}
     (folder / "new.html").write_text(
         _page("".join(embeds.values()), '<script type="module" src="lossbook-explorers.js"></script>')
     )
@@ -157,7 +158,7 @@ open(sys.argv[4], "w").write("".join(htmls))
 """
 
 
-def build_old_page(folder: Path, n: int) -> dict | None:
+def build_old_page(folder: Path, n: int, chosen=EXPLORERS) -> dict | None:
     """The old twins (and the old live path's timings) from lossbook at OLD_COMMIT, or None without that commit."""
     src = folder / "old-lossbook"
     src.mkdir()
@@ -169,7 +170,7 @@ def build_old_page(folder: Path, n: int) -> dict | None:
     result, html = folder / "old.json", folder / "old-twins.html"
     env = {"PYTHONPATH": str(src), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
     subprocess.run(
-        [sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(EXPLORERS), str(result), str(html)],
+        [sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(chosen), str(result), str(html)],
         env=env,
         check=True,
         cwd=folder,
@@ -178,7 +179,7 @@ def build_old_page(folder: Path, n: int) -> dict | None:
     return json.loads(result.read_text())
 
 
-def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict:
+def browser_times(url: str, host: str, slider: str, figure: str, n: int, chosen=EXPLORERS) -> dict:
     from playwright.sync_api import sync_playwright
 
     out = {}
@@ -190,24 +191,25 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)
         hosts = page.locator(host)
-        for i, (name, _) in enumerate(EXPLORERS):
+        for i, (name, _) in enumerate(chosen):
             for k in range(hosts.nth(i).locator(slider).count()):
                 r = page.evaluate(MEASURE, [i, k, n, host, slider, figure])
                 out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"]}
     return out
 
 
-def measure(n: int = 40) -> dict:
-    """Everything above; times in milliseconds."""
+def measure(n: int = 40, only: str | None = None) -> dict:
+    """Everything above; times in milliseconds. ``only``: just the explorers whose class name contains it."""
+    chosen = tuple(e for e in EXPLORERS if only is None or only in e[0])
     sys.path.insert(0, str(ROOT / "site"))
     from headless import serve  # site/headless.py: the one local server
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sizes = build_new_page(folder)
-        old = build_old_page(folder, n)
+        sizes = build_new_page(folder, chosen)
+        old = build_old_page(folder, n, chosen)
         with serve(folder) as url:
-            new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
+            new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n, chosen)
             twins = (
                 browser_times(
                     url + "old.html",
@@ -215,6 +217,7 @@ def measure(n: int = 40) -> dict:
                     "input.lossbook-twin-slider",
                     "img.lossbook-twin-frame",
                     n,
+                    chosen,
                 )
                 if old
                 else {}
@@ -292,8 +295,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=40, help="values per slider (default 40)")
     parser.add_argument("--json", type=Path, help="also write the raw result here")
+    parser.add_argument("--only", help="only the explorers whose class name contains this (e.g. TrainingRace)")
     args = parser.parse_args(argv)
-    result = measure(args.n)
+    result = measure(args.n, args.only)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result))

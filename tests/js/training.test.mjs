@@ -20,10 +20,11 @@ for rate in ${JSON.stringify(RATES)}:
 print(json.dumps({"x": x.tolist(), "y": y.tolist(), "runs": runs}))
 `;
 
+/** Within 1e-12 relative, with an absolute floor of 1e-12 (a weight or bias passing through 0), as the browser test. */
 function close(got, want, what) {
   assert.equal(got.length, want.length, what);
   for (let i = 0; i < want.length; i++) {
-    const scale = Math.max(Math.abs(got[i]), Math.abs(want[i]));
+    const scale = Math.max(Math.abs(got[i]), Math.abs(want[i]), 1);
     assert.ok(got[i] === want[i] || Math.abs(got[i] - want[i]) <= 1e-12 * scale, `${what}[${i}]: ${got[i]} vs ${want[i]}`);
   }
 }

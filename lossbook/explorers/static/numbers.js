@@ -425,9 +425,10 @@ const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
  * always) and is NaN elsewhere: it does not enter the steps, and the cross-entropy's costs a log1p
  * a sample.
  *
- * The same arithmetic as lossbook, up to rounding: σ(z) and σ(−z) come from one exp(−|z|) (lossbook
- * calls exp twice), and xᵀg is summed pairwise (NumPy calls BLAS). The browser test checks the
- * records against lossbook within 1e-12 relative.
+ * The same arithmetic as lossbook up to rounding: σ(z) and σ(−z) come from one exp(−|z|) (lossbook
+ * calls exp twice), and xᵀg and Σg are running sums (NumPy calls BLAS and sums pairwise; the loss,
+ * a mean, is summed in NumPy's order). The browser test checks every record against lossbook within
+ * 1e-12 relative.
  */
 export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lossAt = null }) {
   if (!TRAINING_LOSSES.includes(loss)) {
@@ -439,6 +440,7 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
   const n = y.length;
   const x0 = Float64Array.from(x, (row) => row[0]);
   const x1 = Float64Array.from(x, (row) => row[1]);
+  const labels = Float64Array.from(y);
   const record = new Uint8Array(epochs + 1).fill(lossAt ? 0 : 1);
   if (lossAt) for (const e of lossAt) if (e >= 0 && e <= epochs) record[e] = 1;
   record[epochs] = 1;
@@ -446,31 +448,32 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
     loss: new Float64Array(epochs + 1).fill(NaN), accuracy: new Float64Array(epochs + 1),
     w: new Float64Array(2 * (epochs + 1)), b: new Float64Array(epochs + 1),
   };
-  const terms = new Float64Array(n), g = new Float64Array(n), gx0 = new Float64Array(n), gx1 = new Float64Array(n);
+  const terms = new Float64Array(n);
   const bce = loss === "bce";
   const scale = loss === "half_mse" ? 0.5 : 1;
   let wa = w0[0], wb = w0[1], b = b0;
   for (let e = 0; e <= epochs; e++) {
     const keep = record[e] === 1;
-    let correct = 0;
+    let correct = 0, gw0 = 0, gw1 = 0, gb = 0;
     for (let i = 0; i < n; i++) {
-      const z = x0[i] * wa + x1[i] * wb + b;
-      const yi = y[i];
+      const xa = x0[i], xb = x1[i], yi = labels[i];
+      const z = xa * wa + xb * wb + b;
       const ez = Math.exp(-Math.abs(z));
       const big = 1 / (1 + ez), small = ez * big; // σ(|z|) and σ(−|z|)
       const p = z >= 0 ? big : small, q = z >= 0 ? small : big; // σ(z) and σ(−z) = 1 − σ(z)
       const residual = (1 - yi) * p - yi * q; // σ(z) − y without cancellation, as lossbook
+      let g;
       if (bce) {
         if (keep) terms[i] = Math.max(z, 0) - z * yi + Math.log1p(ez);
-        g[i] = residual / n;
+        g = residual / n;
       } else {
-        const err = yi - p;
-        terms[i] = err * err;
-        g[i] = (2 * residual * (p * q)) / n;
+        if (keep) terms[i] = (yi - p) * (yi - p);
+        g = (2 * residual * (p * q)) / n;
       }
       if ((z > 0) === (yi === 1)) correct++;
-      gx0[i] = x0[i] * g[i];
-      gx1[i] = x1[i] * g[i];
+      gw0 += xa * g;
+      gw1 += xb * g;
+      gb += g;
     }
     if (keep) out.loss[e] = (pairwiseSum(terms) / n) * scale;
     out.accuracy[e] = correct / n;
@@ -478,9 +481,9 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
     out.w[2 * e + 1] = wb;
     out.b[e] = b;
     if (e < epochs) {
-      wa -= learningRate * (pairwiseSum(gx0) * scale);
-      wb -= learningRate * (pairwiseSum(gx1) * scale);
-      b -= learningRate * (pairwiseSum(g) * scale);
+      wa -= learningRate * (gw0 * scale);
+      wb -= learningRate * (gw1 * scale);
+      b -= learningRate * (gb * scale);
     }
   }
   return out;
