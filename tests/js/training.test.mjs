@@ -53,13 +53,6 @@ test("recording fewer losses leaves the steps alone", () => {
   assert.ok(Number.isNaN(few.loss[5]));
 });
 
-test("pairwiseSum adds in NumPy's order (differs from a running sum)", () => {
-  const a = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 1e16 : 1) * (i % 2 ? -1 : 1));
-  assert.equal(N.pairwiseSum([1, 2, 3]), 6);
-  assert.equal(N.pairwiseSum(a), 1.0000000000000008e16); // np.sum of this array
-  assert.equal(a.reduce((s, v) => s + v, 0), 1e16); // Python's sum(), a running sum
-});
-
 test("bad arguments get lossbook's messages", () => {
   assert.throws(() => N.trainLogistic([[0, 0]], [1], { loss: "bce", w0: [0, 0], learningRate: -1.5, epochs: 1 }),
     { message: "learning_rate must be a positive real number; received learning_rate=-1.5." });

@@ -388,33 +388,6 @@ export function checkParameter(p, value) {
 
 // -- chapter 5: the training race (lossbook.training) --------------------------
 
-/** NumPy's pairwise summation of a[start .. start + n) (add.reduce on a contiguous float64 array:
- * 8 accumulators in blocks of up to 128, halves above), so that a mean over the samples is summed in
- * lossbook's order. */
-export function pairwiseSum(a, start = 0, n = a.length - start) {
-  if (n < 8) {
-    let res = -0;
-    for (let i = 0; i < n; i++) res += a[start + i];
-    return res;
-  }
-  if (n <= 128) {
-    let r0 = a[start], r1 = a[start + 1], r2 = a[start + 2], r3 = a[start + 3];
-    let r4 = a[start + 4], r5 = a[start + 5], r6 = a[start + 6], r7 = a[start + 7];
-    let i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      const k = start + i;
-      r0 += a[k]; r1 += a[k + 1]; r2 += a[k + 2]; r3 += a[k + 3];
-      r4 += a[k + 4]; r5 += a[k + 5]; r6 += a[k + 6]; r7 += a[k + 7];
-    }
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < n; i++) res += a[start + i];
-    return res;
-  }
-  let half = Math.floor(n / 2);
-  half -= half % 8;
-  return pairwiseSum(a, start, half) + pairwiseSum(a, start + half, n - half);
-}
-
 const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
 
 /**
@@ -426,9 +399,8 @@ const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
  * a sample.
  *
  * The same arithmetic as lossbook up to rounding: σ(z) and σ(−z) come from one exp(−|z|) (lossbook
- * calls exp twice), and xᵀg and Σg are running sums (NumPy calls BLAS and sums pairwise; the loss,
- * a mean, is summed in NumPy's order). The browser test checks every record against lossbook within
- * 1e-12 relative.
+ * calls exp twice), and the sums over the samples are running sums (NumPy sums pairwise and calls
+ * BLAS for xᵀg). The browser test checks every record against lossbook within 1e-12 relative.
  */
 export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lossAt = null }) {
   if (!TRAINING_LOSSES.includes(loss)) {
@@ -448,13 +420,12 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
     loss: new Float64Array(epochs + 1).fill(NaN), accuracy: new Float64Array(epochs + 1),
     w: new Float64Array(2 * (epochs + 1)), b: new Float64Array(epochs + 1),
   };
-  const terms = new Float64Array(n);
   const bce = loss === "bce";
   const scale = loss === "half_mse" ? 0.5 : 1;
   let wa = w0[0], wb = w0[1], b = b0;
   for (let e = 0; e <= epochs; e++) {
     const keep = record[e] === 1;
-    let correct = 0, gw0 = 0, gw1 = 0, gb = 0;
+    let correct = 0, total = 0, gw0 = 0, gw1 = 0, gb = 0;
     for (let i = 0; i < n; i++) {
       const xa = x0[i], xb = x1[i], yi = labels[i];
       const z = xa * wa + xb * wb + b;
@@ -464,10 +435,10 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
       const residual = (1 - yi) * p - yi * q; // σ(z) − y without cancellation, as lossbook
       let g;
       if (bce) {
-        if (keep) terms[i] = Math.max(z, 0) - z * yi + Math.log1p(ez);
+        if (keep) total += Math.max(z, 0) - z * yi + Math.log1p(ez);
         g = residual / n;
       } else {
-        if (keep) terms[i] = (yi - p) * (yi - p);
+        if (keep) total += (yi - p) * (yi - p);
         g = (2 * residual * (p * q)) / n;
       }
       if ((z > 0) === (yi === 1)) correct++;
@@ -475,7 +446,7 @@ export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lo
       gw1 += xb * g;
       gb += g;
     }
-    if (keep) out.loss[e] = (pairwiseSum(terms) / n) * scale;
+    if (keep) out.loss[e] = (total / n) * scale;
     out.accuracy[e] = correct / n;
     out.w[2 * e] = wa;
     out.w[2 * e + 1] = wb;
