@@ -13,7 +13,13 @@ work
 frame
     from the event to the next painted frame (``requestAnimationFrame``, then
     a message after it): ``work`` plus the wait for the display's next frame,
-    up to 16.7 ms at 60 Hz whatever the page does.
+    up to 16.7 ms at 60 Hz whatever the page does;
+CPU/input
+    the page's main-thread CPU time per input (DevTools' ``ThreadTime`` over
+    all of a slider's inputs, divided by their number; the frames painted in
+    between included). The machine is shared: elapsed times include waits
+    for a core, CPU time does not. The load average is printed with the
+    results.
 
 Side by side, from lossbook at commit ``OLD_COMMIT`` (the last with
 ``lossbook/widgets.py``, checked out with ``git archive`` into a temporary
@@ -47,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -188,19 +195,30 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int, chosen=
 
     with sync_playwright() as p, launch(p) as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
+        # The main thread's CPU time (DevTools' ThreadTime, in thread ticks): on a busy machine the
+        # elapsed times above include waits for a core; this does not.
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+
+        def thread_time():
+            return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "ThreadTime")
+
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)
         hosts = page.locator(host)
         for i, (name, _) in enumerate(chosen):
             for k in range(hosts.nth(i).locator(slider).count()):
+                t0 = thread_time()
                 r = page.evaluate(MEASURE, [i, k, n, host, slider, figure])
-                out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"]}
+                cpu = (thread_time() - t0) * 1e3 / n  # ms of main-thread CPU per input, all frames included
+                out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"], "cpu_per_input": cpu}
     return out
 
 
 def measure(n: int = 40, only: str | None = None) -> dict:
     """Everything above; times in milliseconds. ``only``: just the explorers whose class name contains it."""
     chosen = tuple(e for e in EXPLORERS if only is None or only in e[0])
+    load = os.getloadavg()[0]
     sys.path.insert(0, str(ROOT / "site"))
     from headless import serve  # site/headless.py: the one local server
 
@@ -224,6 +242,7 @@ def measure(n: int = 40, only: str | None = None) -> dict:
             )
     return {
         "n": n,
+        "load_average": [load, os.getloadavg()[0]],
         "new": new,
         "old_twin": twins,
         "old_live": old["live"] if old else {},
@@ -251,6 +270,7 @@ def summarize(result: dict) -> list[dict]:
             "work_p95_ms": p95(t["work"]),
             "frame_median_ms": med(t["frame"]),
             "frame_p95_ms": p95(t["frame"]),
+            "cpu_per_input_ms": t.get("cpu_per_input"),
             "old_twin_work_median_ms": med(twin["work"]) if twin else None,
             "old_twin_frame_median_ms": med(twin["frame"]) if twin else None,
             "old_live_median_ms": med(live["wall"]) if live else None,
@@ -268,7 +288,7 @@ def print_report(result: dict) -> None:
         f"input event -> figure, headless Chromium, {result['n']} values per slider (ms; target work median <= 8, p95 <= 16)"
     )
     print(
-        f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} | {'old twin work':>13} {'frame':>6} | "
+        f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} {'CPU/input':>9} | {'old twin work':>13} {'frame':>6} | "
         f"{'old live':>8} {'ratio':>6}"
     )
     for r in rows:
@@ -277,10 +297,14 @@ def print_report(result: dict) -> None:
             return f"{v:{w}.{d}f}" if v is not None else " " * (w - 1) + "-"
 
         print(
-            f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} | "
+            f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} "
+            f"{f(r['cpu_per_input_ms'], 9)} | "
             f"{f(r['old_twin_work_median_ms'], 13)} {f(r['old_twin_frame_median_ms'], 6)} | "
             f"{f(r['old_live_median_ms'], 8, 1)} {f(r['live_speedup'], 5, 0)}x"
         )
+    if "load_average" in result:
+        start, end = result["load_average"]
+        print(f"load average {start:.1f} at the start, {end:.1f} at the end, on {os.cpu_count()} cores")
     b = result["bytes"]
     print(
         f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
