@@ -14,7 +14,9 @@ tests/test_site.py), with no kernel:
 * the JavaScript functions behind the numbers (lossbook/explorers/static/
   numbers.js) equal lossbook's on grids and random inputs, logits up to
   ±1e4 included: within 1e-12 relative (with an absolute floor of 1e-12 for
-  numbers of order one that cancel to about 0), or exactly;
+  numbers of order one that cancel to about 0), or exactly; chapter 5's
+  training race, which the page trains itself, against lossbook.training at
+  every epoch, at the old 13-rate grid, random rates and the slider's ends;
 * the explorers add at most 40 KB a page each (the minified front end plus
   their state), and the no-JavaScript figure is a PNG file referenced from
   inside ``<noscript>``, not inlined bytes every reader downloads.
