@@ -363,9 +363,9 @@ def _build(r):
 def _widgets(r):
     lines = ["## Explorer response", "", _run_line(r["environment"]), "", r["method"], ""]
     lines += [
-        "| explorer (slider) | work median | work p95 | frame median | old twin work | old twin frame "
+        "| explorer (slider) | work median | work p95 | frame median | CPU per input | old twin work | old twin frame "
         "| old live (kernel) | old live ÷ work | target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
 
     def ms(v):
@@ -374,7 +374,7 @@ def _widgets(r):
     for row in r["explorers"]:
         lines.append(
             f"| {row['name']} | {ms(row['work_median_ms'])} | {ms(row['work_p95_ms'])} | {ms(row['frame_median_ms'])} "
-            f"| {ms(row['old_twin_work_median_ms'])} | {ms(row['old_twin_frame_median_ms'])} "
+            f"| {ms(row.get('cpu_per_input_ms'))} | {ms(row['old_twin_work_median_ms'])} | {ms(row['old_twin_frame_median_ms'])} "
             f"| {ms(row['old_live_median_ms'])} | {_x(row.get('live_speedup'))} | {_met(row.get('target_met'))} |"
         )
     lines += ["", f"Milliseconds. Target: {r['target']}.", ""]

@@ -58,7 +58,8 @@ def widgets(*, smoke: bool, out) -> Path:
             f"`benchmarks/widget_response.py`: every explorer on one page built as the book builds it, in "
             f"headless Chromium; each slider set to {n} scattered values by `input` events. *Work*: from the "
             "event to the figure updated with style and layout computed; *frame*: to the next painted frame "
-            "(work plus the wait for the display's next frame). Side by side, from lossbook at commit "
+            "(work plus the wait for the display's next frame); *CPU per input*: the page's main-thread CPU time "
+            "per input (DevTools' ThreadTime), which waits for a busy machine's cores do not inflate. Side by side, from lossbook at commit "
             f"`{wr.OLD_COMMIT}`: the old frame-swapping twin timed the same way (its PNG decoded before the "
             "frame counts), and the old live ipywidgets path (`slider.value = v`: matplotlib render, JPEG "
             "encode), timed in process without a kernel, a lower bound."
@@ -68,6 +69,12 @@ def widgets(*, smoke: bool, out) -> Path:
         "bytes": result["bytes"],
     }
     data["notes"] = _widget_notes(rows, result["bytes"])
+    if "load_average" in result:
+        data["notes"].append(
+            "Load average {:.1f} at the start and {:.1f} at the end, on {} cores.".format(
+                *result["load_average"], os.cpu_count()
+            )
+        )
     return write_results("widgets", data, out)
 
 

@@ -13,7 +13,13 @@ work
 frame
     from the event to the next painted frame (``requestAnimationFrame``, then
     a message after it): ``work`` plus the wait for the display's next frame,
-    up to 16.7 ms at 60 Hz whatever the page does.
+    up to 16.7 ms at 60 Hz whatever the page does;
+CPU/input
+    the page's main-thread CPU time per input (DevTools' ``ThreadTime`` over
+    all of a slider's inputs, divided by their number; the frames painted in
+    between included). The machine is shared: elapsed times include waits
+    for a core, CPU time does not. The load average is printed with the
+    results.
 
 Side by side, from lossbook at commit ``OLD_COMMIT`` (the last with
 ``lossbook/widgets.py``, checked out with ``git archive`` into a temporary
@@ -38,6 +44,7 @@ Run it with the project's Python (Chromium at /usr/bin/chromium)::
 
     python benchmarks/widget_response.py          # n = 40 values per slider
     python benchmarks/widget_response.py -n 6     # quick
+    python benchmarks/widget_response.py --only TrainingRace   # one explorer
 
 ``benchmarks/run_all.py --only widgets`` runs it and writes ``widgets.json``.
 """
@@ -46,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -100,7 +108,7 @@ def _page(body: str, head: str = "") -> str:
     )
 
 
-def build_new_page(folder: Path) -> dict:
+def build_new_page(folder: Path, chosen=EXPLORERS) -> dict:
     """The new explorers on one page, as the site serves them; returns the bytes of each part."""
     from lossbook import explorers
     from lossbook.explorers import STATIC
@@ -111,7 +119,7 @@ def build_new_page(folder: Path) -> dict:
     static = folder / "lossbook-explorers"
     served = minify_front_end(static)
     shutil.copyfile(ROOT / "site" / "static" / "lossbook-explorers.js", folder / "lossbook-explorers.js")
-    embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in EXPLORERS}
+    embeds = {name: getattr(explorers, name)(**kwargs).embed_html() for name, kwargs in chosen}
     (folder / "new.html").write_text(
         _page("".join(embeds.values()), '<script type="module" src="lossbook-explorers.js"></script>')
     )
@@ -157,7 +165,7 @@ open(sys.argv[4], "w").write("".join(htmls))
 """
 
 
-def build_old_page(folder: Path, n: int) -> dict | None:
+def build_old_page(folder: Path, n: int, chosen=EXPLORERS) -> dict | None:
     """The old twins (and the old live path's timings) from lossbook at OLD_COMMIT, or None without that commit."""
     src = folder / "old-lossbook"
     src.mkdir()
@@ -169,7 +177,7 @@ def build_old_page(folder: Path, n: int) -> dict | None:
     result, html = folder / "old.json", folder / "old-twins.html"
     env = {"PYTHONPATH": str(src), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
     subprocess.run(
-        [sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(EXPLORERS), str(result), str(html)],
+        [sys.executable, "-c", OLD_SCRIPT, str(n), json.dumps(chosen), str(result), str(html)],
         env=env,
         check=True,
         cwd=folder,
@@ -178,7 +186,7 @@ def build_old_page(folder: Path, n: int) -> dict | None:
     return json.loads(result.read_text())
 
 
-def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict:
+def browser_times(url: str, host: str, slider: str, figure: str, n: int, chosen=EXPLORERS) -> dict:
     from playwright.sync_api import sync_playwright
 
     out = {}
@@ -187,27 +195,39 @@ def browser_times(url: str, host: str, slider: str, figure: str, n: int) -> dict
 
     with sync_playwright() as p, launch(p) as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
+        # The main thread's CPU time (DevTools' ThreadTime, in thread ticks): on a busy machine the
+        # elapsed times above include waits for a core; this does not.
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+
+        def thread_time():
+            return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "ThreadTime")
+
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)
         hosts = page.locator(host)
-        for i, (name, _) in enumerate(EXPLORERS):
+        for i, (name, _) in enumerate(chosen):
             for k in range(hosts.nth(i).locator(slider).count()):
+                t0 = thread_time()
                 r = page.evaluate(MEASURE, [i, k, n, host, slider, figure])
-                out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"]}
+                cpu = (thread_time() - t0) * 1e3 / n  # ms of main-thread CPU per input, all frames included
+                out[f"{name} ({r['name']})"] = {"work": r["work"], "frame": r["frame"], "cpu_per_input": cpu}
     return out
 
 
-def measure(n: int = 40) -> dict:
-    """Everything above; times in milliseconds."""
+def measure(n: int = 40, only: str | None = None) -> dict:
+    """Everything above; times in milliseconds. ``only``: just the explorers whose class name contains it."""
+    chosen = tuple(e for e in EXPLORERS if only is None or only in e[0])
+    load = os.getloadavg()[0]
     sys.path.insert(0, str(ROOT / "site"))
     from headless import serve  # site/headless.py: the one local server
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sizes = build_new_page(folder)
-        old = build_old_page(folder, n)
+        sizes = build_new_page(folder, chosen)
+        old = build_old_page(folder, n, chosen)
         with serve(folder) as url:
-            new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n)
+            new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n, chosen)
             twins = (
                 browser_times(
                     url + "old.html",
@@ -215,12 +235,14 @@ def measure(n: int = 40) -> dict:
                     "input.lossbook-twin-slider",
                     "img.lossbook-twin-frame",
                     n,
+                    chosen,
                 )
                 if old
                 else {}
             )
     return {
         "n": n,
+        "load_average": [load, os.getloadavg()[0]],
         "new": new,
         "old_twin": twins,
         "old_live": old["live"] if old else {},
@@ -248,6 +270,7 @@ def summarize(result: dict) -> list[dict]:
             "work_p95_ms": p95(t["work"]),
             "frame_median_ms": med(t["frame"]),
             "frame_p95_ms": p95(t["frame"]),
+            "cpu_per_input_ms": t.get("cpu_per_input"),
             "old_twin_work_median_ms": med(twin["work"]) if twin else None,
             "old_twin_frame_median_ms": med(twin["frame"]) if twin else None,
             "old_live_median_ms": med(live["wall"]) if live else None,
@@ -265,7 +288,7 @@ def print_report(result: dict) -> None:
         f"input event -> figure, headless Chromium, {result['n']} values per slider (ms; target work median <= 8, p95 <= 16)"
     )
     print(
-        f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} | {'old twin work':>13} {'frame':>6} | "
+        f"{'explorer (slider)':<40} {'work med':>8} {'p95':>6} {'frame med':>9} {'CPU/input':>9} | {'old twin work':>13} {'frame':>6} | "
         f"{'old live':>8} {'ratio':>6}"
     )
     for r in rows:
@@ -274,10 +297,14 @@ def print_report(result: dict) -> None:
             return f"{v:{w}.{d}f}" if v is not None else " " * (w - 1) + "-"
 
         print(
-            f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} | "
+            f"{r['name']:<40} {f(r['work_median_ms'], 8)} {f(r['work_p95_ms'], 6)} {f(r['frame_median_ms'], 9)} "
+            f"{f(r['cpu_per_input_ms'], 9)} | "
             f"{f(r['old_twin_work_median_ms'], 13)} {f(r['old_twin_frame_median_ms'], 6)} | "
             f"{f(r['old_live_median_ms'], 8, 1)} {f(r['live_speedup'], 5, 0)}x"
         )
+    if "load_average" in result:
+        start, end = result["load_average"]
+        print(f"load average {start:.1f} at the start, {end:.1f} at the end, on {os.cpu_count()} cores")
     b = result["bytes"]
     print(
         f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
@@ -292,8 +319,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=40, help="values per slider (default 40)")
     parser.add_argument("--json", type=Path, help="also write the raw result here")
+    parser.add_argument("--only", help="only the explorers whose class name contains this (e.g. TrainingRace)")
     args = parser.parse_args(argv)
-    result = measure(args.n)
+    result = measure(args.n, args.only)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result))

@@ -59,9 +59,13 @@ def test_parameter_refuses_a_default_outside_its_range():
         Parameter("q", "q", 0.0, 1.0, 0.1, 2.0)
 
 
-def test_choice_parameter_snaps_to_its_values():
-    rate = Parameter.choice("eta", "Learning rate", (0.1, 0.2, 0.5), 0.2, symbol="η")
-    assert rate.snap(0.49) == 0.5 and rate.text(0.5) == "η = 0.5"
+def test_log_parameter_needs_positive_values_and_takes_any_value_in_its_range():
+    rate = Parameter("eta", "Learning rate", 0.05, 5.0, 0.002, 0.5, fmt="g", symbol="η", log=True)
+    assert rate.text(0.4237) == "η = 0.4237"
+    with pytest.raises(ValueError, match=r"^min must be positive on a logarithmic slider; received min=0\.0\.$"):
+        Parameter("eta", "Learning rate", 0.0, 5.0, 0.002, 0.5, log=True)
+    with pytest.raises(TypeError, match="^log must be True or False"):
+        Parameter("eta", "Learning rate", 0.05, 5.0, 0.002, 0.5, log="yes")
 
 
 @pytest.mark.parametrize("cls", ALL)
@@ -86,9 +90,10 @@ def test_values_are_validated_in_python_and_when_the_front_end_sets_them():
     assert e.values == {"q": 0.25}
 
 
-def test_the_choice_parameter_refuses_a_value_between_its_values():
-    with pytest.raises(ValueError, match="^learning_rate must be one of 0.05, 0.075"):
-        TrainingRaceExplorer(learning_rate=0.06)
+def test_the_learning_rate_takes_any_value_in_its_range_and_only_those():
+    assert TrainingRaceExplorer(learning_rate=0.0613).readout.startswith("η = 0.0613 · ")
+    with pytest.raises(ValueError, match=r"^learning_rate must lie in \[0\.05, 5\]; received learning_rate=7\.0\.$"):
+        TrainingRaceExplorer(learning_rate=7.0)
 
 
 def test_readout_at_leaves_the_state_alone():
@@ -214,15 +219,32 @@ def test_margin_readout_at_the_kink():
     assert "hinge: 0.000, slope −1.000 (at the kink)" in MarginLossExplorer(m=1.0).readout
 
 
-def test_training_race_front_end_data_comes_from_the_runs():
+def test_training_race_front_end_data_is_lossbooks_data_set_and_start():
+    """The page trains on exactly what lossbook.training.training_race trains on (the browser test checks the trainer)."""
     e = TrainingRaceExplorer(target=0.95)
-    k = e.parameters[0].values.index(0.5)
-    history = e.runs[0.5]["bce"]
-    run = e.data["runs"][k]["bce"]
-    assert run["final_loss"] == float(history.loss[-1])
-    assert run["reached"] == lossbook.training.epochs_to_accuracy(history, 0.95)
-    assert e.data["target"] == 0.95
-    assert len(json.dumps(e.data)) < 30_000
+    x, y = lossbook.training.make_two_blobs()
+    assert e.data["x"] == x.tolist() and e.data["y"] == y.tolist()
+    assert e.data["w0"] == [-5.0, -5.0] and e.data["b0"] == 0.0
+    assert e.data["epochs"] == 1000 and e.data["target"] == 0.95
+    # No precomputed runs: the data set and the start, about 9 KB (the 13-rate grid took 25 KB).
+    assert len(json.dumps(e.data, separators=(",", ":"))) < 10_000
+
+
+def test_training_race_loss_axis_holds_every_rate():
+    e = TrainingRaceExplorer()
+    low, high = e.data["loss_range"]
+    for rate in (0.05, 0.0731, 0.42, 1.37, 5.0):
+        for history in e.run(rate).values():
+            assert low < history.loss.min() and history.loss.max() < high, rate
+
+
+def test_training_race_readout_is_lossbooks_race():
+    e = TrainingRaceExplorer(target=0.95)
+    race = lossbook.training.training_race(learning_rate=0.42)
+    text = e.readout_at(learning_rate=0.42)
+    n_mse, n_bce = (lossbook.training.epochs_to_accuracy(race[k], 0.95) for k in ("mse", "bce"))
+    assert f"epochs to 95% accuracy: squared error {n_mse}, cross-entropy {n_bce}" in text
+    assert f"squared error loss {race['mse'].loss[-1]:.4f}, accuracy {race['mse'].accuracy[-1]:.1%}" in text
 
 
 def test_import_lossbook_does_not_load_the_explorers():

@@ -14,7 +14,9 @@ tests/test_site.py), with no kernel:
 * the JavaScript functions behind the numbers (lossbook/explorers/static/
   numbers.js) equal lossbook's on grids and random inputs, logits up to
   ±1e4 included: within 1e-12 relative (with an absolute floor of 1e-12 for
-  numbers of order one that cancel to about 0), or exactly;
+  numbers of order one that cancel to about 0), or exactly; chapter 5's
+  training race, which the page trains itself, against lossbook.training at
+  every epoch, at the old 13-rate grid, random rates and the slider's ends;
 * the explorers add at most 40 KB a page each (the minified front end plus
   their state), and the no-JavaScript figure is a PNG file referenced from
   inside ``<noscript>``, not inlined bytes every reader downloads.
@@ -34,7 +36,7 @@ import pytest
 from test_site import BUILD_FIRST, HTML  # the fixtures site_url and browser are in conftest.py
 
 import lossbook
-from lossbook import explorers, fitting, gradients
+from lossbook import explorers, fitting, gradients, training
 
 pytestmark = pytest.mark.site
 
@@ -68,7 +70,7 @@ CLASSES = {
 def _python_explorer(state):
     cls = CLASSES[state["kind"]]
     if cls is explorers.TrainingRaceExplorer:
-        return cls(target=state["data"]["target"], epochs=state["data"]["total_epochs"])
+        return cls(target=state["data"]["target"], epochs=state["data"]["epochs"])
     return cls()
 
 
@@ -102,8 +104,9 @@ def _snapshot(host):
 def _random_values(explorer, rng):
     values = {}
     for p in explorer.parameters:
-        if p.values is not None:
-            values[p.name] = float(rng.choice(p.values))
+        if p.log:  # what a log slider sets: 3 significant digits
+            values[p.name] = float(f"{10 ** rng.uniform(np.log10(p.min), np.log10(p.max)):.3g}")
+            values[p.name] = min(max(values[p.name], p.min), p.max)
         elif p.step >= p.max - p.min:
             values[p.name] = float(rng.choice([p.min, p.max]))
         else:
@@ -286,6 +289,44 @@ def _sigmoid(page, host, py, i, name):
         _refused(host, {"w": w, "x": x, "b": b, "y": y}, message, name)
 
 
+#: The learning rates chapter 5's explorer offered before it trained in the browser.
+OLD_RACE_GRID = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+
+def _training_race(page, host, py, i, name):
+    # The slider reaches rates between the old grid's: one step up from 0.5 is 0.502.
+    slider = host.locator('input.lb-slider[data-name="learning_rate"]')
+    page.evaluate(SET_VALUES, [i, {"learning_rate": 0.5}])
+    before = _snapshot(host)
+    slider.focus()
+    slider.press("ArrowRight")
+    rate = page.evaluate(STATE, i)["values"]["learning_rate"]
+    assert rate not in OLD_RACE_GRID and 0.5 < rate < 0.51, rate
+    after = _snapshot(host)
+    assert after[0] != before[0] and after[1] != before[1], f"{name}: a rate off the old grid changed nothing"
+    assert after[1] == py.readout_at(learning_rate=rate), name
+    # Typed rates, off the grid and at both ends.
+    for text in ("0.42", "0.0613", "4.99", "0.05", "5"):
+        before = _snapshot(host)
+        error, _ = _submit(host, {"learning_rate": text})
+        assert not error, f"{name}: {error}"
+        assert page.evaluate(STATE, i)["values"]["learning_rate"] == float(text)
+        after = _snapshot(host)
+        assert after[1] == py.readout_at(learning_rate=float(text)), f"{name} at {text}"
+        assert after[0] != before[0], f"{name}: typed rate {text} left the figure unchanged"
+    for text in ("7", "0", "-0.5", "fast", "0.1, 0.2", "1e999"):
+        try:
+            values = explorers.parse_numbers(text, "learning_rate")
+            message = (
+                f"learning_rate must be one number; received {len(values)} numbers."
+                if len(values) != 1
+                else py.readout_at(learning_rate=values[0])
+            )
+        except ValueError as exc:
+            message = str(exc)
+        _refused(host, {"learning_rate": text}, message, name)
+
+
 def _margin(page, host, py, i, name):
     boxes = host.locator(".lb-losses input[type=checkbox]")
     assert boxes.count() == 5
@@ -309,7 +350,7 @@ def _margin(page, host, py, i, name):
 
 TYPED = {
     "accuracy": _no_typed,
-    "training_race": _no_typed,
+    "training_race": _training_race,
     "entropy": _entropy,
     "cross_entropy": _cross_entropy,
     "outlier": _outlier,
@@ -444,6 +485,24 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
             "regression losses",
         )
     assert math.isfinite(js("N.binaryCrossentropy([1], [-1e4], true)", None))
+
+    # The training race (chapter 5): the page's trainer against lossbook.training, at the rates of the
+    # old grid, at random rates and at both ends of the slider, every epoch of both runs.
+    x, y = training.make_two_blobs()
+    rates = [*OLD_RACE_GRID, *10 ** rng.uniform(np.log10(0.05), np.log10(5.0), 6), 0.0501, 4.99]
+    for rate in rates:
+        race = training.training_race(learning_rate=float(rate))
+        got = js(
+            "['mse', 'bce'].map(loss => { const r = N.trainLogistic(a.x, a.y, "
+            "{ loss, w0: [-5, -5], b0: 0, learningRate: a.rate, epochs: 1000 });"
+            " return [...r.loss, ...r.accuracy, ...r.w, ...r.b]; })",
+            {"x": x.tolist(), "y": y.tolist(), "rate": float(rate)},
+        )
+        for k, loss in enumerate(("mse", "bce")):
+            h = race[loss]
+            _close(got[k], np.r_[h.loss, h.accuracy, h.w.ravel(), h.b], f"training race, {loss} at η = {rate}")
+            reached = js("N.epochsToAccuracy(a.acc, 0.95)", {"acc": h.accuracy.tolist()})
+            assert reached == training.epochs_to_accuracy(h, 0.95), rate
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no build)"])

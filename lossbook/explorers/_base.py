@@ -69,24 +69,25 @@ class Parameter:
     symbol : str, optional
         Short name of the value in the readout (``"q"``); ``name`` by
         default.
-    values : tuple of float, optional
-        A discrete set of allowed values, increasing, from ``min`` to ``max``
-        (a slider over unevenly spaced values, such as learning rates); the
-        slider then steps through exactly these values. Build such a parameter with
-        :meth:`choice`.
+    log : bool, default False
+        A slider on a logarithmic scale, for values that span decades (a
+        learning rate): its positions are equal steps of ``step`` in
+        log10 of the value, from ``min`` to ``max`` (both
+        positive), and the value it sets is rounded to 3 significant digits.
+        The parameter itself takes any value in ``[min, max]``.
 
     Examples
     --------
     >>> from lossbook.explorers import Parameter
     >>> Parameter("q", "Predicted probability of the true class", 0.01, 1.0, 0.01, 0.5)
-    Parameter(name='q', label='Predicted probability of the true class', min=0.01, max=1.0, step=0.01, default=0.5, fmt='.2f', symbol=None, values=None)
+    Parameter(name='q', label='Predicted probability of the true class', min=0.01, max=1.0, step=0.01, default=0.5, fmt='.2f', symbol=None, log=False)
     >>> Parameter("q", "q", 0.0, 1.0, 0.1, 2.0)
     Traceback (most recent call last):
         ...
     ValueError: default must lie in [min, max] = [0, 1]; received default=2.0.
-    >>> rate = Parameter.choice("eta", "Learning rate", (0.1, 0.2, 0.5, 1.0), 0.5, fmt="g", symbol="η")
-    >>> rate.min, rate.max, rate.values, rate.text(0.5)
-    (0.1, 1.0, (0.1, 0.2, 0.5, 1.0), 'η = 0.5')
+    >>> rate = Parameter("eta", "Learning rate", 0.05, 5.0, 0.002, 0.5, fmt="g", symbol="η", log=True)
+    >>> rate.text(0.42)
+    'η = 0.42'
     """
 
     name: str
@@ -97,23 +98,7 @@ class Parameter:
     default: float
     fmt: str = ".2f"
     symbol: str | None = None
-    values: tuple | None = None
-
-    @classmethod
-    def choice(cls, name, label, values, default, *, fmt="g", symbol=None):
-        """A parameter that takes one of ``values`` (increasing), shown as a selection slider.
-
-        ``min`` and ``max`` are the first and last value and ``step`` the
-        smallest gap between neighbours.
-        """
-        try:
-            values = tuple(float(v) for v in values)
-        except (TypeError, ValueError):
-            fail("values", "be a sequence of real numbers", _describe(values), error=TypeError)
-        if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])):
-            fail("values", "list at least two numbers in increasing order", repr(values))
-        step = min(b - a for a, b in zip(values, values[1:]))
-        return cls(name, label, values[0], values[-1], step, default, fmt=fmt, symbol=symbol, values=values)
+    log: bool = False
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -132,22 +117,10 @@ class Parameter:
             fail("step", "be positive", f"step={self.step!r}")
         if not self.min <= self.default <= self.max:
             fail("default", f"lie in [min, max] = [{self.min:g}, {self.max:g}]", f"default={self.default!r}")
-        if self.values is not None:
-            if not isinstance(self.values, tuple) or (self.values[0], self.values[-1]) != (self.min, self.max):
-                fail(
-                    "values",
-                    "be a tuple from min to max (use Parameter.choice)",
-                    _describe(self.values),
-                    error=TypeError,
-                )
-            if self.default not in self.values:
-                fail("default", "be one of values", f"default={self.default!r}")
-
-    def snap(self, value):
-        """``value`` itself, or for a parameter with :attr:`values`, the nearest of them."""
-        if self.values is None:
-            return float(value)
-        return self.values[int(np.argmin(np.abs(np.subtract(self.values, value))))]
+        if not isinstance(self.log, bool):
+            fail("log", "be True or False", _describe(self.log), error=TypeError)
+        if self.log and self.min <= 0:
+            fail("min", "be positive on a logarithmic slider", f"min={self.min!r}")
 
     def text(self, value):
         """The value as the readout shows it, ``"q = 0.50"``."""
@@ -335,7 +308,7 @@ class Explorer(anywidget.AnyWidget):
                     "default": p.default,
                     "fmt": p.fmt,
                     "symbol": p.symbol or p.name,
-                    "values": list(p.values) if p.values else None,
+                    "log": p.log,
                 }
                 for p in self.parameters
             ],
@@ -354,10 +327,7 @@ class Explorer(anywidget.AnyWidget):
                 fail(name, "be a real number", _describe(value), error=TypeError)
             if not p.min <= value <= p.max:
                 fail(name, f"lie in [{p.min:g}, {p.max:g}]", f"{name}={value!r}")
-            if p.values is not None and not np.isclose(p.snap(value), value, rtol=1e-9, atol=0):
-                allowed = ", ".join(format(v, "g") for v in p.values)
-                fail(name, f"be one of {allowed}", f"{name}={value!r}")
-            checked[name] = p.snap(value)
+            checked[name] = float(value)
         return checked
 
     @traitlets.validate("values")

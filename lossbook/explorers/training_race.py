@@ -14,19 +14,15 @@ from ._base import Explorer, Parameter, _number, format_readout
 __all__ = ["TrainingRaceExplorer"]
 
 
-@functools.lru_cache(maxsize=4)
-def _race_runs(rates, epochs):
-    """``training.training_race(learning_rate=rate, epochs=epochs)`` for every rate, computed once per process.
+@functools.lru_cache(maxsize=32)
+def _race(rate, epochs):
+    """``training.training_race(learning_rate=rate, epochs=epochs)``, kept for the session.
 
-    Returns ``{rate: {"mse": History, "bce": History}}``. The histories keep
-    everything but the per-sample outputs (``output`` has no rows), which
-    would take 1.6 MB a run.
+    The histories keep everything but the per-sample outputs (``output`` has
+    no rows), which would take 1.6 MB a run.
     """
-    runs = {}
-    for rate in rates:
-        race = training.training_race(learning_rate=rate, epochs=epochs)
-        runs[rate] = {name: dataclasses.replace(history, output=history.output[:0]) for name, history in race.items()}
-    return runs
+    race = training.training_race(learning_rate=rate, epochs=epochs)
+    return {name: dataclasses.replace(history, output=history.output[:0]) for name, history in race.items()}
 
 
 class TrainingRaceExplorer(Explorer):
@@ -37,21 +33,18 @@ class TrainingRaceExplorer(Explorer):
     by full-batch gradient descent for ``epochs`` epochs, once with the
     squared error on its output and once with binary cross-entropy:
     ``lossbook.training.training_race(learning_rate=η, epochs=epochs)``. The
-    slider picks the learning rate :math:`\\eta` from a set of 13 values
-    between 0.05 and 5, roughly evenly spaced on a log scale. The left panel
-    shows each run's training loss per epoch (log scale), the right panel its
+    learning rate :math:`\\eta` takes any value from 0.05 to 5 (the slider
+    moves on a log scale; a value can also be typed). The left panel shows
+    each run's training loss per epoch (log scale), the right panel its
     accuracy, with a marker where it first reaches ``target``; the readout
     gives that epoch, ``lossbook.training.epochs_to_accuracy(run, target)``,
     and each run's final loss and accuracy.
 
-    All 26 runs are computed when the first explorer is made and cached for
-    the session (about 2 s of CPU time), so the slider only swaps line data.
-
-    Attributes
-    ----------
-    runs : dict
-        ``{learning_rate: {"mse": History, "bce": History}}``, the races
-        (:class:`lossbook.training.History` without the per-sample outputs).
+    On the built site the race runs in the browser for each learning rate
+    (``trainLogistic`` in ``static/numbers.js``, on the data set and start
+    that :meth:`front_end_data` ships from lossbook; the browser tests check
+    it against ``lossbook.training``). In Python each rate's race is computed
+    when first asked for (about 0.1 s) and kept for the session.
 
     What to look for: cross-entropy reaches the target at every rate, within
     about a hundred epochs even at the smallest, because its gradient
@@ -67,8 +60,8 @@ class TrainingRaceExplorer(Explorer):
     target : float, default 0.9
         The accuracy whose first epoch the readout reports, in (0, 1].
     **values : float
-        Initial ``learning_rate``, one of the slider's values (default 0.5,
-        the race's default).
+        Initial ``learning_rate``, in [0.05, 5] (default 0.5, the race's
+        default).
 
     Examples
     --------
@@ -77,20 +70,13 @@ class TrainingRaceExplorer(Explorer):
     η = 0.5
     epochs to 90% accuracy: squared error 826, cross-entropy 12
     after 1000 epochs: squared error loss 0.0144, accuracy 99.0%; cross-entropy loss 0.0314, accuracy 99.0%
+    >>> print(TrainingRaceExplorer(learning_rate=0.42).readout.split(" · ")[1])
+    epochs to 90% accuracy: squared error 982, cross-entropy 14
     """
 
     view = "training_race"
 
-    parameters = (
-        Parameter.choice(
-            "learning_rate",
-            "Learning rate η",
-            (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0),
-            0.5,
-            fmt="g",
-            symbol="η",
-        ),
-    )
+    parameters = (Parameter("learning_rate", "Learning rate η", 0.05, 5.0, 0.002, 0.5, fmt="g", symbol="η", log=True),)
     alt = (
         "Two panels over the training epochs from 0 to 1000. Left: the training loss of each run "
         "on a logarithmic vertical axis, squared error (solid) and cross-entropy (dashed); the "
@@ -117,44 +103,43 @@ class TrainingRaceExplorer(Explorer):
         if target > 1:
             fail("target", "be an accuracy in (0, 1]", f"target={target!r}", "Write 90% as 0.9.")
         self.epochs, self.target = int(epochs), float(target)
-        self.runs = _race_runs(self.parameters[0].values, self.epochs)
         super().__init__(**values)
 
+    def run(self, learning_rate):
+        """The race at ``learning_rate``: ``{"mse": History, "bce": History}`` (without per-sample outputs)."""
+        return _race(float(learning_rate), self.epochs)
+
+    def loss_range(self):
+        """Limits of the loss axis: every loss of the races at the slider's two ends, with a margin.
+
+        Both runs' losses fall from the same start (epoch 0 does not depend on
+        the rate), and the lower the faster the rate: the race at the largest
+        rate reaches the smallest loss (``tests/test_explorers.py`` checks
+        rates in between).
+        """
+        p = self.parameters[0]
+        losses = [h.loss for rate in (p.min, p.max) for h in self.run(rate).values()]
+        return [min(float(v.min()) for v in losses) / 1.5, max(float(v.max()) for v in losses) * 1.5]
+
     def front_end_data(self):
-        """Each run at about 70 epochs (curves, 4 significant digits) and its exact final numbers, from lossbook."""
-        epochs = np.unique(
-            np.concatenate(
-                [np.arange(0, 11), np.geomspace(10, self.epochs, 20).round(), np.linspace(0, self.epochs, 41).round()]
-            )
-        ).astype(int)
-        runs = []
-        for rate in self.parameters[0].values:
-            race = {}
-            for key in self._keys:
-                history = self.runs[rate][key]
-                race[key] = {
-                    "loss": [float(f"{v:.4g}") for v in history.loss[epochs]],
-                    "accuracy": history.accuracy[epochs].tolist(),
-                    "reached": training.epochs_to_accuracy(history, self.target),
-                    "final_loss": float(history.loss[-1]),
-                    "final_accuracy": float(history.accuracy[-1]),
-                }
-            runs.append(race)
-        low = min(float(r[k].loss.min()) for r in self.runs.values() for k in self._keys)
-        high = max(float(r[k].loss.max()) for r in self.runs.values() for k in self._keys)
+        """What the front end trains on, from lossbook: the data set, the start, the epochs, the target, the axis."""
+        x, y = training.make_two_blobs()
+        race = self.run(self.parameters[0].default)
+        w0, b0 = race["bce"].w[0], race["bce"].b[0]
         return {
-            "epochs": epochs.tolist(),
-            "runs": runs,
+            "x": x.tolist(),
+            "y": y.tolist(),
+            "w0": w0.tolist(),
+            "b0": float(b0),
+            "epochs": self.epochs,
             "target": self.target,
-            "total_epochs": self.epochs,
-            "loss_range": [low / 1.5, high * 1.5],
+            "loss_range": self.loss_range(),
         }
 
     def setup(self, fig):
         left, right = fig.subplots(1, 2)
         epochs = np.arange(self.epochs + 1)
-        losses = [run[k].loss for run in self.runs.values() for k in self._keys]
-        low, high = min(float(v.min()) for v in losses), max(float(v.max()) for v in losses)
+        low, high = self.loss_range()
         self.loss_lines, self.accuracy_lines, self.reached = [], [], []
         for color, style in zip(self._colors, self._styles):
             self.loss_lines.append(
@@ -189,9 +174,8 @@ class TrainingRaceExplorer(Explorer):
         fig.legend(self.loss_lines, self._names, loc="outside upper center", ncols=2, fontsize=10)
 
     def update(self, *, learning_rate):
-        rate = self.parameters[0].snap(learning_rate)
-        run = self.runs[rate]
-        items = [("η", rate, "g")]
+        run = self.run(learning_rate)
+        items = [("η", learning_rate, "g")]
         reached_texts, final_texts = [], []
         for k, name in enumerate(self._names):
             history = run[self._keys[k]]

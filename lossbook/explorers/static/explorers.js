@@ -175,24 +175,26 @@ function frame(model, el) {
     slider(name) {
       const p = params[name];
       const sid = `${id}-${name}`;
-      const discrete = Array.isArray(p.values);
+      // A log-scale parameter (p.log): the slider's positions 0..K are equal steps of p.step in log10 of
+      // the value, from min to max, and the value is rounded to 3 significant digits.
+      const K = p.log ? Math.round(Math.log10(p.max / p.min) / p.step) : 0;
+      const toValue = p.log
+        ? (k) => (k >= K ? p.max : k <= 0 ? p.min : Number((p.min * (p.max / p.min) ** (k / K)).toPrecision(3)))
+        : (pos) => pos;
+      const toPosition = p.log ? (v) => Math.round((K * Math.log(v / p.min)) / Math.log(p.max / p.min)) : (v) => v;
       const input = h("input", {
         type: "range", id: sid, class: "lb-slider", "data-name": name,
-        min: discrete ? 0 : p.min, max: discrete ? p.values.length - 1 : p.max, step: discrete ? 1 : p.step,
+        min: p.log ? 0 : p.min, max: p.log ? K : p.max, step: p.log ? 1 : p.step,
       });
       const shown = h("output", { for: sid, class: "lb-value" });
       const sync = () => {
         const v = values()[name];
-        const pos = discrete ? p.values.indexOf(v) : v;
-        if (Number(input.value) !== pos) input.value = pos;
+        if (toValue(Number(input.value)) !== v) input.value = toPosition(v);
         const text = `${p.symbol} = ${N.number(v, p.fmt)}`;
         shown.textContent = N.number(v, p.fmt);
         input.setAttribute("aria-valuetext", text);
       };
-      input.addEventListener("input", () => {
-        const v = discrete ? p.values[Number(input.value)] : Number(input.value);
-        set({ [name]: v });
-      });
+      input.addEventListener("input", () => set({ [name]: toValue(Number(input.value)) }));
       controls.append(h("div", { class: "lb-control" }, h("label", { for: sid, text: p.label }), input, shown));
       sliders[name] = sync;
       return input;
@@ -629,36 +631,55 @@ function sigmoidView(c) {
 }
 
 function trainingRaceView(c) {
+  // The race runs here, in numbers.js (trainLogistic, checked against lossbook.training in the
+  // browser test), on lossbook's data set and start, for whatever learning rate the reader picks.
+  const p = c.params.learning_rate;
   c.slider("learning_rate");
   const d = c.data;
-  const rates = c.params.learning_rate.values;
   const names = ["squared error", "cross-entropy"];
   const keys = ["mse", "bce"];
   const cols = [COLORS.blue, COLORS.vermillion];
+  // The loss curves at epochs 0-20 and every 5th after (the loss does not enter the steps).
+  const lossAt = Array.from({ length: d.epochs + 1 }, (_, e) => e).filter((e) => e <= 20 || e % 5 === 0 || e === d.epochs);
   const panels = c.panels();
-  const left = new Plot(panels, { xlim: [0, d.total_epochs], ylim: d.loss_range, ylog: true, xlabel: "epoch", ylabel: "training loss (log scale)", label: c.spec.alt });
-  const right = new Plot(panels, { xlim: [0, d.total_epochs], ylim: [0, 1.02], xlabel: "epoch", ylabel: "training accuracy", label: "The training accuracy of each run, with the target." });
+  const left = new Plot(panels, { xlim: [0, d.epochs], ylim: d.loss_range, ylog: true, xlabel: "epoch", ylabel: "training loss (log scale)", label: c.spec.alt });
+  const right = new Plot(panels, { xlim: [0, d.epochs], ylim: [0, 1.02], xlabel: "epoch", ylabel: "training accuracy", label: "The training accuracy of each run, with the target." });
   right.hline(d.target, COLORS.grey);
   const ll = cols.map((col, k) => left.line(col, k ? "6 4" : ""));
   const al = cols.map((col, k) => right.line(col, k ? "6 4" : ""));
   const marks = cols.map((col) => right.dot(col));
   c.figure.append(legend([[names[0], cols[0]], [names[1], cols[1], "6 4"], [`${N.pyFormat(d.target, ".0%")} accuracy`, COLORS.grey, "5 4"]]), panels);
+  c.form(`Your own learning rate, from ${N.pyFormat(p.min, "g")} to ${N.pyFormat(p.max, "g")}:`, [["learning_rate", "η =", "0.42", 8]], ({ learning_rate: text }) => {
+    const v = N.parseNumbers(text, "learning_rate");
+    if (v.length !== 1) N.fail("learning_rate", "be one number", `${v.length} numbers`);
+    c.set({ learning_rate: N.checkParameter(p, v[0]) });
+    return undefined;
+  });
+  /** The accuracy (a step function of the epoch) at the epochs where it changes, and both ends. */
+  const steps = (acc) => {
+    const xs = [];
+    const ys = [];
+    for (let e = 0; e < acc.length; e++) {
+      if (e === 0 || e === acc.length - 1 || acc[e] !== acc[e - 1] || acc[e] !== acc[e + 1]) { xs.push(e); ys.push(acc[e]); }
+    }
+    return [xs, ys];
+  };
   return () => {
     const rate = c.values().learning_rate;
-    const run = d.runs[rates.indexOf(rate)];
     const reached = [];
     const finals = [];
     keys.forEach((k, i) => {
-      const r = run[k];
-      left.set(ll[i], d.epochs, r.loss);
-      right.set(al[i], d.epochs, r.accuracy);
-      marks[i].style.display = r.reached === null ? "none" : "";
-      if (r.reached !== null) right.move(marks[i], r.reached, d.target);
-      reached.push(r.reached !== null ? `${names[i]} ${r.reached}` : `${names[i]} not within ${d.total_epochs}`);
-      finals.push(`${names[i]} loss ${N.number(r.final_loss, ".4f")}, accuracy ${N.number(r.final_accuracy, ".1%")}`);
+      const run = N.trainLogistic(d.x, d.y, { loss: k, w0: d.w0, b0: d.b0, learningRate: rate, epochs: d.epochs, lossAt });
+      const hit = N.epochsToAccuracy(run.accuracy, d.target);
+      left.set(ll[i], lossAt, lossAt.map((e) => run.loss[e]));
+      right.set(al[i], ...steps(run.accuracy));
+      marks[i].style.display = hit === null ? "none" : "";
+      if (hit !== null) right.move(marks[i], hit, d.target);
+      reached.push(hit !== null ? `${names[i]} ${hit}` : `${names[i]} not within ${d.epochs}`);
+      finals.push(`${names[i]} loss ${N.number(run.loss[d.epochs], ".4f")}, accuracy ${N.number(run.accuracy[d.epochs], ".1%")}`);
     });
-    c.say(N.formatReadout(["η", rate, "g"], `epochs to ${N.pyFormat(d.target, ".0%")} accuracy: ${reached.join(", ")}`,
-      `after ${d.total_epochs} epochs: ${finals.join("; ")}`));
+    c.say(N.formatReadout(["η", rate, p.fmt], `epochs to ${N.pyFormat(d.target, ".0%")} accuracy: ${reached.join(", ")}`,
+      `after ${d.epochs} epochs: ${finals.join("; ")}`));
   };
 }
 

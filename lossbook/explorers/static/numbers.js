@@ -438,3 +438,83 @@ export function checkLabels(labels, n, nClasses) {
   }
   return labels;
 }
+
+// -- chapter 5: the training race (lossbook.training) --------------------------
+
+const TRAINING_LOSSES = ["bce", "mse", "half_mse"];
+
+/**
+ * lossbook.training.train_logistic for two features: one sigmoid neuron, a = σ(x·w + b), trained by
+ * full-batch gradient descent, w ← w − η xᵀg, b ← b − η Σg, with g = ∂L/∂z from lossbook's
+ * sigmoid_bce_grad or sigmoid_mse_grad over N, all in float64. Row e of each record is the state after
+ * e steps. The loss is recorded at the epochs in `lossAt` (every epoch by default; the last one
+ * always) and is NaN elsewhere: it does not enter the steps, and the cross-entropy's costs a log1p
+ * a sample.
+ *
+ * The same arithmetic as lossbook up to rounding: σ(z) and σ(−z) come from one exp(−|z|) (lossbook
+ * calls exp twice), and the sums over the samples are running sums (NumPy sums pairwise and calls
+ * BLAS for xᵀg). The browser test checks every record against lossbook within 1e-12 relative.
+ */
+export function trainLogistic(x, y, { loss, w0, b0 = 0, learningRate, epochs, lossAt = null }) {
+  if (!TRAINING_LOSSES.includes(loss)) {
+    fail("loss", `be one of ${TRAINING_LOSSES.map(pyStr).join(", ")}`, `loss=${pyStr(String(loss))}`);
+  }
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+    fail("learning_rate", "be a positive real number", `learning_rate=${pyRepr(learningRate)}`);
+  }
+  const n = y.length;
+  const x0 = Float64Array.from(x, (row) => row[0]);
+  const x1 = Float64Array.from(x, (row) => row[1]);
+  const labels = Float64Array.from(y);
+  const record = new Uint8Array(epochs + 1).fill(lossAt ? 0 : 1);
+  if (lossAt) for (const e of lossAt) if (e >= 0 && e <= epochs) record[e] = 1;
+  record[epochs] = 1;
+  const out = {
+    loss: new Float64Array(epochs + 1).fill(NaN), accuracy: new Float64Array(epochs + 1),
+    w: new Float64Array(2 * (epochs + 1)), b: new Float64Array(epochs + 1),
+  };
+  const bce = loss === "bce";
+  const scale = loss === "half_mse" ? 0.5 : 1;
+  let wa = w0[0], wb = w0[1], b = b0;
+  for (let e = 0; e <= epochs; e++) {
+    const keep = record[e] === 1;
+    let correct = 0, total = 0, gw0 = 0, gw1 = 0, gb = 0;
+    for (let i = 0; i < n; i++) {
+      const xa = x0[i], xb = x1[i], yi = labels[i];
+      const z = xa * wa + xb * wb + b;
+      const ez = Math.exp(-Math.abs(z));
+      const big = 1 / (1 + ez), small = ez * big; // σ(|z|) and σ(−|z|)
+      const p = z >= 0 ? big : small, q = z >= 0 ? small : big; // σ(z) and σ(−z) = 1 − σ(z)
+      const residual = (1 - yi) * p - yi * q; // σ(z) − y without cancellation, as lossbook
+      let g;
+      if (bce) {
+        if (keep) total += Math.max(z, 0) - z * yi + Math.log1p(ez);
+        g = residual / n;
+      } else {
+        if (keep) total += (yi - p) * (yi - p);
+        g = (2 * residual * (p * q)) / n;
+      }
+      if ((z > 0) === (yi === 1)) correct++;
+      gw0 += xa * g;
+      gw1 += xb * g;
+      gb += g;
+    }
+    if (keep) out.loss[e] = (total / n) * scale;
+    out.accuracy[e] = correct / n;
+    out.w[2 * e] = wa;
+    out.w[2 * e + 1] = wb;
+    out.b[e] = b;
+    if (e < epochs) {
+      wa -= learningRate * (gw0 * scale);
+      wb -= learningRate * (gw1 * scale);
+      b -= learningRate * (gb * scale);
+    }
+  }
+  return out;
+}
+
+/** lossbook.training.epochs_to_accuracy: the first epoch whose accuracy reaches `target`, or null. */
+export function epochsToAccuracy(accuracy, target) {
+  const e = accuracy.findIndex((a) => a >= target);
+  return e < 0 ? null : e;
+}
