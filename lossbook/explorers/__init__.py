@@ -19,7 +19,8 @@ no kernel. Where things live:
 4. :class:`OutlierExplorer` (points you add, drag and delete, with the MSE, MAE and Huber lines);
 5. :class:`SigmoidGradientExplorer` (squared error and cross-entropy of a sigmoid
    output) and :class:`TrainingRaceExplorer` (the race of the two losses);
-6. :class:`MarginLossExplorer` (the margin losses and their gradients).
+6. :class:`MarginLossExplorer` (the margin losses and their gradients);
+9. :class:`EmbeddingExplorer` (anchor, positive and negatives you drag in 2-D: triplet loss and InfoNCE).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
 a view of the same name in ``explorers.js``.
@@ -44,6 +45,8 @@ _WHERE = {
     "OutlierExplorer": "outlier",
     "SigmoidGradientExplorer": "sigmoid",
     "TrainingRaceExplorer": "training_race",
+    # chapter 9
+    "EmbeddingExplorer": "embedding",
 }
 
 
@@ -72,4 +75,5 @@ __all__ = [
     "SigmoidGradientExplorer",
     "TrainingRaceExplorer",
     "MarginLossExplorer",
+    "EmbeddingExplorer",
 ]
