@@ -141,7 +141,7 @@ def test_has_an_explorer(path):
 @chapter
 def test_has_tensorflow_comparison_cells(path):
     cells = [source(c) for c in code_cells(load(path))]
-    assert any("tf_compare." in s for s in cells), f"{path.name}: no tf_compare call"
+    assert any("tf_compare." in s or "frameworks." in s for s in cells), f"{path.name}: no frameworks call"
 
 
 @chapter
@@ -279,6 +279,10 @@ def test_framework_tabs_show_each_framework_in_executed_cells(path):
     assert not outside, f"{path.name}: framework tab cells outside the comparison section"
 
 
+# lossbook.frameworks, and its old name lossbook.tf_compare (issue #13 removes the alias).
+COMPARE_CALLS = {"tf_compare.compare", "frameworks.compare"}
+
+
 def _compare_calls(cell):
     """(call, how it is shown) for each tf_compare.compare(...) in a code cell."""
     tree = ast.parse(source(cell))
@@ -287,7 +291,7 @@ def _compare_calls(cell):
         for child in ast.iter_child_nodes(node):
             child.parent = node
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) == "tf_compare.compare":
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in COMPARE_CALLS:
             parent = getattr(node, "parent", None)
             if isinstance(parent, ast.Call) and ast.unparse(parent.func) == "display":
                 shown.append("display")
@@ -305,7 +309,7 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     """Each table is the HTML of a displayed Comparison, never its printed text; the full tables are folded."""
     nb = load(path)
     for cell in code_cells(nb):
-        if "tf_compare.compare(" not in source(cell):
+        if not re.search(r"\b(tf_compare|frameworks)\.compare\(", source(cell)):
             continue
         for how in _compare_calls(cell):
             assert how in ("display", "last expression"), (
@@ -315,7 +319,7 @@ def test_every_comparison_table_is_rendered_the_same_way(path):
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "### The full tables" in source(c)]
     assert starts, f"{path.name}: no '### The full tables' subsection"
     for cell in cells[starts[0] :]:
-        if cell["cell_type"] == "code" and "tf_compare.compare(" in source(cell):
+        if cell["cell_type"] == "code" and re.search(r"\b(tf_compare|frameworks)\.compare\(", source(cell)):
             assert tags(cell) & {"hide-output", "hide-cell"}, f"{path.name}: a full table is not folded"
 
 
