@@ -60,6 +60,7 @@ CLASSES = {
         explorers.SigmoidGradientExplorer,
         explorers.TrainingRaceExplorer,
         explorers.MarginLossExplorer,
+        explorers.EmbeddingExplorer,
     )
 }
 
@@ -153,6 +154,8 @@ def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng)
             full = page.evaluate(STATE, i)["values"]
             if state["kind"] == "outlier":
                 expected = py.points_readout(page.evaluate(STATE, i)["point_list"], full["outlier"], full["delta"])
+            elif state["kind"] == "embedding":
+                expected = py.points_readout(page.evaluate(STATE, i)["point_list"], **full)
             else:
                 expected = py.readout_at(**full)
             assert shown == expected, f"{name} at {full}"
@@ -306,6 +309,77 @@ def _margin(page, host, py, i, name):
         _refused(host, {"m": m}, message, name)
 
 
+def _embedding(page, host, py, i, name):
+    def shown():
+        now = page.evaluate(STATE, i)
+        return py.points_readout(now["point_list"], **now["values"])
+
+    cases = [
+        ("1, 0; 1.2, 0.4; -1, 0.5; 0.5, -2; 2.5, 2.5", "0.25", "0.07"),
+        ("[0.3, 0.3]; -1 1; 2 -1", "1.9", "1"),
+        ("-2.5, -2.5; 2.5, 2.5; 0, 0; 1, 1; -1, 1; 1, -1; 0.5, 0.5; -0.5, -0.5", "0", "2"),
+    ]
+    for text, margin, temperature in cases:
+        before = _snapshot(host)
+        error, _ = _submit(host, {"points": text, "margin": margin, "temperature": temperature})
+        assert not error, f"{name}: {error}"
+        now = page.evaluate(STATE, i)
+        assert now["point_list"] == explorers.outlier.parse_points(text), name
+        assert now["values"] == {"margin": float(margin), "temperature": float(temperature)}, name
+        after = _snapshot(host)
+        assert after[0] != before[0] and after[1] != before[1], f"{name}: typed points changed nothing"
+        assert after[1] == shown(), name
+    # Points moved and deleted from the keyboard, and one added by a click.
+    points = host.locator(".lb-point")
+    for k, key in ((0, "ArrowUp"), (1, "Shift+ArrowLeft"), (points.count() - 1, "Delete")):
+        before = _snapshot(host)
+        points.nth(k).focus()
+        points.nth(k).press(key)
+        after = _snapshot(host)
+        assert after[0] != before[0] and after[1] != before[1], f"{name}: {key} on point {k + 1} changed nothing"
+        assert after[1] == shown(), name
+    before = (_snapshot(host), len(page.evaluate(STATE, i)["point_list"]))
+    host.locator(".lb-hit").click(position={"x": 30, "y": 40})
+    after = (_snapshot(host), len(page.evaluate(STATE, i)["point_list"]))
+    assert after[1] == before[1] + 1 and after[0] != before[0], f"{name}: a click added no negative"
+    assert after[0][1] == shown(), name
+    # Dragging a point with the mouse.
+    box = points.nth(1).bounding_box()
+    before = _snapshot(host)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] - 40, box["y"] + 30, steps=4)
+    page.mouse.up()
+    after = _snapshot(host)
+    assert after[0] != before[0] and after[1] != before[1] and after[1] == shown(), f"{name}: dragging did nothing"
+    # Refused input: lossbook's message, nothing changes.
+    values = page.evaluate(STATE, i)["values"]
+    m, t = str(values["margin"]), str(values["temperature"])
+    refused = [
+        ("1, 0; 1, 1", m, t),
+        ("1, 0; 1, 1; 3, 0", m, t),
+        ("1, 0; 1, 1; 0", m, t),
+        ("1, 0; 1, 1; -1, 0", "2.5", t),
+        ("1, 0; 1, 1; -1, 0", m, "0"),
+        ("1, 0; 1, 1; -1, 0", "a", t),
+    ]
+    from lossbook.explorers.embedding import check_embedding_points
+
+    for text, margin, temperature in refused:
+        try:
+            check_embedding_points(explorers.outlier.parse_points(text))
+            message = None
+            for field, raw in (("margin", margin), ("temperature", temperature)):
+                try:
+                    py.readout_at(**{field: explorers.parse_numbers(raw, field)[0]})
+                except ValueError as exc:
+                    message = message or str(exc)
+        except ValueError as exc:
+            message = str(exc)
+        assert message, (text, margin, temperature)
+        _refused(host, {"points": text, "margin": margin, "temperature": temperature}, message, name)
+
+
 TYPED = {
     "accuracy": _no_typed,
     "training_race": _no_typed,
@@ -314,6 +388,7 @@ TYPED = {
     "outlier": _outlier,
     "sigmoid_gradient": _sigmoid,
     "margin": _margin,
+    "embedding": _embedding,
 }
 
 
@@ -442,6 +517,39 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
             "regression losses",
         )
     assert math.isfinite(js("N.binaryCrossentropy([1], [-1e4], true)", None))
+    # Chapter 9: cosine similarity, the triplet margin loss and InfoNCE.
+    for _ in range(40):
+        d = int(rng.integers(2, 6))
+        scale = float(rng.choice([1e-3, 1.0, 100.0]))
+        u, v, w = (rng.normal(0, scale, d) for _ in range(3))
+        margin, tau = float(rng.uniform(0, 2)), float(rng.choice([0.05, 0.2, 1.0, rng.uniform(0.05, 2)]))
+        row = rng.uniform(-1, 1, int(rng.integers(2, 9)))
+        got = js(
+            f"[N.cosineSimilarity(a.u, a.v), N.tripletMarginLoss(a.u, a.v, a.w, {margin}), N.infoNce(a.r, {tau})]",
+            {"u": u.tolist(), "v": v.tolist(), "w": w.tolist(), "r": row.tolist()},
+        )
+        want = [
+            lossbook.cosine_similarity(u, v),
+            lossbook.triplet_margin_loss(u[None], v[None], w[None], margin=margin),
+            lossbook.info_nce(row[None], temperature=tau),
+        ]
+        _close(got, want, f"representation losses at d={d}, scale={scale}")
+    for grid_point in np.linspace(-2.5, 2.5, 11):
+        u, v = np.array([grid_point, 1.0]), np.array([1.0, -grid_point])
+        got = js("[N.cosineSimilarity(a.u, a.v), N.cosineSimilarity(a.u, a.u)]", {"u": u.tolist(), "v": v.tolist()})
+        _close(got, [lossbook.cosine_similarity(u, v), lossbook.cosine_similarity(u, u)], "cosine on a grid")
+    assert js("N.cosineSimilarity([0, 0], [1, 1])", None) == 0
+    refused = {
+        "N.infoNce([0.5, 0.1], 0)": lambda: lossbook.info_nce([[0.5, 0.1]], temperature=0.0),
+        "N.tripletMarginLoss([0, 0], [1, 0], [0, 1], -1)": lambda: lossbook.triplet_margin_loss(
+            [[0.0, 0.0]], [[1.0, 0.0]], [[0.0, 1.0]], margin=-1.0
+        ),
+    }
+    for bad, python in refused.items():
+        with pytest.raises(ValueError) as info:
+            python()
+        got = js(f"(() => {{ try {{ {bad}; return null; }} catch (e) {{ return e.message; }} }})()", None)
+        assert got == str(info.value), got
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no build)"])
