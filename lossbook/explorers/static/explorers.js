@@ -729,41 +729,34 @@ function marginView(c) {
 // -- chapter 9: an anchor, a positive and negatives in 2-D --------------------------------------
 
 /** lossbook.explorers.embedding.check_embedding_points. */
-export function checkEmbeddingPoints(points, limit = 2.5, maxNegatives = 6) {
+export function checkEmbeddingPoints(points, limit, maxNeg) {
   const n = points.length;
-  if (n < 3 || n > maxNegatives + 2) {
-    N.fail("points", `be an anchor, a positive and 1 to ${maxNegatives} negatives (3 to ${maxNegatives + 2} points)`, `${n} point${n !== 1 ? "s" : ""}`);
-  }
+  if (n < 3 || n > maxNeg + 2) N.fail("points", `be an anchor, a positive and 1 to ${maxNeg} negatives (3 to ${maxNeg + 2} points)`, `${n} point${n !== 1 ? "s" : ""}`);
   points.forEach((p, i) => p.forEach((v) => {
-    if (!(Math.abs(v) <= limit)) {
-      N.fail("points", `lie in the plotted square, every coordinate in [${N.pyFormat(-limit, "g")}, ${N.pyFormat(limit, "g")}]`, `${N.pyRepr(v)} in point ${i + 1}`);
-    }
+    if (!(Math.abs(v) <= limit)) N.fail("points", `lie in the plotted square, every coordinate in [${-limit}, ${limit}]`, `${N.pyRepr(v)} in point ${i + 1}`);
   }));
-  return points;
 }
 
 /** lossbook.explorers.embedding.embedding_losses. */
-export function embeddingLosses(points, margin, temperature, limit, maxNegatives) {
-  checkEmbeddingPoints(points, limit, maxNegatives);
+export function embeddingLosses(points, margin, temperature, limit, maxNeg) {
+  checkEmbeddingPoints(points, limit, maxNeg);
   const [a, p, ...negatives] = points;
   const cos = points.slice(1).map((c) => -N.cosineSimilarity(a, c));
-  const triplets = negatives.map((neg) => N.tripletMarginLoss(a, p, neg, margin));
   return {
     cos,
-    distances: points.slice(1).map((c) => Math.sqrt((c[0] - a[0]) ** 2 + (c[1] - a[1]) ** 2)),
-    triplet: N.sum(triplets) / triplets.length,
+    radius: Math.hypot(p[0] - a[0], p[1] - a[1]) + margin,
+    triplet: N.sum(negatives.map((n) => N.tripletMarginLoss(a, p, n, margin))) / negatives.length,
     infoNce: N.infoNce(cos, temperature),
     probabilities: N.softmax(cos.map((s) => s / temperature)),
   };
 }
 
 /** lossbook.explorers.EmbeddingExplorer.points_readout (throws lossbook's message for refused points). */
-export function embeddingReadout(points, margin, temperature, limit, maxNegatives) {
-  const out = embeddingLosses(points, margin, temperature, limit, maxNegatives);
+export function embeddingReadout(points, margin, temperature, limit, maxNeg) {
+  const out = embeddingLosses(points, margin, temperature, limit, maxNeg);
   const k = out.cos.length - 1;
-  const names = ["p", ...Array.from({ length: k }, (_, j) => `n${j + 1}`)];
   return N.formatReadout(["margin", margin, ".2f"], ["τ", temperature, ".2f"], `${k} negative${k !== 1 ? "s" : ""}`,
-    ...names.map((name, j) => [`cos(a, ${name})`, out.cos[j], ".3f"]),
+    ...out.cos.map((c, j) => [`cos(a, ${j ? `n${j}` : "p"})`, c, ".3f"]),
     ["triplet loss (mean over negatives)", out.triplet, ".3f"], ["InfoNCE", out.infoNce, ".3f"], ["p(positive)", out.probabilities[0], ".3f"]);
 }
 
@@ -772,144 +765,91 @@ function embeddingView(c) {
   c.slider("temperature");
   const { limit, max_negatives: maxNeg } = c.data;
   const names = ["a", "p", ...Array.from({ length: maxNeg }, (_, j) => `n${j + 1}`)];
-  const colors = [COLORS.ink, COLORS.blue, ...Array(maxNeg).fill(COLORS.vermillion)];
+  const color = (i) => [COLORS.ink, COLORS.blue][i] || COLORS.vermillion;
   const panels = c.panels();
-  const left = new Plot(panels, { xlim: [-limit, limit], ylim: [-limit, limit], xlabel: "embedding dimension 1", ylabel: "embedding dimension 2", label: c.spec.alt, width: 304, height: 290, role: "group" });
+  const left = new Plot(panels, { xlim: [-limit, limit], ylim: [-limit, limit], xlabel: "dimension 1", ylabel: "dimension 2", label: c.spec.alt, width: 304, height: 290, role: "group" });
   const circle = linspace(0, 2 * Math.PI, 121);
   left.set(left.line(COLORS.grey, "2 3", 1.2), circle.map(Math.cos), circle.map(Math.sin));
   const rays = names.map(() => left.line(COLORS.grey, "", 0.8));
   const ring = left.line(COLORS.vermillion, "6 4", 1.5);
-  const right = new Plot(panels, { xlim: [-0.6, maxNeg + 0.6], ylim: [0, 1.02], xlabel: "candidate: softmax of cos / τ", ylabel: "p(candidate is the positive)", label: "InfoNCE's softmax over the candidates: the probability of each being the positive." });
-  // The bars are named, not numbered: drop the numeric x ticks.
-  const tickY = String(right.m.t + right.ph + 14);
-  [...right.axes.querySelectorAll("text")].filter((t) => t.getAttribute("y") === tickY).forEach((t) => t.remove());
-  const bars = names.slice(1).map((_, j) => right.bar(colors[j + 1]));
-  const barNames = names.slice(1).map((name, j) => {
-    const t = svg("text", { x: right.X(j), y: right.m.t + right.ph + 14, "text-anchor": "middle" }, right.axes);
-    t.textContent = name;
-    return t;
-  });
-  const hit = svg("rect", { x: left.m.l, y: left.m.t, width: left.pw, height: left.ph, fill: "transparent", class: "lb-hit" });
-  left.svg.insertBefore(hit, left.top);
+  const right = new Plot(panels, { xlim: [-0.6, maxNeg + 0.6], ylim: [0, 1.02], xlabel: "candidate", ylabel: "softmax(cos / τ)", label: "InfoNCE's softmax: the probability of each candidate being the positive." });
+  const tickY = right.m.t + right.ph + 14;
+  right.axes.querySelectorAll(`text[y="${tickY}"]`).forEach((t) => { t.textContent = names[Number(t.textContent) + 1] || ""; });
+  const bars = names.slice(1).map((_, j) => right.bar(color(j + 1)));
   const dots = svg("g", {}, left.top);
-  c.figure.append(legend([["anchor a", COLORS.ink], ["positive p", COLORS.blue], ["negatives n1, n2, …", COLORS.vermillion], ["ring: radius d(a, p) + margin", COLORS.vermillion, "6 4"], ["unit circle", COLORS.grey, "2 3"]]),
-    h("p", { class: "lb-hint", text: "Drag a point to move it, or focus it (Tab) and move it with the arrow keys (Shift: bigger steps). Click an empty spot to add a negative; Delete removes the focused negative." }), panels);
+  c.figure.append(legend([["anchor a", COLORS.ink], ["positive p", COLORS.blue], ["negatives", COLORS.vermillion], ["radius d(a, p) + margin", COLORS.vermillion, "6 4"]]),
+    h("p", { class: "lb-hint", text: "Drag a point, or focus it (Tab) and use the arrow keys (Shift: bigger steps); Delete removes a negative." }), panels);
   const error = h("p", { class: "lb-error", role: "alert" });
   c.figure.append(error);
   const points = () => c.model.get("point_list");
-  const readout = (pts, v) => embeddingReadout(pts, v.margin, v.temperature, limit, maxNeg);
-  const propose = (pts) => {
-    try { readout(pts, c.values()); } catch (e) {
-      if (!(e instanceof N.LossbookError)) throw e;
-      error.textContent = e.message;
-      return false;
-    }
-    error.textContent = "";
-    c.model.set("point_list", pts);
-    c.model.save_changes();
-    return true;
-  };
+  const readout = (pts) => embeddingReadout(pts, c.values().margin, c.values().temperature, limit, maxNeg);
+  const set = (pts) => { c.model.set("point_list", pts); c.model.save_changes(); };
   const round = (v) => Math.round(Math.max(-limit, Math.min(limit, v)) * 100) / 100;
-  const toData = (event) => {
-    const pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(left.svg.getScreenCTM().inverse());
-    const x = left.xlim[0] + ((pt.x - left.m.l) / left.pw) * (left.xlim[1] - left.xlim[0]);
-    const y = left.ylim[0] + (1 - (pt.y - left.m.t) / left.ph) * (left.ylim[1] - left.ylim[0]);
-    return [round(x), round(y)];
-  };
   let dragging = -1;
   let focused = -1;
-  hit.addEventListener("pointerdown", (event) => {
-    const pts = points();
-    if (pts.length >= maxNeg + 2) { error.textContent = `At most ${maxNeg} negatives: delete one first (focus it, press Delete).`; return; }
-    propose([...pts, toData(event)]);
-  });
   left.svg.addEventListener("pointermove", (event) => {
     if (dragging < 0) return;
+    const pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(left.svg.getScreenCTM().inverse());
     const pts = points().map((p) => [...p]);
-    pts[dragging] = toData(event);
-    propose(pts);
+    pts[dragging] = [round(left.xlim[0] + ((pt.x - left.m.l) / left.pw) * 2 * limit), round(left.ylim[1] - ((pt.y - left.m.t) / left.ph) * 2 * limit)];
+    set(pts);
   });
   const stop = () => { dragging = -1; };
   left.svg.addEventListener("pointerup", stop);
   left.svg.addEventListener("pointercancel", stop);
   const keyMove = (i, event) => {
-    const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
     const pts = points().map((p) => [...p]);
     if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
-      if (i < 2) { error.textContent = "The anchor and the positive stay: move them instead."; return; }
-      if (pts.length <= 3) { error.textContent = "One negative at least stays: InfoNCE and the triplet loss need it."; return; }
+      if (i < 2 || pts.length < 4) { error.textContent = "The anchor, the positive and one negative stay: move them instead."; return; }
       pts.splice(i, 1);
       focused = Math.min(i, pts.length - 1);
-      propose(pts);
-      return;
-    }
-    if (!steps[event.key]) return;
-    event.preventDefault();
-    const k = event.shiftKey ? 0.5 : 0.1;
-    pts[i] = [round(pts[i][0] + steps[event.key][0] * k), round(pts[i][1] + steps[event.key][1] * k)];
-    focused = i;
-    propose(pts);
+    } else if (step) {
+      event.preventDefault();
+      const k = event.shiftKey ? 0.5 : 0.1;
+      pts[i] = [round(pts[i][0] + step[0] * k), round(pts[i][1] + step[1] * k)];
+      focused = i;
+    } else return;
+    error.textContent = "";
+    set(pts);
   };
-  const fieldText = (v, spec) => N.pyFormat(v, spec);
-  const f = c.form("Your own points, x, y pairs separated by semicolons: the anchor, the positive, then 1 to 6 negatives; and your margin and temperature:",
-    [["points", "points =", "", 48], ["margin", "margin =", "", 6], ["temperature", "τ =", "", 6]],
-    ({ points: text, margin, temperature }) => {
+  const f = c.form("Your own points, x, y pairs separated by semicolons: the anchor, the positive, then 1 to 6 negatives:",
+    [["points", "points =", "", 48]], ({ points: text }) => {
       const pts = parsePoints(text);
       checkEmbeddingPoints(pts, limit, maxNeg);
-      const one = (t, name) => {
-        const v = N.parseNumbers(t, name);
-        if (v.length !== 1) N.fail(name, "be one number", `${v.length} numbers`);
-        return N.checkParameter(c.params[name], v[0]);
-      };
-      const values = { margin: one(margin, "margin"), temperature: one(temperature, "temperature") };
-      c.model.set("point_list", pts);
-      c.set(values);
       error.textContent = "";
-      return undefined;
+      set(pts);
     });
-  const pointsText = (pts) => pts.map((p) => `${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}`).join("; ");
   let lastPoints = null;
   const update = () => {
-    const v = c.values();
     const pts = points();
+    const v = c.values();
     const out = embeddingLosses(pts, v.margin, v.temperature, limit, maxNeg);
     if (lastPoints !== pts) {
       dots.replaceChildren();
       pts.forEach((p, i) => {
-        const g = svg("g", { class: "lb-point", tabindex: "0", role: "button" }, dots);
-        const role = i === 0 ? "anchor" : i === 1 ? "positive" : `negative ${i - 1}`;
-        g.setAttribute("aria-label", `${role} ${names[i]} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}); arrow keys move it${i > 1 ? ", Delete removes it" : ""}`);
-        if (i < 2) svg("circle", { r: i === 0 ? 7 : 6, fill: colors[i], stroke: "var(--lb-bg)", "stroke-width": 1.5 }, g);
-        else svg("rect", { x: -5.5, y: -5.5, width: 11, height: 11, fill: colors[i], stroke: "var(--lb-bg)", "stroke-width": 1.5 }, g);
-        svg("text", { x: 8, y: -7, class: "lb-label" }, g).textContent = names[i];
-        g.addEventListener("pointerdown", (event) => { dragging = i; left.svg.setPointerCapture(event.pointerId); event.stopPropagation(); });
-        g.addEventListener("keydown", (event) => keyMove(i, event));
-        g.addEventListener("focus", () => { g.firstChild.setAttribute("stroke", COLORS.orange); g.firstChild.setAttribute("stroke-width", 3); });
-        g.addEventListener("blur", () => { g.firstChild.setAttribute("stroke", "var(--lb-bg)"); g.firstChild.setAttribute("stroke-width", 1.5); });
+        const role = ["anchor", "positive"][i] || "negative";
+        const el = svg("circle", { r: i ? 5.5 : 7, fill: color(i), stroke: "var(--lb-bg)", "stroke-width": 1.5, class: "lb-point", tabindex: 0, role: "button",
+          "aria-label": `${role} ${names[i]} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}); arrow keys move it` }, dots);
+        el.addEventListener("pointerdown", (event) => { dragging = i; left.svg.setPointerCapture(event.pointerId); });
+        el.addEventListener("keydown", (event) => keyMove(i, event));
+        left.move(el, ...p);
+        const label = svg("text", { x: left.X(p[0]) + 8, y: left.Y(p[1]) - 7, class: "lb-label" }, dots);
+        label.textContent = names[i];
       });
-      if (focused >= 0 && dots.children[focused]) dots.children[focused].focus();
-      if (document.activeElement !== f.inputs.points) f.inputs.points.value = pointsText(pts);
+      if (focused >= 0) dots.querySelectorAll("circle")[focused]?.focus();
+      if (document.activeElement !== f.inputs.points) f.inputs.points.value = pts.map((p) => p.map(N.pyRepr).join(", ")).join("; ");
       lastPoints = pts;
     }
-    if (document.activeElement !== f.inputs.margin) f.inputs.margin.value = fieldText(v.margin, "g");
-    if (document.activeElement !== f.inputs.temperature) f.inputs.temperature.value = fieldText(v.temperature, "g");
-    [...dots.children].forEach((g, i) => g.setAttribute("transform", `translate(${left.X(pts[i][0]).toFixed(1)} ${left.Y(pts[i][1]).toFixed(1)})`));
     rays.forEach((ray, i) => {
       ray.style.display = i < pts.length ? "" : "none";
-      if (i >= pts.length) return;
-      const s = (1.5 * limit) / Math.max(Math.hypot(pts[i][0], pts[i][1]), 1e-9);
-      left.set(ray, [0, pts[i][0] * s], [0, pts[i][1] * s]);
+      const s = (2 * limit) / Math.max(Math.hypot(...(pts[i] || [1])), 1e-9);
+      if (pts[i]) left.set(ray, [0, pts[i][0] * s], [0, pts[i][1] * s]);
     });
-    const radius = out.distances[0] + v.margin;
-    left.set(ring, circle.map((t) => pts[0][0] + radius * Math.cos(t)), circle.map((t) => pts[0][1] + radius * Math.sin(t)));
-    bars.forEach((b, j) => {
-      const shown = j < out.probabilities.length;
-      b.style.display = shown ? "" : "none";
-      barNames[j].style.display = shown ? "" : "none";
-      if (shown) right.setBar(b, j, 0.6, out.probabilities[j]);
-    });
-    c.say(readout(pts, v));
+    left.set(ring, circle.map((t) => pts[0][0] + out.radius * Math.cos(t)), circle.map((t) => pts[0][1] + out.radius * Math.sin(t)));
+    bars.forEach((b, j) => right.setBar(b, j, 0.6, out.probabilities[j] || 0));
+    c.say(readout(pts));
   };
   c.model.on("change:point_list", update);
   return update;
