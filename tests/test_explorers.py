@@ -335,7 +335,7 @@ def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
         )
         assert tokens & words, f"{chapter}: instruction names no input of the {kind} explorer: {sentence!r}"
     # And each of those inputs exists: a parameter, or a typed field of the front end.
-    front_end = (explorers.STATIC / "explorers.js").read_text()
+    front_end = "".join(p.read_text() for p in explorers.STATIC.glob("*.js"))  # views loaded lazily included
     params = {p.name for p in CLASSES_BY_VIEW[kind].parameters}
     assert params <= set(re.findall(r'c\.slider\("(\w+)"\)', front_end)) | {"y"}
 

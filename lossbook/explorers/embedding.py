@@ -162,18 +162,13 @@ class EmbeddingExplorer(Explorer):
     default_points = ((1.0, 0.5), (1.4, 1.1), (-0.6, 1.3), (0.9, -1.2), (2.0, 0.3))
     figsize = (7.6, 3.4)
     alt = (
-        "Two panels. Left: a square 2-D embedding space from -2.5 to 2.5 on both axes, with a dotted unit "
-        "circle. A black star is the anchor, a blue circle its positive and three vermillion squares the "
-        "negatives, labelled a, p, n1, n2 and n3; thin rays from the origin show their directions. A dashed "
-        "ring around the anchor has radius d(a, p) plus the margin: the negative n3, close to the anchor, lies "
-        "inside it and costs triplet loss; n1 and n2 lie outside. Right: bars of InfoNCE's softmax over the "
-        "four candidates at temperature 0.2, the probability of each being the positive: p and n3 get most of "
-        "it, n1 and n2 almost none."
+        "Left: a 2-D plane with an anchor a, its positive p (blue) and three negatives n1 to n3 (vermillion), "
+        "rays from the origin, and a dashed ring of radius d(a, p) + margin around a, which only n3 lies inside. "
+        "Right: InfoNCE's softmax over the candidates at τ = 0.2: p and n3 get nearly all of it."
     )
     caption = (
-        "Drag the anchor, the positive and the negatives. The triplet loss looks at distances (negatives inside "
-        "the dashed ring cost something), InfoNCE at directions: the cosine similarities, divided by the "
-        "temperature, go through a softmax, and the loss is −log of the positive's bar."
+        "Triplet loss looks at distances (negatives inside the ring cost), InfoNCE at directions: −log of the "
+        "positive's bar."
     )
 
     def __init__(self, **values):

@@ -36,7 +36,7 @@ export function embeddingReadout(points, margin, temperature, limit, maxNeg) {
     ["triplet loss (mean over negatives)", out.triplet, ".3f"], ["InfoNCE", out.infoNce, ".3f"], ["p(positive)", out.probabilities[0], ".3f"]);
 }
 
-export function view(c, { COLORS, Plot, svg, h, legend, linspace, parsePoints }) {
+export function view(c, { COLORS, Plot, svg, h, linspace, parsePoints }) {
   c.slider("margin");
   c.slider("temperature");
   const { limit, max_negatives: maxNeg } = c.data;
@@ -48,13 +48,10 @@ export function view(c, { COLORS, Plot, svg, h, legend, linspace, parsePoints })
   left.set(left.line(COLORS.grey, "2 3", 1.2), circle.map(Math.cos), circle.map(Math.sin));
   const rays = names.map(() => left.line(COLORS.grey, "", 0.8));
   const ring = left.line(COLORS.vermillion, "6 4", 1.5);
-  const right = new Plot(panels, { xlim: [-0.6, maxNeg + 0.6], ylim: [0, 1.02], xlabel: "candidate", ylabel: "softmax(cos / τ)", label: "InfoNCE's softmax: the probability of each candidate being the positive." });
-  const tickY = right.m.t + right.ph + 14;
-  right.axes.querySelectorAll(`text[y="${tickY}"]`).forEach((t) => { t.textContent = names[Number(t.textContent) + 1] || ""; });
+  const right = new Plot(panels, { xlim: [-0.6, maxNeg + 0.6], ylim: [0, 1.02], xlabel: "candidate: p, n1, n2, …", ylabel: "softmax(cos / τ)", label: "InfoNCE's softmax over the candidates." });
   const bars = names.slice(1).map((_, j) => right.bar(color(j + 1)));
   const dots = svg("g", {}, left.top);
-  c.figure.append(legend([["anchor a", COLORS.ink], ["positive p", COLORS.blue], ["negatives", COLORS.vermillion], ["radius d(a, p) + margin", COLORS.vermillion, "6 4"]]),
-    h("p", { class: "lb-hint", text: "Drag a point, or focus it (Tab) and use the arrow keys (Shift: bigger steps); Delete removes a negative." }), panels);
+  c.figure.append(h("p", { class: "lb-hint", text: "Drag a point, or focus it (Tab) and use the arrow keys (Shift: bigger steps); Delete removes a negative. Dashed ring: radius d(a, p) + margin." }), panels);
   const error = h("p", { class: "lb-error", role: "alert" });
   c.figure.append(error);
   const points = () => c.model.get("point_list");
@@ -78,7 +75,7 @@ export function view(c, { COLORS, Plot, svg, h, legend, linspace, parsePoints })
     const pts = points().map((p) => [...p]);
     if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
-      if (i < 2 || pts.length < 4) { error.textContent = "The anchor, the positive and one negative stay: move them instead."; return; }
+      if (i < 2 || pts.length < 4) { error.textContent = "The anchor, the positive and one negative stay."; return; }
       pts.splice(i, 1);
       focused = Math.min(i, pts.length - 1);
     } else if (step) {
@@ -90,7 +87,7 @@ export function view(c, { COLORS, Plot, svg, h, legend, linspace, parsePoints })
     error.textContent = "";
     set(pts);
   };
-  const f = c.form("Your own points, x, y pairs separated by semicolons: the anchor, the positive, then 1 to 6 negatives:",
+  const f = c.form("Your points, x, y; x, y; …: anchor, positive, 1 to 6 negatives:",
     [["points", "points =", "", 48]], ({ points: text }) => {
       const pts = parsePoints(text);
       checkEmbeddingPoints(pts, limit, maxNeg);
@@ -107,7 +104,7 @@ export function view(c, { COLORS, Plot, svg, h, legend, linspace, parsePoints })
       pts.forEach((p, i) => {
         const role = ["anchor", "positive"][i] || "negative";
         const el = svg("circle", { r: i ? 5.5 : 7, fill: color(i), stroke: "var(--lb-bg)", "stroke-width": 1.5, class: "lb-point", tabindex: 0, role: "button",
-          "aria-label": `${role} ${names[i]} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}); arrow keys move it` }, dots);
+          "aria-label": `${role} ${names[i]} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])})` }, dots);
         el.addEventListener("pointerdown", (event) => { dragging = i; left.svg.setPointerCapture(event.pointerId); });
         el.addEventListener("keydown", (event) => keyMove(i, event));
         left.move(el, ...p);
