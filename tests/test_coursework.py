@@ -1079,3 +1079,19 @@ def test_a_dead_worker_costs_a_retry_then_a_grader_error_row(tmp_path, monkeypat
     assert sorted(results) == ["a", "b", "c", "doomed", "unlucky"]
     assert results["doomed"]["status"] == "error" and "died twice" in results["doomed"]["notes"][0]
     assert all(results[s]["status"] == "graded" for s in ("a", "b", "c", "unlucky"))
+
+
+def test_chapter_9_fast_plan_skips_only_framework_and_explorer_cells():
+    """No name of chapter 9's exercises comes from a skipped cell (a shared name would force running everything,
+    TensorFlow included), and every skipped cell is a framework tab, a full table or the explorer."""
+    nb = nbformat.read(ROOT / "chapters" / "09_representations_and_sequences.ipynb", as_version=4)
+    steps, notes = plan_execution(nb, discover_checks(nb), "fast")
+    assert not any("all cells were run" in note for note in notes), notes
+    run = {s["cell"] for s in steps if "cell" in s}
+    skipped = [c for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in run]
+    assert skipped and all(
+        set(c.metadata.get("tags", [])) & {"tab-tensorflow", "tab-pytorch"}
+        or "frameworks.compare(" in c.source
+        or "explorers." in c.source
+        for c in skipped
+    ), [c.source[:60] for c in skipped]
