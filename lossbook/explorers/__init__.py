@@ -23,7 +23,10 @@ no kernel. Where things live:
 9. :class:`EmbeddingExplorer` (anchor, positive and negatives you drag in 2-D: triplet loss and InfoNCE).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
-a view of the same name in ``explorers.js``.
+a view of the same name: in a module of its own, ``static/<view>.js``
+exporting ``view(c, ui)`` and listed in ``LAZY`` in ``explorers.js`` (only
+the pages that show it download it, as for chapters 4 and 9), or in
+``explorers.js``'s ``VIEWS`` (every page downloads those).
 """
 
 import importlib
