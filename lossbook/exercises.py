@@ -41,7 +41,17 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, calibration, classification, gradients, information, probabilistic, regression
+from . import (
+    activations,
+    calibration,
+    classification,
+    gradients,
+    information,
+    probabilistic,
+    regression,
+    representation,
+    segmentation,
+)
 from ._validation import _describe, fail
 
 __all__ = [
@@ -525,6 +535,68 @@ def _gaussian_nll_variants(expected, received, args):
     return None
 
 
+_PADDING_HINT = (
+    "Padding positions (label -1) are not tokens: leave them out of the sum and out of the count. "
+    "Careful: logits[..., -1] is the last class, so a label -1 used as an index silently picks it."
+)
+_TOKEN_MEAN_HINT = (
+    "Average over all real tokens of the batch at once (sum of their losses / their number), "
+    "not over sequences: a sequence of 5 tokens counts 5 times, one of 2 tokens twice."
+)
+
+
+def _masked_token_cross_entropy(labels, logits):
+    """The reference: lossbook's sparse cross-entropy from logits with ``ignore_class=-1``."""
+    return classification.sparse_categorical_crossentropy(labels, logits, from_logits=True, ignore_class=-1)
+
+
+def _token_losses(labels, logits):
+    """Per-position cross-entropy (float64) and the mask of real tokens."""
+    labels, logits = np.asarray(labels), np.asarray(logits, dtype=np.float64)
+    mask = labels != -1
+    log_p = activations.log_softmax(logits)
+    picked = np.take_along_axis(log_p, np.where(mask, labels, 0)[..., None], axis=-1)[..., 0]
+    return -picked, mask, log_p
+
+
+def _padding_as_last_class(expected, received, args):
+    labels, logits = args
+    losses, mask, log_p = _token_losses(labels, logits)
+    wrapped = -np.take_along_axis(log_p, np.asarray(labels)[..., None], axis=-1)[..., 0]  # -1 = last class
+    if mask.all():
+        return None
+    if _close(received, wrapped.mean()):
+        return "The padding positions were counted, with label -1 picking the last class (NumPy's negative index)."
+    return None
+
+
+def _padding_counted_as_zero(expected, received, args):
+    labels, logits = args
+    losses, mask, _ = _token_losses(labels, logits)
+    if not mask.all() and _close(received, np.where(mask, losses, 0).sum() / mask.size):
+        return "You divided by all positions, padding included: divide by the number of real tokens."
+    return None
+
+
+def _mean_of_sequence_means(expected, received, args):
+    labels, logits = args
+    losses, mask, _ = _token_losses(labels, logits)
+    if losses.ndim != 2 or mask.shape[0] < 2 or (mask.sum(axis=1) == mask.shape[1]).all():
+        return None
+    per_sequence = np.where(mask, losses, 0).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+    if _close(received, per_sequence.mean()):
+        return "You averaged each sequence first and then the sequences: average over the tokens of the batch."
+    return None
+
+
+def _padded_batch(rng, n, t, c):
+    """A batch of ``n`` sequences of ``t`` positions over ``c`` classes, each with 1 to t real tokens then padding."""
+    labels = rng.integers(0, c, size=(n, t))
+    lengths = rng.integers(1, t + 1, size=n)
+    labels[np.arange(t)[None, :] >= lengths[:, None]] = -1
+    return labels, rng.normal(0, 3, size=(n, t, c))
+
+
 def _by_name(entries):
     """Give each exercise its name and draw its public cases from its own generator."""
     return {name: exercise._named(name) for name, exercise in entries.items()}
@@ -903,6 +975,44 @@ FUNCTIONS: dict[str, FunctionExercise] = _by_name(
                 (rng.normal(size=4).astype(_F32), rng.normal(size=4).astype(_F32), np.full(4, 1e-8, dtype=_F32)),
             ],
         ),
+        # Chapter 9: losses for representations and sequences
+        "masked_token_cross_entropy": FunctionExercise(
+            "masked_token_cross_entropy(labels, logits)",
+            "mean next-token cross-entropy from logits over the real tokens of a padded batch (label -1 = padding)",
+            _masked_token_cross_entropy,
+            lambda rng: (
+                Case(
+                    "one sequence of 4 tokens, no padding",
+                    (np.array([[2, 0, 1, 3]]), rng.normal(0, 2, size=(1, 4, 5))),
+                    "Per token: logsumexp of its logits minus the logit of its label; then the mean.",
+                ),
+                Case(
+                    "one sequence with two padding tokens at the end",
+                    (np.array([[1, 4, -1, -1]]), rng.normal(0, 2, size=(1, 4, 5))),
+                    _PADDING_HINT,
+                ),
+                Case(
+                    "two sequences of 5 and 2 real tokens",
+                    (np.array([[0, 3, 1, 1, 2], [4, 2, -1, -1, -1]]), rng.normal(0, 2, size=(2, 5, 5))),
+                    _TOKEN_MEAN_HINT,
+                ),
+                Case(
+                    "logits of +-1000",
+                    (np.array([[0, 1, -1]]), np.array([[[1000.0, -1000.0, 0.0], [0.0, -1000.0, 1000.0], [5.0, 0, 0]]])),
+                    "Use a stable log-softmax (subtract the largest logit first, or lossbook.log_softmax).",
+                ),
+                Case(
+                    "float32 logits",
+                    (np.array([[3, 0, 2, -1], [1, 1, -1, -1]]), rng.normal(0, 2, size=(2, 4, 4)).astype(_F32)),
+                    **_FLOAT32_TOL,
+                ),
+            ),
+            diagnoses=(_padding_as_last_class, _padding_counted_as_zero, _mean_of_sequence_means),
+            hidden=lambda rng: [
+                _padded_batch(rng, 3, 6, 7),
+                _padded_batch(rng, 2, 5, 4),
+            ],
+        ),
     }
 )
 
@@ -968,6 +1078,14 @@ def _zero_loss_at_margin(margin):
         classification.exponential_loss(y, f),
     )
     return _only([float(loss) == 0.0 for loss in losses], "zero loss")
+
+
+#: Chapter 9's padded batch: labels (-1 = padding) and two-class probabilities whose class 0 is the true token.
+_PERPLEXITY_BATCH = (
+    np.array([[0, 0, 0, -1], [0, -1, -1, -1]]),
+    np.array([[[0.5, 0.5], [0.25, 0.75], [0.125, 0.875], [0.5, 0.5]], [[0.5, 0.5]] + [[0.5, 0.5]] * 3]),
+)
+_INFO_NCE_MATRIX = np.array([[0.9, 0.1, 0.3], [0.2, 0.8, 0.0], [0.4, 0.5, 0.7]])
 
 
 #: Questions: name -> :class:`Question`. Expected values are lossbook calls.
@@ -1164,6 +1282,34 @@ QUESTIONS: dict[str, Question] = {
             "chord lies below it, so it is convex.",
         },
         hint="Look at a loss far on the wrong side (z -> -inf): does it keep curving upwards, or flatten out?",
+    ),
+    # Chapter 9: losses for representations and sequences
+    "perplexity-padded-batch": Question(
+        "Perplexity exp(mean token cross-entropy) of a batch of two sequences: the model gives the true next "
+        "tokens the probabilities 0.5, 0.25, 0.125 (then one padding position) and 0.5 (then three padding "
+        "positions)",
+        lambda: float(np.exp(classification.sparse_categorical_crossentropy(*_PERPLEXITY_BATCH, ignore_class=-1))),
+        hint="Average -log p over the 4 real tokens only (not the 8 positions, not per sequence), then take exp.",
+    ),
+    "info-nce-similarity-matrix": Question(
+        "InfoNCE of the similarity matrix [[0.9, 0.1, 0.3], [0.2, 0.8, 0.0], [0.4, 0.5, 0.7]] at temperature 0.5 "
+        "(the positive of anchor i is candidate i)",
+        lambda: representation.info_nce(_INFO_NCE_MATRIX, temperature=0.5),
+        hint="Row i, divided by the temperature, is the logits of a softmax over the candidates; the loss of "
+        "anchor i is -log of its diagonal entry's probability; average over the rows.",
+    ),
+    "info-nce-at-initialization": Question(
+        "Predict, then check: InfoNCE of an untrained model whose similarities are all equal, in a batch of "
+        "256 pairs (a 256 x 256 similarity matrix)",
+        lambda: representation.info_nce(np.zeros((256, 256))),
+        hint="With equal similarities the softmax over the candidates is uniform: how many candidates does "
+        "each anchor have, and what is -log of one over that number?",
+    ),
+    "dice-small-mask": Question(
+        "Dice loss of the predicted mask [1, 1, 0, 1, 0, 0, 0, 0] for the true mask [1, 1, 1, 0, 0, 0, 0, 0]",
+        lambda: segmentation.dice([1.0, 1, 1, 0, 0, 0, 0, 0], [1.0, 1, 0, 1, 0, 0, 0, 0]),
+        hint="Dice counts overlap: 1 - 2 |A and B| / (|A| + |B|). The 4 background pixels both masks get right "
+        "do not enter it.",
     ),
     "sigmoid-gradient-ratio": Question(
         "Ratio of the cross-entropy gradient to the squared-error gradient with respect to the logit, "

@@ -1102,3 +1102,19 @@ def test_chapter_8_solution_gets_full_marks_and_its_student_version_none(student
     assert names == ["gaussian_nll", "gaussian-nll-best-variance", "ece-six-predictions", "temperature-and-accuracy"]
     assert rows["solved"]["status"] == "graded" and rows["solved"]["total"] == rows["solved"]["max_total"]
     assert rows["blank"]["status"] == "graded" and float(rows["blank"]["total"]) == 0
+
+
+def test_chapter_9_fast_plan_skips_only_framework_and_explorer_cells():
+    """No name of chapter 9's exercises comes from a skipped cell (a shared name would force running everything,
+    TensorFlow included), and every skipped cell is a framework tab, a full table or the explorer."""
+    nb = nbformat.read(ROOT / "chapters" / "09_representations_and_sequences.ipynb", as_version=4)
+    steps, notes = plan_execution(nb, discover_checks(nb), "fast")
+    assert not any("all cells were run" in note for note in notes), notes
+    run = {s["cell"] for s in steps if "cell" in s}
+    skipped = [c for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in run]
+    assert skipped and all(
+        set(c.metadata.get("tags", [])) & {"tab-tensorflow", "tab-pytorch"}
+        or "frameworks.compare(" in c.source
+        or "explorers." in c.source
+        for c in skipped
+    ), [c.source[:60] for c in skipped]

@@ -28,6 +28,20 @@ def _xlogy(p, q):
     return np.where(p > 0, p * np.log(np.where(p > 0, q, 1.0)), 0.0)
 
 
+def _token_ce(labels, logits, how):
+    """Chapter 9's masked token cross-entropy in NumPy: right (``"tokens"``) and two classic mistakes."""
+    labels, logits = np.asarray(labels), np.asarray(logits)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    mask = labels != -1
+    if how == "wrapped":  # label -1 indexes the last class, and padding counts
+        return -np.take_along_axis(log_p, labels[..., None], axis=-1).mean()
+    losses = -np.take_along_axis(log_p, np.where(mask, labels, 0)[..., None], axis=-1)[..., 0] * mask
+    if how == "sequences":  # mean per sequence, then over sequences
+        return np.mean(losses.sum(axis=-1) / mask.sum(axis=-1))
+    return losses.sum() / mask.sum()
+
+
 NUMPY_SOLUTIONS = {
     "entropy": lambda p: -np.sum(_xlogy(p, p), axis=-1),
     "cross_entropy": lambda p, q: -np.sum(_xlogy(p, q), axis=-1),
@@ -42,6 +56,7 @@ NUMPY_SOLUTIONS = {
     "huber": lambda t, p, d: np.mean(np.where(np.abs(p - t) <= d, 0.5 * (p - t) ** 2, d * np.abs(p - t) - 0.5 * d**2)),
     "hinge": lambda y, f: np.mean(np.maximum(1 - (2 * y - 1 if np.isin(y, (0, 1)).all() else y) * f, 0)),
     "sigmoid_mse_grad": lambda y, z: (lambda s: 2 * (s - y) * s * (1 - s))(0.5 * (1 + np.tanh(z / 2))),
+    "masked_token_cross_entropy": lambda labels, z: _token_ce(labels, z, "tokens"),
 }
 
 LOSSBOOK_SOLUTIONS = {
@@ -56,6 +71,9 @@ LOSSBOOK_SOLUTIONS = {
     "huber": lambda t, p, d: lb.huber(t, p, delta=float(d)),
     "hinge": lb.hinge,
     "sigmoid_mse_grad": lb.sigmoid_mse_grad,
+    "masked_token_cross_entropy": lambda labels, z: lb.sparse_categorical_crossentropy(
+        labels, z, from_logits=True, ignore_class=-1
+    ),
 }
 
 
@@ -93,7 +111,8 @@ def test_registry_cases_cover_edges(name):
     exercise = exercises.FUNCTIONS[name]
     labels = [c.label for c in exercise.cases]
     assert len(labels) >= 4 and len(set(labels)) == len(labels)
-    assert any(c.args[0].dtype == np.float32 for c in exercise.cases), "a float32 case"
+    floats = [[a for a in c.args if np.asarray(a).dtype.kind == "f"] for c in exercise.cases]  # labels may be ints
+    assert any(f and f[0].dtype == np.float32 for f in floats), "a float32 case"
     assert any(np.ndim(c.args[0]) == 2 for c in exercise.cases), "a batch of rows"
     assert len(exercise.params) == len(exercise.cases[0].args)
     for case in exercise.cases:  # the reference itself never warns or fails
@@ -225,6 +244,20 @@ WRONG = [
         lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y,
         "y = 1, z = 0",
         "received:",
+    ),
+    (
+        "masked_token_cross_entropy",
+        "label -1 as the last class",
+        lambda labels, z: _token_ce(labels, z, "wrapped"),
+        "one sequence with two padding tokens at the end",
+        "last class",
+    ),
+    (
+        "masked_token_cross_entropy",
+        "mean of sequence means",
+        lambda labels, z: _token_ce(labels, z, "sequences"),
+        "two sequences of 5 and 2 real tokens",
+        "averaged each sequence first",
     ),
 ]
 
@@ -404,6 +437,19 @@ KNOWN_ANSWERS = {
     "mse-outlier-doubled-factor": 4.0,  # (20**2 / 4) / (10**2 / 4)
     "softmax-ce-grad-true-logit": math.exp(-4) / (math.exp(4) + 1 + math.exp(-4)) - 1,  # softmax(z)_3 - 1
     "huber-gradient-outlier-factor": 1.0,  # the slope beyond delta is delta, whatever the error
+    "perplexity-padded-batch": 2**1.75,  # exp((ln 2 + 2 ln 2 + 3 ln 2 + ln 2) / 4) over the 4 real tokens
+    # rows of S / 0.5: logsumexp minus the diagonal, averaged over the 3 anchors
+    "info-nce-similarity-matrix": (
+        math.log(math.exp(1.8) + math.exp(0.2) + math.exp(0.6))
+        - 1.8
+        + math.log(math.exp(0.4) + math.exp(1.6) + 1)
+        - 1.6
+        + math.log(math.exp(0.8) + math.exp(1.0) + math.exp(1.4))
+        - 1.4
+    )
+    / 3,
+    "info-nce-at-initialization": math.log(256),  # uniform softmax over 256 candidates
+    "dice-small-mask": 1 - 2 * 2 / (3 + 3),  # overlap 2, mask sizes 3 and 3 (up to Keras' epsilon 1e-7)
     # multiple choice: the number of the right option
     "entropy-which-more-uncertain": 2,  # 1 bit against 3 * 0.1 * log2 10 + 0.7 * log2(1 / 0.7) = 1.357 bits
     "non-convex-in-the-logit": 2,  # (sigmoid(z) - 1)**2 flattens out for z -> -inf (Goodfellow et al. 6.2.2.2)

@@ -7,6 +7,7 @@ and against lossbook in the browser (tests/test_site_explorers.py).
 import base64
 import html
 import json
+import math
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from lossbook.explorers import (
     AccuracyExplorer,
     CalibrationExplorer,
     CrossEntropyExplorer,
+    EmbeddingExplorer,
     EntropyExplorer,
     Explorer,
     MarginLossExplorer,
@@ -43,6 +45,7 @@ ALL = [
     TrainingRaceExplorer,
     MarginLossExplorer,
     CalibrationExplorer,
+    EmbeddingExplorer,
 ]
 
 
@@ -139,6 +142,9 @@ def test_anywidget_bundle_is_one_module_without_relative_imports():
     text = bundle()
     assert 'from "./' not in text and "export function render" in text
     assert "const N = (() => {" in text and "return { EPSILON," in text
+    # A lazily loaded view (chapter 9's) is inlined too, reusing the bundle's one numbers.js.
+    assert 'import("./' not in text and text.count("return { EPSILON,") == 1
+    assert "Promise.resolve((() => {" in text and "return { checkEmbeddingPoints," in text
 
 
 def test_front_end_files_are_package_data():
@@ -285,6 +291,24 @@ INPUT_WORDS = {
     "training_race": {"learning-rate", "η", "eta", "rate", "slider"},
     "margin": {"m", "margin", "losses"},
     "calibration": {"t", "temperature", "bins", "p", "labels", "probabilities", "predictions", "show"},
+    "embedding": {
+        "point",
+        "points",
+        "anchor",
+        "positive",
+        "negative",
+        "negatives",
+        "margin",
+        "temperature",
+        "τ",
+        "tau",
+        "n_1",
+        "n_3",
+        "n1",
+        "n3",
+        "spot",
+        "coordinates",
+    },
 }
 
 
@@ -337,7 +361,7 @@ def test_explorer_instructions_name_inputs_the_page_has(chapter, kind, text):
         )
         assert tokens & words, f"{chapter}: instruction names no input of the {kind} explorer: {sentence!r}"
     # And each of those inputs exists: a parameter, or a typed field of the front end.
-    front_end = (explorers.STATIC / "explorers.js").read_text()
+    front_end = "".join(p.read_text() for p in explorers.STATIC.glob("*.js"))  # views loaded lazily included
     params = {p.name for p in CLASSES_BY_VIEW[kind].parameters}
     assert params <= set(re.findall(r'c\.slider\("(\w+)"\)', front_end)) | {"y"}
 
@@ -381,3 +405,76 @@ def test_calibration_typed_uses_lossbook_and_its_messages():
     }
     for (p, y), message in messages.items():
         assert CalibrationExplorer.typed_readout(p, y, n_bins=10) == message
+
+
+# -- chapter 9: the embedding explorer -----------------------------------------------------------------
+
+
+def test_embedding_readout_comes_from_lossbook():
+    import numpy as np
+
+    from lossbook.explorers.embedding import embedding_losses
+
+    e = EmbeddingExplorer()
+    points = [[1.0, 0.5], [1.4, 1.1], [-0.6, 1.3], [2.0, 0.3]]
+    out = embedding_losses(points, 0.3, 0.5)
+    a = np.array(points[0])
+    cos = [float(np.dot(a, c) / (np.linalg.norm(a) * np.linalg.norm(c))) for c in np.array(points[1:])]
+    np.testing.assert_allclose(out["cos"], cos, rtol=1e-12)
+    triplets = [lossbook.triplet_margin_loss([points[0]], [points[1]], [n], margin=0.3) for n in points[2:]]
+    assert out["triplet"] == pytest.approx(np.mean(triplets), rel=1e-12)
+    logits = np.array(cos) / 0.5
+    assert out["info_nce"] == pytest.approx(np.log(np.exp(logits).sum()) - logits[0], rel=1e-12)
+    assert out["probabilities"][0] == pytest.approx(np.exp(-out["info_nce"]), rel=1e-12)
+    text = e.points_readout(points, 0.3, 0.5)
+    assert text.startswith("margin = 0.30 · τ = 0.50 · 2 negatives · cos(a, p) = ")
+    assert f"InfoNCE = {out['info_nce']:.3f}" in text and "cos(a, n2)" in text and "cos(a, n3)" not in text
+    # The readout follows the synced points.
+    e.point_list = points
+    assert e.readout_at(margin=0.3, temperature=0.5) == text
+
+
+def test_embedding_points_are_synced_state_and_in_the_embed():
+    e = EmbeddingExplorer()
+    assert e.point_list == [list(p) for p in EmbeddingExplorer.default_points]
+    assert e.state()["point_list"] == e.point_list and "point_list" in e.keys
+    assert e.state()["data"] == {"limit": 2.5, "max_negatives": 6}
+
+
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        (
+            [[1, 0], [1, 1]],
+            "points must be an anchor, a positive and 1 to 6 negatives (3 to 8 points); received 2 points.",
+        ),
+        ([[0, 0]] * 9, "points must be an anchor, a positive and 1 to 6 negatives (3 to 8 points); received 9 points."),
+        (
+            [[1, 0], [1, 1], [0, -2.6]],
+            "points must lie in the plotted square, every coordinate in [-2.5, 2.5]; received -2.6 in point 3.",
+        ),
+    ],
+)
+def test_embedding_refuses_points_with_lossbooks_message(points, message):
+    from lossbook.explorers.embedding import check_embedding_points
+
+    with pytest.raises(ValueError) as info:
+        check_embedding_points(points)
+    assert str(info.value) == message
+    assert EmbeddingExplorer().points_readout(points, 0.5, 0.2) == message
+
+
+def test_embedding_zero_vector_has_cosine_zero_not_nan():
+    from lossbook.explorers.embedding import embedding_losses
+
+    out = embedding_losses([[0.0, 0.0], [1.0, 1.0], [-1.0, 0.0]], 0.0, 2.0)
+    assert list(out["cos"]) == [0.0, 0.0] and out["info_nce"] == pytest.approx(math.log(2))
+
+
+def test_embedding_static_figure_follows_points_and_values():
+    e = EmbeddingExplorer()
+    before = e.png()
+    e.set(temperature=1.5)
+    assert e.png() != before
+    e.point_list = [[1.0, 0.5], [1.4, 1.1], [-2.0, -2.0]]
+    assert "1 negative ·" in e.readout and e.png() != before

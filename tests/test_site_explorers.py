@@ -63,6 +63,7 @@ CLASSES = {
         explorers.TrainingRaceExplorer,
         explorers.MarginLossExplorer,
         explorers.CalibrationExplorer,
+        explorers.EmbeddingExplorer,
     )
 }
 
@@ -157,6 +158,8 @@ def test_explorers_respond_and_print_lossbook_numbers(path, page, site_url, rng)
             full = page.evaluate(STATE, i)["values"]
             if state["kind"] == "outlier":
                 expected = py.points_readout(page.evaluate(STATE, i)["point_list"], full["outlier"], full["delta"])
+            elif state["kind"] == "embedding":
+                expected = py.points_readout(page.evaluate(STATE, i)["point_list"], **full)
             else:
                 expected = py.readout_at(**full)
             assert shown == expected, f"{name} at {full}"
@@ -348,6 +351,55 @@ def _margin(page, host, py, i, name):
         _refused(host, {"m": m}, message, name)
 
 
+def _embedding(page, host, py, i, name):
+    def shown():
+        now = page.evaluate(STATE, i)
+        return py.points_readout(now["point_list"], **now["values"])
+
+    cases = [
+        "1, 0; 1.2, 0.4; -1, 0.5; 0.5, -2; 2.5, 2.5",
+        "[0.3, 0.3]; -1 1; 2 -1",
+        "-2.5, -2.5; 2.5, 2.5; 0, 0; 1, 1; -1, 1; 1, -1; 0.5, 0.5; -0.5, -0.5",
+    ]
+    for text in cases:
+        before = _snapshot(host)
+        error, _ = _submit(host, {"points": text})
+        assert not error, f"{name}: {error}"
+        assert page.evaluate(STATE, i)["point_list"] == explorers.outlier.parse_points(text), name
+        after = _snapshot(host)
+        assert after[0] != before[0] and after[1] != before[1], f"{name}: typed points changed nothing"
+        assert after[1] == shown(), name
+    # Points moved and deleted from the keyboard.
+    points = host.locator(".lb-point")
+    for k, key in ((0, "ArrowUp"), (1, "Shift+ArrowLeft"), (points.count() - 1, "Delete")):
+        before = _snapshot(host)
+        points.nth(k).focus()
+        points.nth(k).press(key)
+        after = _snapshot(host)
+        assert after[0] != before[0] and after[1] != before[1], f"{name}: {key} on point {k + 1} changed nothing"
+        assert after[1] == shown(), name
+    # Dragging a point with the mouse.
+    box = points.nth(2).bounding_box()
+    before = _snapshot(host)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] - 40, box["y"] + 30, steps=4)
+    page.mouse.up()
+    after = _snapshot(host)
+    assert after[0] != before[0] and after[1] != before[1] and after[1] == shown(), f"{name}: dragging did nothing"
+    # Refused input: lossbook's message, nothing changes.
+    from lossbook.explorers.embedding import check_embedding_points
+
+    for text in ("1, 0; 1, 1", "1, 0; 1, 1; 3, 0", "1, 0; 1, 1; 0", "0, 0; " * 9, "1, 0; 1, 1; nan, 0"):
+        try:
+            check_embedding_points(explorers.outlier.parse_points(text))
+            message = None
+        except ValueError as exc:
+            message = str(exc)
+        assert message, text
+        _refused(host, {"points": text}, message, name)
+
+
 TYPED = {
     "accuracy": _no_typed,
     "training_race": _training_race,
@@ -357,6 +409,7 @@ TYPED = {
     "sigmoid_gradient": _sigmoid,
     "margin": _margin,
     "calibration": lambda *args: _calibration(*args),  # defined with chapter 8's tests below
+    "embedding": _embedding,
 }
 
 
@@ -485,6 +538,39 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
             "regression losses",
         )
     assert math.isfinite(js("N.binaryCrossentropy([1], [-1e4], true)", None))
+    # Chapter 9: cosine similarity, the triplet margin loss and InfoNCE.
+    for _ in range(40):
+        d = int(rng.integers(2, 6))
+        scale = float(rng.choice([1e-3, 1.0, 100.0]))
+        u, v, w = (rng.normal(0, scale, d) for _ in range(3))
+        margin, tau = float(rng.uniform(0, 2)), float(rng.choice([0.05, 0.2, 1.0, rng.uniform(0.05, 2)]))
+        row = rng.uniform(-1, 1, int(rng.integers(2, 9)))
+        got = js(
+            f"[N.cosineSimilarity(a.u, a.v), N.tripletMarginLoss(a.u, a.v, a.w, {margin}), N.infoNce(a.r, {tau})]",
+            {"u": u.tolist(), "v": v.tolist(), "w": w.tolist(), "r": row.tolist()},
+        )
+        want = [
+            lossbook.cosine_similarity(u, v),
+            lossbook.triplet_margin_loss(u[None], v[None], w[None], margin=margin),
+            lossbook.info_nce(row[None], temperature=tau),
+        ]
+        _close(got, want, f"representation losses at d={d}, scale={scale}")
+    for grid_point in np.linspace(-2.5, 2.5, 11):
+        u, v = np.array([grid_point, 1.0]), np.array([1.0, -grid_point])
+        got = js("[N.cosineSimilarity(a.u, a.v), N.cosineSimilarity(a.u, a.u)]", {"u": u.tolist(), "v": v.tolist()})
+        _close(got, [lossbook.cosine_similarity(u, v), lossbook.cosine_similarity(u, u)], "cosine on a grid")
+    assert js("N.cosineSimilarity([0, 0], [1, 1])", None) == 0
+    refused = {
+        "N.infoNce([0.5, 0.1], 0)": lambda: lossbook.info_nce([[0.5, 0.1]], temperature=0.0),
+        "N.tripletMarginLoss([0, 0], [1, 0], [0, 1], -1)": lambda: lossbook.triplet_margin_loss(
+            [[0.0, 0.0]], [[1.0, 0.0]], [[0.0, 1.0]], margin=-1.0
+        ),
+    }
+    for bad, python in refused.items():
+        with pytest.raises(ValueError) as info:
+            python()
+        got = js(f"(() => {{ try {{ {bad}; return null; }} catch (e) {{ return e.message; }} }})()", None)
+        assert got == str(info.value), got
 
     # The training race (chapter 5): the page's trainer against lossbook.training, at the rates of the
     # old grid, at random rates and at both ends of the slider, every epoch of both runs.
@@ -561,6 +647,10 @@ def test_explorer_bytes_and_no_javascript_figure(page_path):
     assert front_end < 0.8 * packaged, f"served front end {front_end} bytes is not minified (package: {packaged})"
     blocks = re.findall(r'<div class="lossbook-explorer".*?</noscript></div>', text, re.S)
     assert blocks, f"{page_path}: no explorer block"
+    # Views loaded only by the pages that show them (explorers.js's LAZY: static/<kind>.js) count on those pages.
+    kinds = set(re.findall(r'<div class="lossbook-explorer" data-kind="(\w+)"', text))
+    lazy = [HTML / "_static" / "lossbook-explorers" / f"{kind}.js" for kind in kinds]
+    front_end += sum(p.stat().st_size for p in lazy if p.exists())
     added = front_end + sum(len(b.encode()) for b in blocks)
     assert added <= 40_000 * len(blocks), (
         f"{page_path}: its {len(blocks)} explorer(s) add {added} bytes (front end {front_end}), "

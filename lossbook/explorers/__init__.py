@@ -21,9 +21,13 @@ no kernel. Where things live:
    output) and :class:`TrainingRaceExplorer` (the race of the two losses);
 6. :class:`MarginLossExplorer` (the margin losses and their gradients);
 8. :class:`CalibrationExplorer` (temperature scaling and the reliability diagram, and your own predictions).
+9. :class:`EmbeddingExplorer` (anchor, positive and negatives you drag in 2-D: triplet loss and InfoNCE).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
-a view of the same name in ``explorers.js``.
+a view of the same name: in a module of its own, ``static/<view>.js``
+exporting ``view(c, ui)`` and listed in ``LAZY`` in ``explorers.js`` (only
+the pages that show it download it, as for chapters 4 and 9), or in
+``explorers.js``'s ``VIEWS`` (every page downloads those).
 """
 
 import importlib
@@ -46,6 +50,8 @@ _WHERE = {
     "SigmoidGradientExplorer": "sigmoid",
     "TrainingRaceExplorer": "training_race",
     "CalibrationExplorer": "calibration",
+    # chapter 9
+    "EmbeddingExplorer": "embedding",
 }
 
 
@@ -75,4 +81,5 @@ __all__ = [
     "TrainingRaceExplorer",
     "MarginLossExplorer",
     "CalibrationExplorer",
+    "EmbeddingExplorer",
 ]

@@ -33,7 +33,7 @@ if (hosts.length) {
     el.className = "lossbook-explorer-view";
     host.append(el);
     const model = new LocalModel(state);
-    render({ model, el });
+    await render({ model, el }); // a promise for the views a page loads lazily
     host.lossbookModel = model; // for the browser tests and the benchmark
   }
   document.documentElement.dataset.lossbookExplorers = "ready";

@@ -60,3 +60,15 @@ test("line fits: MSE exact, MAE ignores the outlier, Huber in between", () => {
   assert.ok(Math.abs(a - 1.5) < 1e-8 && Math.abs(b + 0.5) < 1e-8);
   assert.throws(() => N.fitLineMse([0, 0], [1, 2]), { message: "x must hold at least two different values to fit a line; received all x = 0.0." });
 });
+
+// Chapter 9. Known values from lossbook's docstrings: triplet_margin_loss([[0, 0]], [[0, 1]], [[1.5, 0]], eps=0)
+// = 0.5, info_nce(zeros((4, 4))) = log 4, cosine_similarity(u, 0) = -0.0 (Keras' norm floor keeps a zero vector zero).
+test("chapter 9: triplet margin loss, InfoNCE and cosine similarity at known values", () => {
+  assert.equal(N.tripletMarginLoss([0, 0], [0, 1], [1.5, 0], 1, 0), 0.5);
+  assert.equal(N.tripletMarginLoss([0, 0], [0, 1], [3, 0], 1, 0), 0);
+  assert.ok(Math.abs(N.infoNce([0, 0, 0, 0], 0.3) - Math.log(4)) < 1e-15);
+  assert.ok(Object.is(N.cosineSimilarity([1, 1], [0, 0]), -0)); // lossbook: -0.0 too (minus 0 / norms)
+  assert.equal(N.cosineSimilarity([3, 4], [-6, -8]), 1);
+  assert.throws(() => N.infoNce([0.5, 0.1], 0), { message: "temperature must be a positive real number; received temperature=0.0." });
+  assert.throws(() => N.tripletMarginLoss([0, 0], [1, 0], [0, 1], -1), { message: "margin must be a non-negative real number; received margin=-1.0." });
+});

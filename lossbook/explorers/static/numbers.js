@@ -518,3 +518,48 @@ export function epochsToAccuracy(accuracy, target) {
   const e = accuracy.findIndex((a) => a >= target);
   return e < 0 ? null : e;
 }
+
+// -- chapter 9: representation losses (lossbook.representation) ---------------
+
+/** Keras' normalize caps 1 / norm at 1 / epsilon (lossbook.representation._NORM_FLOOR). */
+const NORM_FLOOR = 1e-7;
+
+export function checkPositive(value, name) {
+  if (!(Number.isFinite(value) && value > 0)) fail(name, "be a positive real number", `${name}=${pyRepr(value)}`);
+  return value;
+}
+
+export function checkNonnegative(value, name) {
+  if (!(Number.isFinite(value) && value >= 0)) fail(name, "be a non-negative real number", `${name}=${pyRepr(value)}`);
+  return value;
+}
+
+/** lossbook.cosine_similarity of one pair of vectors: the loss, minus the cosine. */
+export function cosineSimilarity(yTrue, yPred) {
+  pair(yTrue, yPred);
+  let norms = Math.max(Math.sqrt(sum(yTrue.map((v) => v * v))), NORM_FLOOR);
+  norms *= Math.max(Math.sqrt(sum(yPred.map((v) => v * v))), NORM_FLOOR);
+  return -(sum(yTrue.map((v, i) => v * yPred[i])) / norms);
+}
+
+/** lossbook.triplet_margin_loss of one triplet (p = 2, PyTorch's eps added to the differences). */
+export function tripletMarginLoss(anchor, positive, negative, margin, eps = 1e-6) {
+  checkNonnegative(margin, "margin");
+  asFloatArray(anchor, "anchor");
+  asFloatArray(positive, "positive");
+  asFloatArray(negative, "negative");
+  checkSameShape(anchor, positive, ["anchor", "positive"]);
+  checkSameShape(anchor, negative, ["anchor", "negative"]);
+  const distance = (x, y) => Math.sqrt(sum(x.map((v, i) => {
+    const d = Math.abs(v - y[i] + eps);
+    return d * d;
+  })));
+  return Math.max(distance(anchor, positive) - distance(anchor, negative) + margin, 0);
+}
+
+/** lossbook.info_nce of one anchor's row of similarities, its positive first. */
+export function infoNce(similarities, temperature) {
+  checkPositive(temperature, "temperature");
+  asFloatArray(similarities, "similarity");
+  return -logSoftmax(similarities.map((s) => s / temperature))[0];
+}
