@@ -19,7 +19,8 @@ no kernel. Where things live:
 4. :class:`OutlierExplorer` (points you add, drag and delete, with the MSE, MAE and Huber lines);
 5. :class:`SigmoidGradientExplorer` (squared error and cross-entropy of a sigmoid
    output) and :class:`TrainingRaceExplorer` (the race of the two losses);
-6. :class:`MarginLossExplorer` (the margin losses and their gradients).
+6. :class:`MarginLossExplorer` (the margin losses and their gradients);
+7. :class:`FocalExplorer` (focal loss against α-weighted cross-entropy, over γ and α).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
 a view of the same name in ``explorers.js``.
@@ -44,6 +45,7 @@ _WHERE = {
     "OutlierExplorer": "outlier",
     "SigmoidGradientExplorer": "sigmoid",
     "TrainingRaceExplorer": "training_race",
+    "FocalExplorer": "focal",
 }
 
 
@@ -72,4 +74,5 @@ __all__ = [
     "SigmoidGradientExplorer",
     "TrainingRaceExplorer",
     "MarginLossExplorer",
+    "FocalExplorer",
 ]
