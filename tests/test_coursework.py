@@ -1106,7 +1106,11 @@ def test_chapter_7_is_graded_from_its_own_exercises(tmp_path):
     )
     folder = tmp_path / "subs"
     folder.mkdir()
-    for name, sources in (("blank", {}), ("full", dict(enumerate(solutions))), ("no_alpha", {0: no_alpha, 1: solutions[1]})):
+    for name, sources in (
+        ("blank", {}),
+        ("full", dict(enumerate(solutions))),
+        ("no_alpha", {0: no_alpha, 1: solutions[1]}),
+    ):
         nb = copy.deepcopy(student)
         for k, source in sources.items():
             nb.cells[stubs[k]].source = source

@@ -238,8 +238,10 @@ def test_focal_readout_is_lossbook_focal_loss_and_gradient():
 
 def test_focal_down_weights_easy_examples_more_than_hard_ones():
     easy, hard = FocalExplorer(pt=0.95).readout, FocalExplorer(pt=0.1).readout
-    factor = {name: float(re.search(r"\(1 − p_t\)\^γ = ([\d.e−-]+)", text).group(1).replace("−", "-"))
-              for name, text in (("easy", easy), ("hard", hard))}
+    factor = {
+        name: float(re.search(r"\(1 − p_t\)\^γ = ([\d.e−-]+)", text).group(1).replace("−", "-"))
+        for name, text in (("easy", easy), ("hard", hard))
+    }
     assert factor["easy"] == pytest.approx(0.05**2, rel=1e-3) and factor["hard"] == pytest.approx(0.9**2, rel=1e-3)
 
 
@@ -249,10 +251,18 @@ def test_focal_down_weights_easy_examples_more_than_hard_ones():
         ("1, 0.5", "1, 2", "y_true must contain labels 0 or 1 here; received 0.5."),
         ("1", "1e999", "logits must contain only finite numbers; received inf at index (0,)."),
         ("x", "1", "y_true must be numbers separated by commas; received 'x'."),
-        ("1, 0", "3", "y_true and logits must have the same shape; received y_true.shape=(2,), logits.shape=(1,). "
-         "NumPy would broadcast them to (2,)."),
-        ("1.5", "2", "y_true must contain probabilities in [0, 1]; received 1.5 at index (0,). A sigmoid output lies "
-         "in [0, 1], so its targets are labels 0/1 or soft labels in between."),
+        (
+            "1, 0",
+            "3",
+            "y_true and logits must have the same shape; received y_true.shape=(2,), logits.shape=(1,). "
+            "NumPy would broadcast them to (2,).",
+        ),
+        (
+            "1.5",
+            "2",
+            "y_true must contain probabilities in [0, 1]; received 1.5 at index (0,). A sigmoid output lies "
+            "in [0, 1], so its targets are labels 0/1 or soft labels in between.",
+        ),
         (", ".join(["1"] * 9), ", ".join(["0"] * 9), "logits must hold at most 8 examples here; received 9 examples."),
     ],
 )

@@ -118,7 +118,9 @@ class FocalExplorer(Explorer):
         focal = lossbook.binary_focal_crossentropy(
             yy, zz, gamma=gamma, alpha=alpha, apply_class_balancing=True, **common
         )
-        weighted = lossbook.binary_focal_crossentropy(yy, zz, gamma=0.0, alpha=alpha, apply_class_balancing=True, **common)
+        weighted = lossbook.binary_focal_crossentropy(
+            yy, zz, gamma=0.0, alpha=alpha, apply_class_balancing=True, **common
+        )
         g_focal = gradients.binary_focal_grad(y, z, gamma=gamma, apply_class_balancing=True, alpha=alpha)
         g_weighted = gradients.binary_focal_grad(y, z, gamma=0.0, apply_class_balancing=True, alpha=alpha)
         return focal, weighted, g_focal, g_weighted
@@ -148,9 +150,7 @@ class FocalExplorer(Explorer):
 
     def update(self, *, gamma, alpha, y, pt):
         z_grid = self.logit(y, self._grid)
-        focal, weighted, g_focal, g_weighted = self.values_at(
-            np.full_like(z_grid, y), z_grid, gamma=gamma, alpha=alpha
-        )
+        focal, weighted, g_focal, g_weighted = self.values_at(np.full_like(z_grid, y), z_grid, gamma=gamma, alpha=alpha)
         self.focal_line.set_data(self._grid, focal)
         self.weighted_line.set_data(self._grid, weighted)
         with np.errstate(divide="ignore"):
@@ -202,6 +202,7 @@ class FocalExplorer(Explorer):
             f"weighted CE = {_number(w, '.4g')}, dℓ/dz = {_number(gf, '.4g')} vs {_number(gw, '.4g')}"
             for zi, p, f, w, gf, gw in zip(z, pt, focal, weighted, g_focal, g_weighted)
         ]
-        means = [sum(values.tolist()) / len(values) for values in (focal, weighted)]  # summed in order, as the page does
+        # Summed in order, as the page does (NumPy's pairwise sum can differ in the last bit).
+        means = [sum(values.tolist()) / len(values) for values in (focal, weighted)]
         items.append(f"mean focal = {_number(means[0], '.4g')}, mean weighted CE = {_number(means[1], '.4g')}")
         return format_readout(*items)
