@@ -728,22 +728,22 @@ function marginView(c) {
 
 // -- chapter 7: focal loss ------------------------------------------------------------------
 
-export const FOCAL_MAX_TYPED = 8;
+const FOCAL_MAX_TYPED = 8;
 
 /** lossbook.explorers.FocalExplorer.logit: the logit of label y whose true class has probability pt. */
-export function focalLogit(y, pt) {
+function focalLogit(y, pt) {
   const z = Math.log(pt) - Math.log1p(-pt);
   return y === 1 ? z : -z;
 }
 
 /** FocalExplorer.values_at for one example: [focal, α-weighted CE, their gradients]. */
-export function focalValues(y, z, gamma, alpha) {
+function focalValues(y, z, gamma, alpha) {
   return [N.binaryFocalCrossentropy(y, z, gamma, alpha, true), N.binaryFocalCrossentropy(y, z, 0, alpha, true),
     N.binaryFocalGrad(y, z, gamma, alpha, true), N.binaryFocalGrad(y, z, 0, alpha, true)];
 }
 
 /** FocalExplorer.update's readout. */
-export function focalReadout({ gamma, alpha, y, pt }) {
+function focalReadout({ gamma, alpha, y, pt }) {
   const z = focalLogit(y, pt);
   const [f, w, gf, gw] = focalValues(y, z, gamma, alpha);
   const factor = N.binaryFocalCrossentropy(y, z, gamma, alpha, false) / N.binaryCrossentropy([y], [z], true);
@@ -753,7 +753,7 @@ export function focalReadout({ gamma, alpha, y, pt }) {
 }
 
 /** FocalExplorer.typed_examples: lossbook's checks (binary_focal_grad's), then this explorer's. */
-export function focalTypedExamples(labels, logits) {
+function focalTypedExamples(labels, logits) {
   const y = N.parseNumbers(labels, "y_true");
   const z = N.parseNumbers(logits, "logits");
   N.asFloatArray(z, "logits");
@@ -767,7 +767,7 @@ export function focalTypedExamples(labels, logits) {
 }
 
 /** FocalExplorer.typed_readout for parsed examples. */
-export function focalTypedReadout(y, z, gamma, alpha) {
+function focalTypedReadout(y, z, gamma, alpha) {
   const rows = z.map((zi, i) => [zi, y[i] === 1 ? N.sigmoid(zi) : N.sigmoid(-zi), ...focalValues(y[i], zi, gamma, alpha)]);
   const items = rows.map(([zi, p, f, w, gf, gw]) => `z = ${N.number(zi, "g")}: p_t = ${N.number(p, ".4g")}, `
     + `focal = ${N.number(f, ".4g")}, weighted CE = ${N.number(w, ".4g")}, dℓ/dz = ${N.number(gf, ".4g")} vs ${N.number(gw, ".4g")}`);
@@ -790,7 +790,7 @@ function focalView(c) {
   const grid = linspace(0.005, 0.995, 397);
   const panels = c.panels();
   const left = new Plot(panels, { xlim: [0, 1], ylim: [0, 5], xlabel: "probability of the true class p_t", ylabel: "loss", label: c.spec.alt });
-  const right = new Plot(panels, { xlim: [0, 1], ylim: [1e-6, 2], ylog: true, xlabel: "probability of the true class p_t", ylabel: "|dℓ/dz|", label: "The size of each loss's gradient with respect to the logit, on a log scale." });
+  const right = new Plot(panels, { xlim: [0, 1], ylim: [1e-6, 2], ylog: true, xlabel: "probability of the true class p_t", ylabel: "|dℓ/dz|", label: "Gradient sizes, log scale." });
   left.set(left.line(COLORS.grey, "2 3"), grid, grid.map((p) => N.binaryCrossentropy([1], [focalLogit(1, p)], true)));
   const cols = [COLORS.vermillion, COLORS.blue];
   const dashes = ["", "6 4"];
