@@ -1348,6 +1348,162 @@ QUESTIONS: dict[str, Question] = {
 
 
 # --------------------------------------------------------------------------
+# Chapter 7: weights, imbalance and noisy labels (function exercise, questions)
+# --------------------------------------------------------------------------
+
+
+def _focal_reference(y_true, y_pred, gamma, alpha):
+    """Binary focal cross-entropy of probabilities with class balancing, Lin et al.'s alpha_t (1 - p_t)^gamma CE."""
+    return classification.binary_focal_crossentropy(
+        y_true, y_pred, gamma=gamma, alpha=alpha, apply_class_balancing=True
+    )
+
+
+def _focal_without_balancing(expected, received, args):
+    y, p, gamma, _ = args
+    plain = classification.binary_focal_crossentropy(y, p, gamma=gamma)
+    if _close(received, plain) and not _close(expected, plain):
+        return (
+            "Your value is the focal loss without alpha: weight the positives by alpha and the negatives by "
+            "1 - alpha (alpha_t = alpha * y + (1 - alpha) * (1 - y))."
+        )
+    return None
+
+
+def _focal_alpha_everywhere(expected, received, args):
+    y, p, gamma, alpha = args
+    everywhere = alpha * classification.binary_focal_crossentropy(y, p, gamma=gamma)
+    if _close(received, everywhere) and not _close(expected, everywhere):
+        return "You multiplied every example by alpha: the negatives (y = 0) get the weight 1 - alpha."
+    return None
+
+
+def _focal_without_focusing(expected, received, args):
+    y, p, gamma, alpha = args
+    weighted = _focal_reference(y, p, 0.0, alpha)
+    if gamma and _close(received, weighted) and not _close(expected, weighted):
+        return "Your value is the alpha-weighted cross-entropy: multiply each term by (1 - p_t)**gamma."
+    return None
+
+
+_FOCAL_PT_HINT = "p_t is the probability of the true class: p where y = 1 and 1 - p where y = 0."
+_FOCAL_CLIP_HINT = (
+    "Clip the probabilities to [1e-7, 1 - 1e-7] inside the logarithm, as Keras and lossbook do: "
+    "a probability 0 for the true class then costs -log(1e-7), not infinity."
+)
+
+FUNCTIONS.update(
+    _by_name(
+        {
+            "binary_focal": FunctionExercise(
+                "binary_focal(y_true, y_pred, gamma, alpha)",
+                "mean binary focal cross-entropy alpha_t (1 - p_t)**gamma * BCE of probabilities, "
+                "alpha for positives and 1 - alpha for negatives",
+                _focal_reference,
+                lambda rng: (
+                    Case("one positive, p = 0.9, gamma = 2", (np.array([1.0]), np.array([0.9]), 2.0, 0.25)),
+                    Case(
+                        "positives and negatives",
+                        (np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.8, 0.3, 0.2, 0.95]), 2.0, 0.25),
+                        _FOCAL_PT_HINT,
+                    ),
+                    Case(
+                        "gamma = 0: the alpha-weighted cross-entropy",
+                        (np.array([1.0, 0.0, 0.0]), np.array([0.6, 0.4, 0.1]), 0.0, 0.75),
+                    ),
+                    Case(
+                        "a probability 0 for a positive (clipped)",
+                        (np.array([1.0, 0.0]), np.array([0.0, 0.5]), 2.0, 0.25),
+                        _FOCAL_CLIP_HINT,
+                    ),
+                    Case(
+                        "a batch of 2 rows of 3 outputs, gamma = 1.5, alpha = 0.6",
+                        (
+                            np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+                            np.array([[0.7, 0.2, 0.55], [0.1, 0.35, 0.99]]),
+                            1.5,
+                            0.6,
+                        ),
+                        "Average over every element: per row over the last axis, then over the rows.",
+                    ),
+                    Case(
+                        "float32 input",
+                        (
+                            rng.integers(0, 2, size=6).astype(_F32),
+                            rng.uniform(0.02, 0.98, size=6).astype(_F32),
+                            2.0,
+                            0.25,
+                        ),
+                        **_FLOAT32_TOL,
+                    ),
+                ),
+                diagnoses=(
+                    _focal_without_balancing,
+                    _focal_alpha_everywhere,
+                    _focal_without_focusing,
+                    _summed_not_averaged,
+                ),
+                hidden=lambda rng: [
+                    (
+                        rng.integers(0, 2, size=(3, 4)).astype(float),
+                        rng.uniform(0.01, 0.99, size=(3, 4)),
+                        float(rng.uniform(0.5, 4.0)),
+                        float(rng.uniform(0.1, 0.9)),
+                    ),
+                    (
+                        rng.integers(0, 2, size=5).astype(float),
+                        rng.uniform(0.01, 0.99, size=5),
+                        float(rng.choice([0.0, 1.0, 2.0, 5.0])),
+                        float(rng.uniform(0.0, 1.0)),
+                    ),
+                ],
+            ),
+        }
+    )
+)
+
+
+def _keras_class_weighted_bce():
+    from .weighting import class_weight_to_sample_weight
+
+    labels = np.array([[0.0], [0.0], [0.0], [1.0]])
+    weights = class_weight_to_sample_weight(labels[:, 0].astype(int), {0: 1.0, 1: 10.0})
+    return classification.binary_crossentropy(labels, np.array([[0.1], [0.2], [0.1], [0.3]]), sample_weight=weights)
+
+
+QUESTIONS.update(
+    {
+        "keras-class-weight-mean": Question(
+            "Mean binary cross-entropy Keras reports for the labels [0, 0, 0, 1], the predicted probabilities "
+            "[0.1, 0.2, 0.1, 0.3] and class_weight = {0: 1, 1: 10}",
+            _keras_class_weighted_bce,
+            hint="Keras multiplies each sample's loss by its class's weight and divides the sum by the number of "
+            "samples in the batch (4), not by the sum of the weights.",
+        ),
+        "label-smoothing-floor": Question(
+            "The smallest categorical cross-entropy (nats) any prediction can reach on a one-hot target over "
+            "5 classes with label_smoothing = 0.1",
+            lambda: classification.categorical_crossentropy(
+                np.eye(5)[0], np.eye(5)[0] * 0.9 + 0.1 / 5, label_smoothing=0.1
+            ),
+            "nats",
+            hint="Smoothing turns the target into y (1 - s) + s / C; the cross-entropy is smallest when the "
+            "prediction equals that target, and its minimum is then the target's own entropy.",
+        ),
+        "generalized-ce-mislabeled": Question(
+            "Generalized cross-entropy (q = 0.7) of a sample whose label gets the probability 0.01, "
+            "divided by its cross-entropy -ln 0.01",
+            lambda: float(
+                classification.categorical_generalized_cross_entropy([0], [[0.01, 0.99]], q=0.7)
+                / classification.sparse_categorical_crossentropy(np.array([0]), np.array([[0.01, 0.99]]))
+            ),
+            hint="The generalized cross-entropy is (1 - p**q) / q: it can never exceed 1 / q, however small p.",
+        ),
+    }
+)
+
+
+# --------------------------------------------------------------------------
 # Checking
 # --------------------------------------------------------------------------
 

@@ -1118,3 +1118,53 @@ def test_chapter_9_fast_plan_skips_only_framework_and_explorer_cells():
         or "explorers." in c.source
         for c in skipped
     ), [c.source[:60] for c in skipped]
+
+
+# Chapter 7 (weights, imbalance and noisy labels) runs as coursework
+# --------------------------------------------------------------------------
+
+CHAPTER_7 = ROOT / "chapters" / "07_weights_and_imbalance.ipynb"
+
+
+def test_chapter_7_is_graded_from_its_own_exercises(tmp_path):
+    """The grader finds chapter 7 by its metadata and grades its four exercises: the solutions score every point
+    (public and hidden cases), the untouched student version none, a focal loss without alpha only the questions."""
+    chapter = nbformat.read(CHAPTER_7, as_version=4)
+    checks = discover_checks(chapter)
+    names = [c.name for c in checks]
+    assert names == ["binary_focal", "keras-class-weight-mean", "label-smoothing-floor", "generalized-ce-mislabeled"]
+    student = make_student_notebook(chapter, CHAPTER_7.stem)
+    solutions, stubs = _solutions(chapter), _stubs(student)
+    assert len(solutions) == len(stubs) == 4
+    no_alpha = (
+        "def my_focal(y_true, y_pred, gamma, alpha):\n"
+        "    y, p = np.asarray(y_true), np.asarray(y_pred)\n"
+        "    p_t = np.where(y == 1, p, 1 - p)\n"
+        "    return np.mean(-(1 - p_t) ** gamma * np.log(np.clip(p_t, 1e-7, 1 - 1e-7)))"
+    )
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name, sources in (
+        ("blank", {}),
+        ("full", dict(enumerate(solutions))),
+        ("no_alpha", {0: no_alpha, 1: solutions[1]}),
+    ):
+        nb = copy.deepcopy(student)
+        for k, source in sources.items():
+            nb.cells[stubs[k]].source = source
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    limits = Limits(timeout=240, cell_timeout=120, case_timeout=5, memory_mb=4096)
+    batch = grade(folder, None, chapters_dir=ROOT / "chapters", workers=1, limits=limits, progress=False)
+    rows = {r["student"]: r for r in batch.results}
+    focal_max = len(exercises.FUNCTIONS["binary_focal"].cases) + len(exercises.FUNCTIONS["binary_focal"].hidden_cases())
+    assert {name: row["chapter"] for name, row in rows.items()} == dict.fromkeys(rows, CHAPTER_7.stem)
+    assert all(row["status"] == "graded" for row in rows.values()), rows
+    assert rows["full"]["scores"] == {
+        "binary_focal": [focal_max, focal_max],
+        "keras-class-weight-mean": [1, 1],
+        "label-smoothing-floor": [1, 1],
+        "generalized-ce-mislabeled": [1, 1],
+    }
+    assert [rows["blank"]["scores"][n][0] for n in names] == [0, 0, 0, 0]
+    assert [rows["no_alpha"]["scores"][n][0] for n in names] == [0, 1, 0, 0]
+    assert "without alpha" in rows["no_alpha"]["feedback"]["binary_focal"]

@@ -735,3 +735,85 @@ def test_chapter_8_hidden_cases_include_a_collapsed_variance():
     cases = exercises.FUNCTIONS["gaussian_nll"].hidden_cases(seed=11)
     assert any(np.asarray(c.args[2]).max() < 1e-6 for c in cases)
     assert not check_function("gaussian_nll", lambda y, mu, var: 0.5 * np.mean(np.log(var)), cases=cases).passed
+
+
+# --------------------------------------------------------------------------
+# Chapter 7: weights, imbalance and noisy labels
+# --------------------------------------------------------------------------
+
+
+def _focal_numpy(y, p, gamma, alpha, *, balance=True, focus=True):
+    """Lin et al.'s alpha_t (1 - p_t)^gamma * BCE, probabilities clipped at 1e-7 inside the log (as Keras)."""
+    y, p = np.asarray(y), np.asarray(p)
+    p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
+    pt = np.where(y == 1, p, 1 - p)
+    alpha_t = np.where(y == 1, alpha, 1 - alpha) if balance else 1.0
+    factor = (1 - pt) ** gamma if focus else 1.0
+    return np.mean(alpha_t * factor * -np.log(np.where(y == 1, p_clipped, 1 - p_clipped)))
+
+
+NUMPY_SOLUTIONS["binary_focal"] = _focal_numpy
+LOSSBOOK_SOLUTIONS["binary_focal"] = lambda y, p, g, a: lb.binary_focal_crossentropy(
+    y, p, gamma=float(g), alpha=float(a), apply_class_balancing=True
+)
+KNOWN_ANSWERS.update(
+    {
+        # class_weight {0: 1, 1: 10}; Keras' mean divides by the 4 samples, not by the weights' sum 13
+        "keras-class-weight-mean": -(math.log(0.9) + math.log(0.8) + math.log(0.9) + 10 * math.log(0.3)) / 4,
+        # the smoothed target (0.92, 0.02, 0.02, 0.02, 0.02) and its entropy
+        "label-smoothing-floor": -(0.92 * math.log(0.92) + 4 * 0.02 * math.log(0.02)),
+        "generalized-ce-mislabeled": (1 - 0.01**0.7) / 0.7 / -math.log(0.01),
+    }
+)
+WRONG_CHAPTER_7 = [
+    (
+        "binary_focal",
+        "no alpha",
+        lambda y, p, g, a: _focal_numpy(y, p, g, a, balance=False),
+        "one positive, p = 0.9",
+        "without alpha",
+    ),
+    (
+        "binary_focal",
+        "alpha for every example",
+        lambda y, p, g, a: a * _focal_numpy(y, p, g, a, balance=False),
+        "positives and negatives",
+        "1 - alpha",
+    ),
+    (
+        "binary_focal",
+        "no focusing",
+        lambda y, p, g, a: _focal_numpy(y, p, g, a, focus=False),
+        "one positive, p = 0.9",
+        "(1 - p_t)**gamma",
+    ),
+    (
+        "binary_focal",
+        "not clipped",
+        lambda y, p, g, a: np.mean(
+            np.where(np.asarray(y) == 1, a, 1 - a)
+            * (1 - np.where(np.asarray(y) == 1, p, 1 - np.asarray(p))) ** g
+            * -np.log(np.where(np.asarray(y) == 1, p, 1 - np.asarray(p)))
+        ),
+        "a probability 0 for a positive",
+        "Clip the probabilities",
+    ),
+]
+WRONG = WRONG + WRONG_CHAPTER_7  # a new list: the parametrized test above keeps its own
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "fn", "case", "words"), WRONG_CHAPTER_7, ids=[f"{w[0]}-{w[1]}" for w in WRONG_CHAPTER_7]
+)
+def test_chapter_7_wrong_solution_fails_naming_the_case(name, kind, fn, case, words):
+    test_wrong_solution_fails_naming_the_case(name, kind, fn, case, words)
+
+
+def test_chapter_7_questions_and_their_hints():
+    for name in ("keras-class-weight-mean", "label-smoothing-floor", "generalized-ce-mislabeled"):
+        assert exercises.QUESTIONS[name].hint, name
+    # the trap: dividing by the sum of the weights gives another number, and the check says it is wrong
+    weights = np.array([1.0, 1.0, 1.0, 10.0])
+    per_sample = -np.log([0.9, 0.8, 0.9, 0.3])
+    wrong = float(np.sum(weights * per_sample) / weights.sum())
+    assert not check_answer("keras-class-weight-mean", wrong, verbose=False).passed

@@ -25,6 +25,7 @@ from lossbook.explorers import (
     EmbeddingExplorer,
     EntropyExplorer,
     Explorer,
+    FocalExplorer,
     MarginLossExplorer,
     OutlierExplorer,
     Parameter,
@@ -46,6 +47,7 @@ ALL = [
     MarginLossExplorer,
     CalibrationExplorer,
     EmbeddingExplorer,
+    FocalExplorer,
 ]
 
 
@@ -227,6 +229,72 @@ def test_margin_readout_at_the_kink():
 
 def test_training_race_front_end_data_is_lossbooks_data_set_and_start():
     """The page trains on exactly what lossbook.training.training_race trains on (the browser test checks the trainer)."""
+
+
+# -- chapter 7: focal loss --------------------------------------------------------------------------------
+
+
+def test_focal_readout_is_lossbook_focal_loss_and_gradient():
+    import numpy as np
+
+    from lossbook import gradients
+
+    e = FocalExplorer(gamma=1.5, alpha=0.6, y=0.0, pt=0.3)
+    z = -(np.log(0.3) - np.log1p(-0.3))  # label 0: p_t = 1 - sigmoid(z)
+    focal = lossbook.binary_focal_crossentropy(
+        [[0.0]], [[z]], gamma=1.5, alpha=0.6, apply_class_balancing=True, from_logits=True
+    )
+    grad = gradients.binary_focal_grad([0.0], [z], gamma=1.5, alpha=0.6, apply_class_balancing=True)[0]
+    assert f"focal loss = {focal:.4g}" in e.readout
+    assert f"dℓ/dz: focal = {grad:.4g}".replace("-", "\u2212") in e.readout
+    # Without focusing, the focal loss is the alpha-weighted cross-entropy, (1 - alpha) * BCE for a negative.
+    flat = FocalExplorer(gamma=0.0, alpha=0.6, y=0.0, pt=0.3).readout
+    bce = lossbook.binary_crossentropy([[0.0]], [[z]], from_logits=True)
+    assert f"focal loss = {0.4 * bce:.4g}" in flat and f"α-weighted CE = {0.4 * bce:.4g}" in flat
+    assert "down-weighting (1 − p_t)^γ = 1 " in flat
+
+
+def test_focal_down_weights_easy_examples_more_than_hard_ones():
+    easy, hard = FocalExplorer(pt=0.95).readout, FocalExplorer(pt=0.1).readout
+    factor = {
+        name: float(re.search(r"\(1 − p_t\)\^γ = ([\d.e−-]+)", text).group(1).replace("−", "-"))
+        for name, text in (("easy", easy), ("hard", hard))
+    }
+    assert factor["easy"] == pytest.approx(0.05**2, rel=1e-3) and factor["hard"] == pytest.approx(0.9**2, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "labels, logits, expected",
+    [
+        ("1, 0.5", "1, 2", "y_true must contain labels 0 or 1 here; received 0.5."),
+        ("1", "1e999", "logits must contain only finite numbers; received inf at index (0,)."),
+        ("x", "1", "y_true must be numbers separated by commas; received 'x'."),
+        (
+            "1, 0",
+            "3",
+            "y_true and logits must have the same shape; received y_true.shape=(2,), logits.shape=(1,). "
+            "NumPy would broadcast them to (2,).",
+        ),
+        (
+            "1.5",
+            "2",
+            "y_true must contain probabilities in [0, 1]; received 1.5 at index (0,). A sigmoid output lies "
+            "in [0, 1], so its targets are labels 0/1 or soft labels in between.",
+        ),
+        (", ".join(["1"] * 9), ", ".join(["0"] * 9), "logits must hold at most 8 examples here; received 9 examples."),
+    ],
+)
+def test_focal_typed_input_gets_lossbook_messages(labels, logits, expected):
+    assert FocalExplorer.typed_readout(labels, logits, gamma=2.0, alpha=0.25) == expected
+
+
+def test_focal_typed_examples_at_extreme_logits_are_finite():
+    text = FocalExplorer.typed_readout("1, 0, 1", "1e4, 1e4, -1e4", gamma=0.5, alpha=0.25)
+    assert "nan" not in text and "inf" not in text
+    assert "z = −10000: p_t = 0, focal = 2500, weighted CE = 2500" in text
+
+
+def test_training_race_front_end_data_comes_from_the_runs():
     e = TrainingRaceExplorer(target=0.95)
     x, y = lossbook.training.make_two_blobs()
     assert e.data["x"] == x.tolist() and e.data["y"] == y.tolist()
@@ -309,6 +377,7 @@ INPUT_WORDS = {
         "spot",
         "coordinates",
     },
+    "focal": {"γ", "gamma", "α", "alpha", "label", "labels", "logits", "p_t", "pt", "probability", "examples"},
 }
 
 

@@ -64,6 +64,7 @@ CLASSES = {
         explorers.MarginLossExplorer,
         explorers.CalibrationExplorer,
         explorers.EmbeddingExplorer,
+        explorers.FocalExplorer,
     )
 }
 
@@ -400,6 +401,49 @@ def _embedding(page, host, py, i, name):
         _refused(host, {"points": text}, message, name)
 
 
+def _focal(page, host, py, i, name):
+    # The label switch: figure and readout change, and the readout is lossbook's.
+    for label in (0, 1) if page.evaluate(STATE, i)["values"]["y"] == 1 else (1, 0):
+        before = _snapshot(host)
+        host.locator(f'input[type="radio"][value="{label}"]').check()
+        after = _snapshot(host)
+        values = page.evaluate(STATE, i)["values"]
+        assert after[0] != before[0] and after[1] != before[1] and values["y"] == label, (
+            f"{name}: the switch did nothing"
+        )
+        assert after[1] == py.readout_at(**values), name
+    # Typed examples: drawn on the figure, with lossbook's numbers at the sliders' gamma and alpha.
+    for labels, logits in (
+        ("1, 1, 0", "4, -1, 2"),
+        ("[0 1]", "[1e4, -1e4]"),
+        ("1", "0.3"),
+        ("0, 0, 1, 1", "-3, 3, -0.5, 9"),
+    ):
+        before = _snapshot(host)[0]
+        error, out = _submit(host, {"labels": labels, "logits": logits})
+        values = page.evaluate(STATE, i)["values"]
+        assert not error, f"{name}: {error}"
+        assert out == py.typed_readout(labels, logits, gamma=values["gamma"], alpha=values["alpha"]), name
+        assert _snapshot(host)[0] != before, f"{name}: typed examples left the figure unchanged"
+    # Moving gamma re-evaluates the typed examples at the new value.
+    page.evaluate(SET_VALUES, [i, {"gamma": 0.5}])
+    values = page.evaluate(STATE, i)["values"]
+    assert host.locator(".lb-own-readout").inner_text() == py.typed_readout(
+        "0, 0, 1, 1", "-3, 3, -0.5, 9", gamma=0.5, alpha=values["alpha"]
+    )
+    for labels, logits in (
+        ("1, 0.5", "1, 2"),
+        ("1", "1e999"),
+        ("x", "1"),
+        ("1, 0", "3"),
+        ("1.5", "2"),
+        (", ".join(["1"] * 9), ", ".join(["0"] * 9)),
+    ):
+        message = py.typed_readout(labels, logits, gamma=values["gamma"], alpha=values["alpha"])
+        assert "must" in message
+        _refused(host, {"labels": labels, "logits": logits}, message, name)
+
+
 TYPED = {
     "accuracy": _no_typed,
     "training_race": _training_race,
@@ -410,6 +454,7 @@ TYPED = {
     "margin": _margin,
     "calibration": lambda *args: _calibration(*args),  # defined with chapter 8's tests below
     "embedding": _embedding,
+    "focal": _focal,
 }
 
 
@@ -589,6 +634,27 @@ def test_javascript_numbers_equal_lossbook(page, site_url, rng):
             _close(got[k], np.r_[h.loss, h.accuracy, h.w.ravel(), h.b], f"training race, {loss} at η = {rate}")
             reached = js("N.epochsToAccuracy(a.acc, 0.95)", {"acc": h.accuracy.tolist()})
             assert reached == training.epochs_to_accuracy(h, 0.95), rate
+    # Chapter 7: focal loss and its gradient from logits, on a grid and random logits up to ±1e4.
+    z = np.r_[
+        np.linspace(-40, 40, 161), rng.uniform(-1e4, 1e4, 30), rng.normal(0, 3, 30), [-1e4, 1e4, 0.0, 745.0, -745.0]
+    ]
+    for y in (0.0, 1.0, 0.3):
+        for gamma, alpha, balancing in ((0.0, 0.25, False), (2.0, 0.25, True), (0.5, 0.9, True), (3.7, 0.0, False)):
+            got = js(
+                f"a.map(v => [N.binaryFocalCrossentropy({y}, v, {gamma}, {alpha}, {str(balancing).lower()}),"
+                f" N.binaryFocalGrad({y}, v, {gamma}, {alpha}, {str(balancing).lower()})])",
+                z.tolist(),
+            )
+            options = {"gamma": gamma, "alpha": alpha, "apply_class_balancing": balancing}
+            want = np.column_stack(
+                [
+                    lossbook.binary_focal_crossentropy(
+                        np.full((z.size, 1), y), z[:, None], from_logits=True, reduction="none", **options
+                    ),
+                    gradients.binary_focal_grad(np.full_like(z, y), z, **options),
+                ]
+            )
+            _close(got, want, f"focal loss and gradient, y={y}, {options}")
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no build)"])

@@ -22,6 +22,7 @@ no kernel. Where things live:
 6. :class:`MarginLossExplorer` (the margin losses and their gradients);
 8. :class:`CalibrationExplorer` (temperature scaling and the reliability diagram, and your own predictions).
 9. :class:`EmbeddingExplorer` (anchor, positive and negatives you drag in 2-D: triplet loss and InfoNCE).
+7. :class:`FocalExplorer` (focal loss against α-weighted cross-entropy, over γ and α).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
 a view of the same name: in a module of its own, ``static/<view>.js``
@@ -52,6 +53,7 @@ _WHERE = {
     "CalibrationExplorer": "calibration",
     # chapter 9
     "EmbeddingExplorer": "embedding",
+    "FocalExplorer": "focal",
 }
 
 
@@ -82,4 +84,5 @@ __all__ = [
     "MarginLossExplorer",
     "CalibrationExplorer",
     "EmbeddingExplorer",
+    "FocalExplorer",
 ]

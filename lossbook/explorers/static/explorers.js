@@ -692,6 +692,123 @@ function calibrationView(c) {
   };
 }
 
+// -- chapter 7: focal loss ------------------------------------------------------------------
+
+const FOCAL_MAX_TYPED = 8;
+
+/** lossbook.explorers.FocalExplorer.logit: the logit of label y whose true class has probability pt. */
+function focalLogit(y, pt) {
+  const z = Math.log(pt) - Math.log1p(-pt);
+  return y === 1 ? z : -z;
+}
+
+/** FocalExplorer.values_at for one example: [focal, α-weighted CE, their gradients]. */
+function focalValues(y, z, gamma, alpha) {
+  return [N.binaryFocalCrossentropy(y, z, gamma, alpha, true), N.binaryFocalCrossentropy(y, z, 0, alpha, true),
+    N.binaryFocalGrad(y, z, gamma, alpha, true), N.binaryFocalGrad(y, z, 0, alpha, true)];
+}
+
+/** FocalExplorer.update's readout. */
+function focalReadout({ gamma, alpha, y, pt }) {
+  const z = focalLogit(y, pt);
+  const [f, w, gf, gw] = focalValues(y, z, gamma, alpha);
+  const factor = N.binaryFocalCrossentropy(y, z, gamma, alpha, false) / N.binaryCrossentropy([y], [z], true);
+  return N.formatReadout(["γ", gamma, ".1f"], ["α", alpha, ".2f"], ["y", y, "g"], ["p_t", pt, ".2f"],
+    ["focal loss", f, ".4g"], ["α-weighted CE", w, ".4g"], ["down-weighting (1 − p_t)^γ", factor, ".4g"],
+    `dℓ/dz: focal = ${N.number(gf, ".4g")}, α-weighted CE = ${N.number(gw, ".4g")}`);
+}
+
+/** FocalExplorer.typed_examples: lossbook's checks (binary_focal_grad's), then this explorer's. */
+function focalTypedExamples(labels, logits) {
+  const y = N.parseNumbers(labels, "y_true");
+  const z = N.parseNumbers(logits, "logits");
+  N.asFloatArray(z, "logits");
+  N.asFloatArray(y, "y_true");
+  N.checkSameShape(y, z, ["y_true", "logits"]);
+  N.checkInUnitInterval(y, "y_true", "A sigmoid output lies in [0, 1], so its targets are labels 0/1 or soft labels in between.");
+  if (z.length > FOCAL_MAX_TYPED) N.fail("logits", `hold at most ${FOCAL_MAX_TYPED} examples here`, `${z.length} examples`);
+  const bad = y.find((v) => v !== 0 && v !== 1);
+  if (bad !== undefined) N.fail("y_true", "contain labels 0 or 1 here", N.pyRepr(bad));
+  return { y, z };
+}
+
+/** FocalExplorer.typed_readout for parsed examples. */
+function focalTypedReadout(y, z, gamma, alpha) {
+  const rows = z.map((zi, i) => [zi, y[i] === 1 ? N.sigmoid(zi) : N.sigmoid(-zi), ...focalValues(y[i], zi, gamma, alpha)]);
+  const items = rows.map(([zi, p, f, w, gf, gw]) => `z = ${N.number(zi, "g")}: p_t = ${N.number(p, ".4g")}, `
+    + `focal = ${N.number(f, ".4g")}, weighted CE = ${N.number(w, ".4g")}, dℓ/dz = ${N.number(gf, ".4g")} vs ${N.number(gw, ".4g")}`);
+  const mean = (k) => N.sum(rows.map((r) => r[k])) / rows.length;
+  items.push(`mean focal = ${N.number(mean(2), ".4g")}, mean weighted CE = ${N.number(mean(3), ".4g")}`);
+  return { rows, text: N.formatReadout(...items) };
+}
+
+function focalView(c) {
+  c.slider("gamma");
+  c.slider("alpha");
+  const yname = `${c.id}-y`;
+  const radios = [0, 1].map((v) => {
+    const r = h("input", { type: "radio", name: yname, id: `${yname}-${v}`, value: v, "data-name": "y" });
+    r.addEventListener("change", () => c.set({ y: v }));
+    return h("span", {}, r, h("label", { for: `${yname}-${v}`, text: ` ${v} ` }));
+  });
+  c.controls.append(h("fieldset", { class: "lb-control lb-switch" }, h("legend", { text: "Label y" }), ...radios));
+  c.slider("pt");
+  const grid = linspace(0.005, 0.995, 397);
+  const panels = c.panels();
+  const left = new Plot(panels, { xlim: [0, 1], ylim: [0, 5], xlabel: "probability of the true class p_t", ylabel: "loss", label: c.spec.alt });
+  const right = new Plot(panels, { xlim: [0, 1], ylim: [1e-6, 2], ylog: true, xlabel: "probability of the true class p_t", ylabel: "|dℓ/dz|", label: "Gradient sizes, log scale." });
+  left.set(left.line(COLORS.grey, "2 3"), grid, grid.map((p) => N.binaryCrossentropy([1], [focalLogit(1, p)], true)));
+  const cols = [COLORS.vermillion, COLORS.blue];
+  const dashes = ["", "6 4"];
+  const lossLines = cols.map((col, k) => left.line(col, dashes[k]));
+  const gradLines = cols.map((col, k) => right.line(col, dashes[k]));
+  const lossDots = cols.map((col, k) => left.dot(col, 5, k ? "square" : "circle"));
+  const gradDots = cols.map((col, k) => right.dot(col, 5, k ? "square" : "circle"));
+  const ring = (plot, col) => svg("circle", { r: 6, fill: "none", stroke: col, "stroke-width": 1.5, class: "lb-typed" }, plot.top);
+  const rings = Array.from({ length: FOCAL_MAX_TYPED }, () => [ring(left, COLORS.vermillion), ring(right, COLORS.vermillion)]);
+  rings.forEach((pair) => pair.forEach((r) => { r.style.display = "none"; }));
+  c.figure.append(legend([["focal loss", COLORS.vermillion], ["α-weighted CE", COLORS.blue, "6 4"], ["cross-entropy", COLORS.grey, "2 3"], ["your examples (focal)", COLORS.vermillion, "1 3"]]), panels);
+  let typed = null;
+  const drawTyped = () => {
+    if (!typed) return "";
+    const { gamma, alpha } = c.values();
+    const r = focalTypedReadout(typed.y, typed.z, gamma, alpha);
+    rings.forEach(([a, b], i) => {
+      const row = r.rows[i];
+      if (!row) { a.style.display = "none"; b.style.display = "none"; return; }
+      left.move(a, row[1], row[2]);
+      right.move(b, row[1], Math.abs(row[4]));
+    });
+    return r.text;
+  };
+  const form = c.form(`Your own examples (up to ${FOCAL_MAX_TYPED}): labels 0 or 1 and logits z, drawn at the γ and α of the sliders.`,
+    [["labels", "labels y =", "1, 1, 0", 18], ["logits", "logits z =", "4, -1, 2", 26]],
+    ({ labels, logits }) => {
+      typed = focalTypedExamples(labels, logits);
+      return drawTyped();
+    });
+  let curvesFor = null;
+  return () => {
+    const v = c.values();
+    const { gamma, alpha, y, pt } = v;
+    radios.forEach((r, k) => { r.firstChild.checked = y === k; });
+    const key = `${gamma} ${alpha} ${y}`;
+    if (curvesFor !== key) {
+      const rows = grid.map((p) => focalValues(y, focalLogit(y, p), gamma, alpha));
+      lossLines.forEach((l, k) => left.set(l, grid, rows.map((r) => r[k])));
+      gradLines.forEach((l, k) => right.set(l, grid, rows.map((r) => Math.abs(r[k + 2]))));
+      curvesFor = key;
+    }
+    const [f, w, gf, gw] = focalValues(y, focalLogit(y, pt), gamma, alpha);
+    left.move(lossDots[0], pt, f);
+    left.move(lossDots[1], pt, w);
+    right.move(gradDots[0], pt, Math.abs(gf));
+    right.move(gradDots[1], pt, Math.abs(gw));
+    if (typed) form.ownOut.textContent = drawTyped();
+    c.say(focalReadout(v));
+  };
+}
+
 const VIEWS = {
   accuracy: accuracyView,
   entropy: entropyView,
@@ -700,6 +817,7 @@ const VIEWS = {
   training_race: trainingRaceView,
   margin: marginView,
   calibration: calibrationView,
+  focal: focalView,
 };
 
 // Views that live in a module of their own, static/<kind>.js, loaded only by the pages that show them (so that

@@ -563,3 +563,25 @@ export function infoNce(similarities, temperature) {
   asFloatArray(similarities, "similarity");
   return -logSoftmax(similarities.map((s) => s / temperature))[0];
 }
+
+// -- chapter 7: focal loss (lossbook.binary_focal_crossentropy from logits, lossbook.gradients.binary_focal_grad) --
+
+/** lossbook.binary_focal_crossentropy([y], [z], from_logits=True, ...) of one example, step for step. */
+export function binaryFocalCrossentropy(y, z, gamma, alpha, balancing) {
+  const bce = Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  const oneMinusPt = y * sigmoid(-z) + (1 - y) * sigmoid(z);
+  let term = oneMinusPt ** gamma * bce;
+  if (balancing) term = (y * alpha + (1 - y) * (1 - alpha)) * term;
+  return term;
+}
+
+/** lossbook.gradients.binary_focal_grad(y, z, ...) of one example, step for step. */
+export function binaryFocalGrad(y, z, gamma, alpha, balancing) {
+  const [residual, slope] = sigmoidResidual(y, z);
+  const q = y * sigmoid(-z) + (1 - y) * sigmoid(z);
+  const bce = Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  const focus = gamma && q > 0 ? q ** (gamma - 1) * bce : 0;
+  let grad = q ** gamma * residual + gamma * focus * (1 - 2 * y) * slope;
+  if (balancing) grad = (alpha * y + (1 - alpha) * (1 - y)) * grad;
+  return grad;
+}
