@@ -736,14 +736,19 @@ const VIEWS = {
   margin: marginView,
 };
 
-/** anywidget's entry point, also called by the site's host script. */
-export function render({ model, el }) {
+/** Show one view in el and keep it in step with the model's values. */
+export function mount({ model, el }, view) {
   const c = frame(model, el);
-  const update = VIEWS[model.get("kind")](c);
+  const update = view(c);
   const onChange = () => { c.sync(); update(); };
   model.on("change:values", onChange);
   onChange();
   return () => model.off("change:values", onChange);
+}
+
+/** anywidget's entry point. The site loads one module a view instead (site/minify.py). */
+export function render({ model, el }) {
+  return mount({ model, el }, VIEWS[model.get("kind")]);
 }
 
 export { N as numbers };
