@@ -14,7 +14,8 @@ What it does, each for a reason given in issue #5:
   pages for axe-core (accessible names of the theme's buttons, bibliography
   list roles), no ``fontawesome.js`` (1.5 MB), the icon fonts cut to the
   icons the site uses (``icon_subset.py``), a default colour mode, the
-  figures' PNGs quantized to 256 colours (``figures.py``);
+  figures' PNGs quantized to 256 colours (``figures.py``), the theme's
+  stylesheets cut to the rules the site uses (``purge_css.py``);
 * adds ``static/lossbook-site.css`` (white backgrounds for figures in dark
   mode);
 * serves the explorers' front end (``lossbook/explorers/static/``), one
@@ -46,6 +47,7 @@ import icon_subset  # site/icon_subset.py
 import minify  # site/minify.py
 import parallel_execution  # site/parallel_execution.py
 import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
+import purge_css  # site/purge_css.py
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
@@ -432,4 +434,6 @@ def setup(app: Sphinx):
     app.add_css_file("lossbook-site.css")
     app.add_js_file("lossbook-explorers.js", type="module")
     app.connect("build-finished", _copy_explorer_front_end)
+    # Last: it reads the finished pages and every script the site serves.
+    app.connect("build-finished", purge_css.purge_stylesheets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

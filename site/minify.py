@@ -29,7 +29,8 @@ The site's host script (``site/static/lossbook-explorers.js``) imports
 kind, the files a page with that view fetches (for the byte budget in
 ``tests/test_site_explorers.py``). Each file links a source map, which only a
 browser's developer tools fetch. esbuild is pinned in ``package.json`` and
-installed by ``npm ci``.
+installed by ``npm ci``. A rebuild whose sources (the front end, this file,
+esbuild) have the SHA-256 recorded in ``front-end.json`` writes nothing.
 
 To let the entries import the view functions, the copy of ``explorers.js``
 that esbuild bundles (in a temporary folder, never the package's) gets one more
@@ -38,6 +39,8 @@ line, ``export { <the view functions> };``, for those not exported already.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import re
 import shutil
@@ -47,6 +50,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
+
+
 #: What the site's host script fetches for a view of kind K.
 VIEW_ENTRY = "view-{kind}.js"
 MANIFEST = "front-end.json"
@@ -55,6 +60,15 @@ _VIEWS = re.compile(r"^const VIEWS = \{(?P<body>.*?)^\};", re.M | re.S)
 _ENTRY = re.compile(r"^\s*(?P<kind>[A-Za-z_$][\w$]*)\s*(?::\s*(?P<view>[A-Za-z_$][\w$]*))?\s*,?\s*(?://.*)?$")
 _EXPORTED = re.compile(r"^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)", re.M)
 _EXPORT_LIST = re.compile(r"^export\s*\{([^}]*)\}", re.M)
+
+
+def front_end_sources() -> Path:
+    """``lossbook/explorers/static`` of the lossbook Python would import, found without importing
+    lossbook (NumPy, SciPy and anywidget: a second on every rebuild)."""
+    spec = importlib.util.find_spec("lossbook")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("lossbook is not importable: set PYTHONPATH to the repository")
+    return Path(spec.origin).parent / "explorers" / "static"
 
 
 def view_kinds(source: str) -> dict[str, str]:
@@ -86,19 +100,26 @@ def minify_front_end(target: Path) -> list[Path]:
 
     Returns the files served (``.js``/``.css``, not the source maps or the manifest).
     """
-    from lossbook.explorers import STATIC as FRONT_END
-
     if not ESBUILD.exists():
         raise RuntimeError(f"{ESBUILD} not found: run `npm ci` in {ROOT}")
     target = Path(target)
+    front_end = front_end_sources()
+    sources = sorted(p for p in front_end.iterdir() if p.suffix in (".js", ".css"))
+    digest = hashlib.sha256()
+    for p in [Path(__file__), ESBUILD.resolve(), *sources]:
+        digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    manifest_file = target / MANIFEST
+    if manifest_file.exists():  # a rebuild: nothing to do if the sources did not change
+        known = json.loads(manifest_file.read_text())
+        if known.get("sources_sha256") == digest.hexdigest() and all((target / f).exists() for f in known["files"]):
+            return [target / f for f in known["files"]]
     if target.exists():
         shutil.rmtree(target)  # no view left from a kind since removed
     target.mkdir(parents=True)
     common = ["--minify", "--sourcemap", "--log-level=warning", f"--outdir={target}"]
-    sources = sorted(p for p in FRONT_END.iterdir() if p.suffix in (".js", ".css"))
     subprocess.run([str(ESBUILD), *map(str, sources), *common], check=True)
 
-    main = (FRONT_END / "explorers.js").read_text(encoding="utf-8")
+    main = (front_end / "explorers.js").read_text(encoding="utf-8")
     kinds = view_kinds(main)
     with tempfile.TemporaryDirectory(prefix="lossbook_front_end_") as tmp:
         src = Path(tmp)
@@ -117,6 +138,12 @@ def minify_front_end(target: Path) -> list[Path]:
             )
             entries.append(entry)
         subprocess.run([str(ESBUILD), *map(str, entries), "--bundle", "--format=esm", *common], check=True)
-    manifest = {"css": "explorers.css", "views": {kind: [VIEW_ENTRY.format(kind=kind)] for kind in kinds}}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-    return sorted(p for p in target.iterdir() if p.suffix in (".js", ".css"))
+    served = sorted(p for p in target.iterdir() if p.suffix in (".js", ".css"))
+    manifest = {
+        "css": "explorers.css",
+        "views": {kind: [VIEW_ENTRY.format(kind=kind)] for kind in kinds},
+        "files": [p.name for p in served],
+        "sources_sha256": digest.hexdigest(),
+    }
+    manifest_file.write_text(json.dumps(manifest, indent=1) + "\n")
+    return served
