@@ -16,6 +16,9 @@
 //    `.visually-hidden:not(caption)` or `.text_html:not(:has(table.dataframe))`
 //    the absence of captions or data frames is what makes the rule match, so
 //    those names are safelisted;
+//  * a selector of pseudo-classes alone (the theme's focus ring,
+//    `:focus-visible{outline:...}`) names nothing PurgeCSS could find, and
+//    PurgeCSS drops it; such rules are wrapped in PurgeCSS's "ignore" comments;
 //  * Bootstrap builds some class names in its scripts from pieces
 //    (`bs-${name}-auto`, tooltip and popover placements, show/fade
 //    transitions), so names with those stems are kept whole.
@@ -48,6 +51,12 @@ function negatedNames(css) {
   return [...names].map(n => new RegExp(`^${n.replace(/[-]/g, '\\-')}$`));
 }
 
+// Rules whose every selector is pseudo-classes only, kept whole.
+const PSEUDO_ONLY = /(^|[{}])((?::[\w-]+(?:\([^(){}]*\))?)+(?:,(?::[\w-]+(?:\([^(){}]*\))?)+)*)\{([^{}]*)\}/g;
+function keepPseudoOnly(css) {
+  return css.replace(PSEUDO_ONLY, '$1/* purgecss start ignore */$2{$3}/* purgecss end ignore */');
+}
+
 async function main() {
   const input = JSON.parse(fs.readFileSync(0, 'utf8'));
   const results = [];
@@ -55,13 +64,13 @@ async function main() {
     const css = fs.readFileSync(file, 'utf8');
     const [out] = await new PurgeCSS().purge({
       content: input.content,
-      css: [{raw: css, name: file}],
+      css: [{raw: keepPseudoOnly(css), name: file}],
       fontFace: false,
       keyframes: false,
       variables: false,
       safelist: {standard: negatedNames(css), greedy: BUILT_FROM_PIECES},
     });
-    fs.writeFileSync(file, out.css);
+    fs.writeFileSync(file, out.css.replace(/\/\* purgecss (start|end) ignore \*\//g, ''));
     results.push({file, before: Buffer.byteLength(css), after: Buffer.byteLength(out.css)});
   }
   process.stdout.write(JSON.stringify(results));
