@@ -39,7 +39,12 @@ def quantize(data: bytes) -> bytes:
             return data
         rgba = im.convert("RGBA")
         dpi = im.info.get("dpi")
-    out = imagequant.quantize_pil_image(rgba, dithering_level=1.0, max_colors=MAX_COLORS)
+    # The raw-bytes entry point (its PIL helper reads pixels one by one in Python).
+    indices, palette = imagequant.quantize_raw_rgba_bytes(
+        rgba.tobytes(), rgba.width, rgba.height, dithering_level=1.0, max_colors=MAX_COLORS
+    )
+    out = Image.frombytes("P", rgba.size, indices, decoder_name="raw")
+    out.putpalette(palette, rawmode="RGBA")
     buffer = io.BytesIO()
     out.save(buffer, "PNG", optimize=True, **({"dpi": dpi} if dpi else {}))
     small = buffer.getvalue()
