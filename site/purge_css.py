@@ -10,12 +10,14 @@ stylesheets with every built page and every script the site serves as the
 content, and writes them back in place. What PurgeCSS keeps and why is in
 ``purge_css.cjs``.
 
-The result is cached in ``<build>/.lossbook_css/`` under the SHA-256 of
+The result is cached in ``<build>/.lossbook_css/<builder>/`` under the SHA-256 of
 everything it depends on (the stylesheets as the theme ships them, the pages,
 the scripts, ``purge_css.cjs`` and PurgeCSS's version), so a rebuild that
 changed nothing copies it back without starting Node. Sphinx copies a
 stylesheet again only when its source changed, so the theme's own copy of
-each is kept there too.
+each is kept there too; a stylesheet that differs from what this step wrote
+last is taken as the theme's own (remove ``<build>/.lossbook_css`` and the
+output's ``_static`` to start over).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def purge_stylesheets(app, exception) -> None:
     sheets = sorted({p for pattern in STYLESHEETS for p in outdir.glob(pattern)})
     if not sheets:
         return
-    cache = outdir.parent / CACHE
+    cache = outdir.parent / CACHE / app.builder.name  # html and singlehtml share <build>/
     state_file = cache / "written.json"
     written = json.loads(state_file.read_text()) if state_file.exists() else {}
     # Sphinx copies a stylesheet again only when its source changed: a sheet
