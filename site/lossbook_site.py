@@ -13,11 +13,14 @@ What it does, each for a reason given in issue #5:
 * theme template overrides (``templates/``) and small fixes of the rendered
   pages for axe-core (accessible names of the theme's buttons, bibliography
   list roles), no ``fontawesome.js`` (1.5 MB), the icon fonts cut to the
-  icons the site uses (``icon_subset.py``), a default colour mode;
+  icons the site uses (``icon_subset.py``), a default colour mode, the
+  figures' PNGs quantized to 256 colours (``figures.py``), the theme's
+  stylesheets cut to the rules the site uses (``purge_css.py``);
 * adds ``static/lossbook-site.css`` (white backgrounds for figures in dark
   mode);
-* serves the explorers' front end (``lossbook/explorers/static/``) and adds
-  its host script, ``static/lossbook-explorers.js``;
+* serves the explorers' front end (``lossbook/explorers/static/``), one
+  module per view (``minify.py``), and adds its host script,
+  ``static/lossbook-explorers.js``, which imports the views a page shows;
 * gives the numbered footnotes of numpydoc "References" sections names that
   are unique per object, so the API page, which holds many docstrings, has no
   duplicate ``[1]`` targets;
@@ -39,10 +42,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import figures  # site/figures.py
 import icon_subset  # site/icon_subset.py
 import minify  # site/minify.py
 import parallel_execution  # site/parallel_execution.py
 import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
+import purge_css  # site/purge_css.py
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
@@ -455,6 +460,7 @@ def setup(app: Sphinx):
     app.connect("html-page-context", prerender.drop_runtime, priority=950)
     app.connect("build-finished", prerender.typeset)
     app.connect("build-finished", icon_subset.subset_icon_fonts)
+    app.connect("build-finished", figures.quantize_figures)
     app.connect("env-before-read-docs", parallel_execution.execute_in_parallel)
     app.connect("doctree-read", _drop_widget_state)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
@@ -465,4 +471,6 @@ def setup(app: Sphinx):
     app.add_css_file("lossbook-site.css")
     app.add_js_file("lossbook-explorers.js", type="module")
     app.connect("build-finished", _copy_explorer_front_end)
+    # Last: it reads the finished pages and every script the site serves.
+    app.connect("build-finished", purge_css.purge_stylesheets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

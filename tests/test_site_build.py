@@ -99,3 +99,95 @@ def test_an_expected_error_tagged_raises_exception_passes(tmp_path):
     rc, log = _build(book)
     assert rc == 0, log[-3000:]
     assert log.count("(parallel)") == 2, log
+
+
+# --- the explorers' front end, figures and stylesheets (issue #15) --------------
+
+sys.path.insert(0, str(ROOT / "site"))
+
+
+def test_every_view_in_VIEWS_gets_its_own_module_with_only_its_code(tmp_path):
+    import minify
+
+    from lossbook import explorers
+
+    source = (explorers.STATIC / "explorers.js").read_text()
+    kinds = minify.view_kinds(source)
+    # The registry is read from the source: every kind the Python explorers use is there.
+    for name in explorers.__all__:
+        view = getattr(getattr(explorers, name), "view", None)
+        if view:
+            assert view in kinds, f"{name}.view={view!r} not found in VIEWS {sorted(kinds)}"
+    served = minify.minify_front_end(tmp_path / "fe")
+    names = {p.name for p in served}
+    assert {"explorers.js", "numbers.js", "explorers.css"} <= names
+    manifest = json.loads((tmp_path / "fe" / minify.MANIFEST).read_text())
+    whole = (tmp_path / "fe" / "explorers.js").stat().st_size + (tmp_path / "fe" / "numbers.js").stat().st_size
+    for kind in kinds:
+        (entry,) = manifest["views"][kind]
+        assert entry == f"view-{kind}.js" and entry in names
+        text = (tmp_path / "fe" / entry).read_text()
+        assert "import" not in text.split("\n", 1)[0], f"{entry} is not self-contained"
+        assert len(text) < 0.75 * whole, f"{entry} ({len(text)} B) is not tree-shaken (whole front end {whole} B)"
+    # Unchanged sources: nothing is written again.
+    stamp = (tmp_path / "fe" / "explorers.js").stat().st_mtime_ns
+    minify.minify_front_end(tmp_path / "fe")
+    assert (tmp_path / "fe" / "explorers.js").stat().st_mtime_ns == stamp
+
+
+def test_view_kinds_reads_a_new_line_of_VIEWS():
+    import minify
+
+    kinds = minify.view_kinds("const VIEWS = {\n  a: aView,\n  // a comment\n  focal_loss: focalView, // ch7\n};\n")
+    assert kinds == {"a": "aView", "focal_loss": "focalView"}
+    with pytest.raises(ValueError, match="VIEWS"):
+        minify.view_kinds("const views = {};")
+
+
+def test_a_figure_is_quantized_to_a_palette_and_keeps_its_size():
+    import io
+
+    import figures
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    x = np.linspace(-5, 5, 400)
+    ax.plot(x, np.log1p(np.exp(-x)), label="logistic")
+    ax.plot(x, np.maximum(0, 1 - x), label="hinge")
+    ax.legend()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    data = buffer.getvalue()
+    small = figures.quantize(data)
+    assert len(small) < 0.6 * len(data), (len(small), len(data))
+    with Image.open(io.BytesIO(data)) as a, Image.open(io.BytesIO(small)) as b:
+        assert b.mode == "P" and b.size == a.size
+        diff = np.abs(np.asarray(a.convert("RGBA"), float) - np.asarray(b.convert("RGBA"), float))
+        assert diff.mean() < 2.0, f"mean colour change {diff.mean():.2f} of 255"
+    assert figures.quantize(small) == small  # already a palette: left alone
+
+
+def test_purgecss_keeps_the_focus_ring_and_rules_that_match_by_absence(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<html><body><p class="visually-hidden">x</p><div class="used"></div></body></html>')
+    css = tmp_path / "theme.css"
+    css.write_text(
+        ".unused{color:red}.used{color:blue}:focus-visible{outline:2px solid}"
+        ".visually-hidden:not(caption){position:absolute}.used:not(:has(table.dataframe)){margin:0}"
+    )
+    request = json.dumps({"content": [str(page)], "css": [str(css)]})
+    proc = subprocess.run(
+        ["node", str(ROOT / "site" / "purge_css.cjs")], input=request, capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = css.read_text()
+    assert ".unused" not in out and ".used{color:blue}" in out.replace(" ", "").replace("\n", "")
+    for kept in (":focus-visible", ".visually-hidden:not(caption)", ".used:not(:has(table.dataframe))"):
+        assert kept in out, f"{kept} dropped: {out}"
+    assert "purgecss" not in out

@@ -20,15 +20,15 @@ no kernel. Where things live:
 5. :class:`SigmoidGradientExplorer` (squared error and cross-entropy of a sigmoid
    output) and :class:`TrainingRaceExplorer` (the race of the two losses);
 6. :class:`MarginLossExplorer` (the margin losses and their gradients);
-8. :class:`CalibrationExplorer` (temperature scaling and the reliability diagram, and your own predictions).
+7. :class:`FocalExplorer` (focal loss against α-weighted cross-entropy, over γ and α);
+8. :class:`CalibrationExplorer` (temperature scaling and the reliability diagram, and your own predictions);
 9. :class:`EmbeddingExplorer` (anchor, positive and negatives you drag in 2-D: triplet loss and InfoNCE).
-7. :class:`FocalExplorer` (focal loss against α-weighted cross-entropy, over γ and α).
 
 A new explorer is a new module here with a subclass of :class:`Explorer` and
-a view of the same name: in a module of its own, ``static/<view>.js``
-exporting ``view(c, ui)`` and listed in ``LAZY`` in ``explorers.js`` (only
-the pages that show it download it, as for chapters 4 and 9), or in
-``explorers.js``'s ``VIEWS`` (every page downloads those).
+a view function of the same name in ``static/explorers.js``, listed in its
+``VIEWS`` table (its numbers go in ``static/numbers.js``). The built site
+serves one bundle per view (``site/minify.py``), so a page downloads only the
+views it shows.
 """
 
 import importlib

@@ -195,43 +195,25 @@ def parse_numbers(text, name):
 
 _IMPORT = re.compile(r'^import \* as (\w+) from "\./(\w+)\.js";$', re.M)
 _EXPORT = re.compile(r"^export (?:async )?(?:function|const|class|let) (\w+)", re.M)
-_LAZY_IMPORT = re.compile(r'import\("\./(\w+)\.js"\)')
 
 
 def bundle():
     """``explorers.js`` as one ES module, for anywidget (which loads one module, without relative imports).
 
     Each ``import * as N from "./x.js";`` line becomes a constant ``N``
-    holding the exports of ``x.js``, and each lazy ``import("./view.js")``
-    (a view loaded only by the pages that show it) a promise of that module's
-    exports, whose own imports reuse the constants already made (one
-    ``numbers.js``, so one ``LossbookError``); nothing else changes. The
-    built site loads the files themselves.
+    holding the exports of ``x.js``; nothing else changes. The built site
+    loads the files themselves.
     """
     main = (STATIC / "explorers.js").read_text(encoding="utf-8")
-    made = {}  # module -> the constant holding its exports
-
-    def module(name):
-        text = (STATIC / f"{name}.js").read_text(encoding="utf-8")
-        exports = _EXPORT.findall(text)
-        body = _EXPORT.sub(lambda m: m.group(0).replace("export ", "", 1), text)
-        return body, f"return {{ {', '.join(exports)} }};"
 
     def inline(match):
-        name, source = match.groups()
-        made[source] = name
-        body, exports = module(source)
-        return f"const {name} = (() => {{\n{body}\n{exports}\n}})();"
+        name, module = match.groups()
+        text = (STATIC / f"{module}.js").read_text(encoding="utf-8")
+        exports = _EXPORT.findall(text)
+        body = _EXPORT.sub(lambda m: m.group(0).replace("export ", "", 1), text)
+        return f"const {name} = (() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})();"
 
-    def reuse(match):
-        name, source = match.groups()
-        return "" if made[source] == name else f"const {name} = {made[source]};"
-
-    def lazy(match):
-        body, exports = module(match.group(1))
-        return f"Promise.resolve((() => {{\n{_IMPORT.sub(reuse, body)}\n{exports}\n}})())"
-
-    return _LAZY_IMPORT.sub(lazy, _IMPORT.sub(inline, main))
+    return _IMPORT.sub(inline, main)
 
 
 class Explorer(anywidget.AnyWidget):

@@ -809,38 +809,302 @@ function focalView(c) {
   };
 }
 
+// -- chapter 4: outliers and the MSE, MAE and Huber fits ------------------------------------
+
+export function outlierFits(points, outlier, delta) {
+  const x = points.map((p) => p[0]);
+  const y = points.map((p, i) => p[1] + (i === points.length - 1 ? outlier : 0));
+  return { x, y, MSE: N.fitLineMse(x, y), MAE: N.fitLineMae(x, y), Huber: N.fitLineHuber(x, y, delta) };
+}
+
+export function outlierReadout(points, outlier, delta) {
+  const f = outlierFits(points, outlier, delta);
+  const items = [["outlier", outlier, ".1f"], ["δ", delta, ".1f"], `${points.length} points`];
+  for (const name of ["MSE", "MAE", "Huber"]) {
+    const [a, b] = f[name];
+    const pred = f.x.map((v) => a * v + b);
+    const l = name === "MSE" ? N.meanSquaredError(f.y, pred) : name === "MAE" ? N.meanAbsoluteError(f.y, pred) : N.huber(f.y, pred, delta);
+    items.push(`${name} fit: y = ${N.number(a, ".2f")}x ${b < 0 ? "−" : "+"} ${N.pyFormat(Math.abs(b), ".2f")}, ${name} = ${N.number(l, ".3f")}`);
+  }
+  return N.formatReadout(...items);
+}
+
+function outlierView(c) {
+  c.slider("outlier");
+  c.slider("delta");
+  const [ts, ti] = c.data.true_line;
+  const grid = c.data.curve_grid;
+  const styles = { MSE: [COLORS.blue, ""], MAE: [COLORS.vermillion, "7 4"], Huber: [COLORS.green, "8 3 2 3"] };
+  const panels = c.panels();
+  const left = new Plot(panels, { xlim: [-0.5, 10.5], ylim: [-1, 28], xlabel: "input x", ylabel: "target y", label: c.spec.alt, width: 400, role: "group" });
+  left.set(left.line(COLORS.grey, "2 3", 1.5), [-0.5, 10.5], [ti - 0.5 * ts, ti + 10.5 * ts]);
+  const lines = Object.fromEntries(Object.entries(styles).map(([n, [col, dash]]) => [n, left.line(col, dash)]));
+  const right = new Plot(panels, { xlim: [-0.4, 20.4], ylim: [-0.5, 3], xlabel: "outlier's height above the line", ylabel: "slope of the fitted line", label: "The slope of each fit against the outlier's height." });
+  right.hline(ts, COLORS.grey, "2 3");
+  const curves = Object.fromEntries(Object.entries(styles).map(([n, [col, dash]]) => [n, right.line(col, dash)]));
+  const marks = Object.fromEntries(Object.entries(styles).map(([n, [col]]) => [n, right.dot(col, 4.5, n === "MAE" ? "square" : "circle")]));
+  const dots = svg("g", {}, left.top);
+  const hit = svg("rect", { x: left.m.l, y: left.m.t, width: left.pw, height: left.ph, fill: "transparent", class: "lb-hit" });
+  left.svg.insertBefore(hit, left.top);
+  c.figure.append(legend([["MSE fit", ...styles.MSE], ["MAE fit", ...styles.MAE], ["Huber fit", ...styles.Huber], ["true line", COLORS.grey, "2 3"]]),
+    h("p", { class: "lb-hint", text: "Click the plot to add a point, drag a point to move it; or focus a point (Tab), move it with the arrow keys and delete it with Delete. The square is the outlier." }), panels);
+  const points = () => c.model.get("point_list");
+  const error = h("p", { class: "lb-error", role: "alert" });
+  c.figure.append(error);
+  const propose = (pts) => {
+    const v = c.values();
+    try { outlierFits(pts, v.outlier, v.delta); } catch (e) {
+      if (!(e instanceof N.LossbookError)) throw e;
+      error.textContent = e.message;
+      return false;
+    }
+    error.textContent = "";
+    c.model.set("point_list", pts);
+    c.model.save_changes();
+    return true;
+  };
+  const toData = (event) => {
+    const pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(left.svg.getScreenCTM().inverse());
+    const x = left.xlim[0] + ((pt.x - left.m.l) / left.pw) * (left.xlim[1] - left.xlim[0]);
+    const y = left.ylim[0] + (1 - (pt.y - left.m.t) / left.ph) * (left.ylim[1] - left.ylim[0]);
+    return [Math.round(x * 100) / 100, Math.round(y * 100) / 100];
+  };
+  let dragging = -1;
+  hit.addEventListener("pointerdown", (event) => {
+    const pts = points();
+    propose([...pts.slice(0, -1), toData(event), pts[pts.length - 1]]);
+  });
+  left.svg.addEventListener("pointermove", (event) => {
+    if (dragging < 0) return;
+    const pts = points().map((p) => [...p]);
+    const [x, y] = toData(event);
+    pts[dragging] = [x, dragging === pts.length - 1 ? y - c.values().outlier : y];
+    propose(pts);
+  });
+  const stop = () => { dragging = -1; };
+  left.svg.addEventListener("pointerup", stop);
+  left.svg.addEventListener("pointercancel", stop);
+  let focused = -1;
+  const keyMove = (i, event) => {
+    const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    const pts = points().map((p) => [...p]);
+    if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      if (i === pts.length - 1) { error.textContent = "The outlier stays: set its height with the slider."; return; }
+      pts.splice(i, 1);
+      focused = Math.min(i, pts.length - 2);
+      propose(pts);
+      return;
+    }
+    if (!steps[event.key]) return;
+    event.preventDefault();
+    const k = event.shiftKey ? 1 : 0.1;
+    pts[i] = [Math.round((pts[i][0] + steps[event.key][0] * k) * 100) / 100, Math.round((pts[i][1] + steps[event.key][1] * k) * 100) / 100];
+    focused = i;
+    propose(pts);
+  };
+  const f = c.form("Your own points, x, y pairs separated by semicolons (the last one is the outlier, raised by the slider):",
+    [["points", "points =", "", 60]], ({ points: text }) => {
+      const pts = parsePoints(text);
+      const v = c.values();
+      outlierFits(pts, v.outlier, v.delta);
+      propose(pts);
+      return undefined;
+    });
+  const pointsText = (pts) => pts.map((p) => `${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}`).join("; ");
+  let lastDelta = null;
+  let lastPoints = null;
+  const update = () => {
+    const { outlier, delta } = c.values();
+    const pts = points();
+    const fits = outlierFits(pts, outlier, delta);
+    for (const n of ["MSE", "MAE", "Huber"]) {
+      const [a, b] = fits[n];
+      left.set(lines[n], [-0.5, 10.5], [a * -0.5 + b, a * 10.5 + b]);
+      right.move(marks[n], outlier, a);
+    }
+    if (lastPoints !== pts || lastDelta !== delta) {
+      const slopes = { MSE: [], MAE: [], Huber: [] };
+      for (const g of grid) { const fg = outlierFits(pts, g, delta); for (const n in slopes) slopes[n].push(fg[n][0]); }
+      for (const n in slopes) right.set(curves[n], grid, slopes[n]);
+      if (lastPoints !== pts) {
+        dots.replaceChildren();
+        pts.forEach((p, i) => {
+          const last = i === pts.length - 1;
+          const el = last
+            ? svg("rect", { width: 12, height: 12, fill: COLORS.purple, stroke: "currentColor", transform: "", class: "lb-point lb-outlier" }, dots)
+            : svg("circle", { r: 5.5, fill: "currentColor", class: "lb-point" }, dots);
+          el.setAttribute("tabindex", "0");
+          el.setAttribute("role", "button");
+          el.setAttribute("aria-label", last ? `outlier at x = ${N.pyRepr(p[0])}` : `point ${i + 1} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])}); arrow keys move it, Delete removes it`);
+          el.addEventListener("pointerdown", (event) => { dragging = i; left.svg.setPointerCapture(event.pointerId); event.stopPropagation(); });
+          el.addEventListener("keydown", (event) => keyMove(i, event));
+        });
+        if (focused >= 0 && dots.children[focused]) dots.children[focused].focus();
+        if (document.activeElement !== f.inputs.points) f.inputs.points.value = pointsText(pts);
+      }
+      lastPoints = pts;
+      lastDelta = delta;
+    }
+    [...dots.children].forEach((el, i) => left.move(el, pts[i][0], fits.y[i]));
+    c.say(outlierReadout(pts, outlier, delta));
+  };
+  c.model.on("change:point_list", update);
+  return update;
+}
+
+// -- chapter 9: an anchor, a positive and negatives in 2-D ----------------------------------
+
+/** lossbook.explorers.embedding.check_embedding_points. */
+export function checkEmbeddingPoints(points, limit, maxNeg) {
+  const n = points.length;
+  if (n < 3 || n > maxNeg + 2) N.fail("points", `be an anchor, a positive and 1 to ${maxNeg} negatives (3 to ${maxNeg + 2} points)`, `${n} point${n !== 1 ? "s" : ""}`);
+  points.forEach((p, i) => p.forEach((v) => {
+    if (!(Math.abs(v) <= limit)) N.fail("points", `lie in the plotted square, every coordinate in [${-limit}, ${limit}]`, `${N.pyRepr(v)} in point ${i + 1}`);
+  }));
+}
+
+/** lossbook.explorers.embedding.embedding_losses. */
+export function embeddingLosses(points, margin, temperature, limit, maxNeg) {
+  checkEmbeddingPoints(points, limit, maxNeg);
+  const [a, p, ...negatives] = points;
+  const cos = points.slice(1).map((c) => -N.cosineSimilarity(a, c));
+  return {
+    cos,
+    radius: Math.hypot(p[0] - a[0], p[1] - a[1]) + margin,
+    triplet: N.sum(negatives.map((n) => N.tripletMarginLoss(a, p, n, margin))) / negatives.length,
+    infoNce: N.infoNce(cos, temperature),
+    probabilities: N.softmax(cos.map((s) => s / temperature)),
+  };
+}
+
+/** lossbook.explorers.EmbeddingExplorer.points_readout (throws lossbook's message for refused points). */
+export function embeddingReadout(points, margin, temperature, limit, maxNeg) {
+  const out = embeddingLosses(points, margin, temperature, limit, maxNeg);
+  const k = out.cos.length - 1;
+  return N.formatReadout(["margin", margin, ".2f"], ["τ", temperature, ".2f"], `${k} negative${k !== 1 ? "s" : ""}`,
+    ...out.cos.map((c, j) => [`cos(a, ${j ? `n${j}` : "p"})`, c, ".3f"]),
+    ["triplet loss (mean over negatives)", out.triplet, ".3f"], ["InfoNCE", out.infoNce, ".3f"], ["p(positive)", out.probabilities[0], ".3f"]);
+}
+
+function embeddingView(c) {
+  c.slider("margin");
+  c.slider("temperature");
+  const { limit, max_negatives: maxNeg } = c.data;
+  const names = ["a", "p", ...Array.from({ length: maxNeg }, (_, j) => `n${j + 1}`)];
+  const color = (i) => [COLORS.ink, COLORS.blue][i] || COLORS.vermillion;
+  const panels = c.panels();
+  const left = new Plot(panels, { xlim: [-limit, limit], ylim: [-limit, limit], xlabel: "dimension 1", ylabel: "dimension 2", label: c.spec.alt, width: 304, height: 290, role: "group" });
+  const circle = linspace(0, 2 * Math.PI, 121);
+  left.set(left.line(COLORS.grey, "2 3", 1.2), circle.map(Math.cos), circle.map(Math.sin));
+  const rays = names.map(() => left.line(COLORS.grey, "", 0.8));
+  const ring = left.line(COLORS.vermillion, "6 4", 1.5);
+  const right = new Plot(panels, { xlim: [-0.6, maxNeg + 0.6], ylim: [0, 1.02], xlabel: "candidate: p, n1, n2, …", ylabel: "softmax(cos / τ)", label: "InfoNCE's softmax over the candidates." });
+  const bars = names.slice(1).map((_, j) => right.bar(color(j + 1)));
+  const dots = svg("g", {}, left.top);
+  c.figure.append(h("p", { class: "lb-hint", text: "Drag a point, or focus it (Tab) and use the arrow keys (Shift: bigger steps); Delete removes a negative. Dashed ring: radius d(a, p) + margin." }), panels);
+  const error = h("p", { class: "lb-error", role: "alert" });
+  c.figure.append(error);
+  const points = () => c.model.get("point_list");
+  const readout = (pts) => embeddingReadout(pts, c.values().margin, c.values().temperature, limit, maxNeg);
+  const set = (pts) => { c.model.set("point_list", pts); c.model.save_changes(); };
+  const round = (v) => Math.round(Math.max(-limit, Math.min(limit, v)) * 100) / 100;
+  let dragging = -1;
+  let focused = -1;
+  left.svg.addEventListener("pointermove", (event) => {
+    if (dragging < 0) return;
+    const pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(left.svg.getScreenCTM().inverse());
+    const pts = points().map((p) => [...p]);
+    pts[dragging] = [round(left.xlim[0] + ((pt.x - left.m.l) / left.pw) * 2 * limit), round(left.ylim[1] - ((pt.y - left.m.t) / left.ph) * 2 * limit)];
+    set(pts);
+  });
+  const stop = () => { dragging = -1; };
+  left.svg.addEventListener("pointerup", stop);
+  left.svg.addEventListener("pointercancel", stop);
+  const keyMove = (i, event) => {
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
+    const pts = points().map((p) => [...p]);
+    if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      if (i < 2 || pts.length < 4) { error.textContent = "The anchor, the positive and one negative stay."; return; }
+      pts.splice(i, 1);
+      focused = Math.min(i, pts.length - 1);
+    } else if (step) {
+      event.preventDefault();
+      const k = event.shiftKey ? 0.5 : 0.1;
+      pts[i] = [round(pts[i][0] + step[0] * k), round(pts[i][1] + step[1] * k)];
+      focused = i;
+    } else return;
+    error.textContent = "";
+    set(pts);
+  };
+  const f = c.form("Your points, x, y; x, y; …: anchor, positive, 1 to 6 negatives:",
+    [["points", "points =", "", 48]], ({ points: text }) => {
+      const pts = parsePoints(text);
+      checkEmbeddingPoints(pts, limit, maxNeg);
+      error.textContent = "";
+      set(pts);
+    });
+  let lastPoints = null;
+  const update = () => {
+    const pts = points();
+    const v = c.values();
+    const out = embeddingLosses(pts, v.margin, v.temperature, limit, maxNeg);
+    if (lastPoints !== pts) {
+      dots.replaceChildren();
+      pts.forEach((p, i) => {
+        const role = ["anchor", "positive"][i] || "negative";
+        const el = svg("circle", { r: i ? 5.5 : 7, fill: color(i), stroke: "var(--lb-bg)", "stroke-width": 1.5, class: "lb-point", tabindex: 0, role: "button",
+          "aria-label": `${role} ${names[i]} at (${N.pyRepr(p[0])}, ${N.pyRepr(p[1])})` }, dots);
+        el.addEventListener("pointerdown", (event) => { dragging = i; left.svg.setPointerCapture(event.pointerId); });
+        el.addEventListener("keydown", (event) => keyMove(i, event));
+        left.move(el, ...p);
+        const label = svg("text", { x: left.X(p[0]) + 8, y: left.Y(p[1]) - 7, class: "lb-label" }, dots);
+        label.textContent = names[i];
+      });
+      if (focused >= 0) dots.querySelectorAll("circle")[focused]?.focus();
+      if (document.activeElement !== f.inputs.points) f.inputs.points.value = pts.map((p) => p.map(N.pyRepr).join(", ")).join("; ");
+      lastPoints = pts;
+    }
+    rays.forEach((ray, i) => {
+      ray.style.display = i < pts.length ? "" : "none";
+      const s = (2 * limit) / Math.max(Math.hypot(...(pts[i] || [1])), 1e-9);
+      if (pts[i]) left.set(ray, [0, pts[i][0] * s], [0, pts[i][1] * s]);
+    });
+    left.set(ring, circle.map((t) => pts[0][0] + out.radius * Math.cos(t)), circle.map((t) => pts[0][1] + out.radius * Math.sin(t)));
+    bars.forEach((b, j) => right.setBar(b, j, 0.6, out.probabilities[j] || 0));
+    c.say(readout(pts));
+  };
+  c.model.on("change:point_list", update);
+  return update;
+}
+
 const VIEWS = {
   accuracy: accuracyView,
   entropy: entropyView,
   cross_entropy: crossEntropyView,
+  outlier: outlierView,
   sigmoid_gradient: sigmoidView,
   training_race: trainingRaceView,
   margin: marginView,
   calibration: calibrationView,
   focal: focalView,
+  embedding: embeddingView,
 };
 
-// Views that live in a module of their own, static/<kind>.js, loaded only by the pages that show them (so that
-// every page does not download every chapter's view); each exports view(c, ui). lossbook.explorers._base.bundle
-// inlines them for anywidget.
-const LAZY = {
-  outlier: () => import("./outlier.js"), // chapter 4
-  embedding: () => import("./embedding.js"), // chapter 9
-};
-const UI = { COLORS, Plot, svg, h, legend, linspace, parsePoints };
-
-/** anywidget's entry point, also called by the site's host script; a promise for the views in LAZY. */
-export function render({ model, el }) {
+/** Show one view in el and keep it in step with the model's values. */
+export function mount({ model, el }, view) {
   const c = frame(model, el);
-  const start = (view) => {
-    const update = view(c, UI);
-    const onChange = () => { c.sync(); update(); };
-    model.on("change:values", onChange);
-    onChange();
-    return () => model.off("change:values", onChange);
-  };
-  const kind = model.get("kind");
-  return LAZY[kind] ? LAZY[kind]().then((module) => start(module.view)) : start(VIEWS[kind]);
+  const update = view(c);
+  const onChange = () => { c.sync(); update(); };
+  model.on("change:values", onChange);
+  onChange();
+  return () => model.off("change:values", onChange);
+}
+
+/** anywidget's entry point. The site loads one module a view instead (site/minify.py). */
+export function render({ model, el }) {
+  return mount({ model, el }, VIEWS[model.get("kind")]);
 }
 
 export { N as numbers };
