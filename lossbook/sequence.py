@@ -3,7 +3,10 @@
 :func:`ctc` is Keras' ``keras.losses.ctc``: integer label sequences padded
 with 0 (which is also the CTC blank), logits over time, and the negative log
 probability of all alignments of each label sequence, summed with the forward
-algorithm of Graves et al. (2006) in log space.
+algorithm of Graves et al. (2006): on float64 probabilities for the whole batch
+at once (one pass of four NumPy calls per time step), and in log space for a
+sequence whose probability is so small (below 1e-250) that underflow could cost
+it digits.
 """
 
 from __future__ import annotations
@@ -83,7 +86,8 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     where :math:`\mathcal{B}` removes repeated symbols and then blanks (class
     0) from an alignment :math:`\pi` of length :math:`T`. The sum over
     alignments is the forward recursion over the label sequence with blanks
-    interleaved, in log space (no underflow for long sequences).
+    interleaved, on float64 probabilities; a sequence whose probability is
+    below 1e-250 is recomputed in log space (no underflow for long sequences).
 
     Parameters
     ----------
