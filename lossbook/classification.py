@@ -740,8 +740,9 @@ def categorical_hinge(y_true, y_pred, *, reduction="mean", sample_weight=None):
     y_true, y_pred = as_pair(y_true, y_pred)
     if not ((y_true == 0) | (y_true == 1)).all() or (last_axis_sum(y_true) != 1).any():
         fail("y_true", "contain one-hot rows (a single 1, zeros elsewhere)", f"y_true={_short(y_true)}")
-    positive = last_axis_sum(y_true * y_pred)
-    negative = last_axis_max((1 - y_true) * y_pred)
+    target = y_true * y_pred
+    positive = last_axis_sum(target)
+    negative = last_axis_max(np.subtract(y_pred, target, out=target))  # (1 - y_true) * y_pred: y_true is 0 or 1
     return reduce(np.maximum(negative - positive + 1, 0), reduction, sample_weight)
 
 

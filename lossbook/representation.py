@@ -85,16 +85,14 @@ def cosine_similarity(y_true, y_pred, *, axis=-1, reduction="mean", sample_weigh
     return reduce(-(last_axis_sum(y_true * y_pred) / norms), reduction, sample_weight)
 
 
-def _masked_logsumexp(x, mask):
-    """logsumexp over the last axis of the entries where ``mask``; -inf for a row with none.
+def _logsumexp_of_finite(x):
+    """logsumexp over the last axis, where entries left out are -inf; -inf for a row with none.
 
     The caller ignores ``divide`` (log 0 for a row with none) in ``np.errstate``.
     """
-    minus_inf = x.dtype.type(-np.inf)
-    x = np.where(mask, x, minus_inf)
-    m = x.max(axis=-1)
-    safe = np.where(np.isfinite(m), m, 0)
-    return safe + np.log(np.exp(x - safe[..., None]).sum(axis=-1))
+    # A row of -inf would have maximum -inf; starting from the lowest float keeps x - m at -inf (not nan) there.
+    m = x.max(axis=-1, initial=np.finfo(x.dtype).min)
+    return m + np.log(last_axis_sum(np.exp(x - m[..., None])))
 
 
 def circle(
@@ -184,10 +182,9 @@ def circle(
     for name, emb in (
         (("y_pred", y_pred),) if ref_embeddings is None else (("y_pred", y_pred), ("ref_embeddings", refs))
     ):
-        norms = np.sqrt(last_axis_sum(np.square(emb)))
-        off = np.abs(norms - 1) > 1e-3
-        if off.any():
-            row = int(np.argwhere(off)[0, 0])
+        norms = np.sqrt(np.einsum("ij,ij->i", emb, emb))
+        if np.abs(norms - 1).max() > 1e-3:
+            row = int(np.argwhere(np.abs(norms - 1) > 1e-3)[0, 0])
             fail(
                 name,
                 "hold L2-normalized embeddings (rows of norm 1)",
@@ -197,22 +194,24 @@ def circle(
     dt = y_pred.dtype.type
     distances = np.maximum(1 - y_pred @ refs.T, 0)
     # Positives and negatives side by side in one (2, N, M) array, so that both log-sums are one call (the
-    # arrays are small: the calls cost more than the arithmetic).
-    masks = np.empty((2, *distances.shape), dtype=bool)
-    positive, negative = masks
-    np.equal(labels[:, None], ref[None, :], out=positive)
-    np.logical_not(positive, out=negative)
-    if remove_diagonal:
-        np.fill_diagonal(positive, False)  # positive[i, i] for i < min(N, M), as np.eye(N, M)
+    # arrays are small: the calls cost more than the arithmetic). Pairs left out of a sum get -inf.
+    left_out = np.empty((2, *distances.shape), dtype=bool)
+    np.equal(labels[:, None], ref[None, :], out=left_out[1])  # same label: not a negative
+    np.logical_not(left_out[1], out=left_out[0])  # another label: not a positive
+    if remove_diagonal:  # nor is the sample itself: [i, i] for i < min(N, M), as np.fill_diagonal
+        width = distances.shape[1]
+        left_out[0].reshape(-1)[: min(distances.shape) * (width + 1) : width + 1] = True
     m, g = dt(margin), dt(gamma)
-    logits = np.empty(masks.shape, dtype=distances.dtype)
-    np.multiply(-g, (m + distances) * positive, out=logits[0])  # a+ = max(0, m + d) = m + d, as m, d >= 0
-    logits[0] *= m - distances
-    np.multiply(g, np.maximum((1 + m - distances) * negative, 0), out=logits[1])
-    logits[1] *= (1 - m) - distances
-    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf for a sample without positives
-        p_loss, n_loss = _masked_logsumexp(logits, masks)
-        total = p_loss + n_loss  # -inf + finite; never inf - inf (logsumexp here is < +inf)
+    logits = np.empty(left_out.shape, dtype=distances.dtype)
+    positives, negatives = logits
+    np.multiply(-g, m + distances, out=positives)  # a+ = max(0, m + d) = m + d, as m, d >= 0
+    positives *= m - distances
+    np.maximum(1 + m - distances, 0, out=negatives)
+    np.multiply(g, negatives, out=negatives)
+    negatives *= (1 - m) - distances
+    np.copyto(logits, dt(-np.inf), where=left_out)
+    with np.errstate(divide="ignore"):  # log 0 = -inf for a sample without positives
+        total = np.add(*_logsumexp_of_finite(logits))  # -inf + finite; never inf - inf (both are < +inf)
     per_sample = np.logaddexp(dt(0), total)
     return reduce(per_sample, reduction, sample_weight, mask=per_sample > 0)
 

@@ -3,17 +3,28 @@
 :func:`ctc` is Keras' ``keras.losses.ctc``: integer label sequences padded
 with 0 (which is also the CTC blank), logits over time, and the negative log
 probability of all alignments of each label sequence, summed with the forward
-algorithm of Graves et al. (2006) in log space.
+algorithm of Graves et al. (2006): on float64 probabilities for the whole batch
+at once (one pass of four NumPy calls per time step), and in log space for a
+sequence whose probability is so small (below 1e-250) that underflow could cost
+it digits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._reductions import last_axis_max, last_axis_sum
 from ._validation import as_float_array, fail, reduce
 from .activations import stable_log_softmax
 
 __all__ = ["ctc"]
+
+#: Linear-domain probabilities at least this large are exact to float64 rounding; smaller ones go through log space.
+_SMALLEST_LINEAR = 1e-250
+#: Sequences are computed in chunks of about this many float64 numbers of working memory.
+_CHUNK_ELEMENTS = 1 << 20
+#: Up to this many classes a matrix product gathers the emission probabilities (beyond, take_along_axis).
+_MATMUL_GATHER_CLASSES = 64
 
 
 def _ctc_labels(y_true, y_pred):
@@ -31,24 +42,28 @@ def _ctc_labels(y_true, y_pred):
         )
     arr = arr.astype(np.intp)
     n_classes = y_pred.shape[2]
-    outside = (arr < 0) | (arr >= n_classes)
-    if outside.any():
+    # Viewed as unsigned, a negative label is huge: one maximum checks both ends of [0, n_classes).
+    if arr.size and arr.view(np.uintp).max() >= n_classes:
+        outside = (arr < 0) | (arr >= n_classes)
         fail(
             "y_true",
             f"contain labels in [1, {n_classes - 1}] (0 is the blank and the padding)",
             f"label {int(arr[outside][0])}",
         )
-    lengths = (arr != 0).sum(axis=1)
+    nonzero = arr != 0
+    lengths = nonzero.sum(axis=1)
     # Padding comes last: a 0 followed by a label would be read as part of the sequence by TensorFlow.
-    leading = np.arange(arr.shape[1])[None, :] < lengths[:, None]
-    if ((arr != 0) != leading).any():
-        row = int(np.argwhere(((arr != 0) != leading).any(axis=1))[0, 0])
+    label_after_padding = nonzero[:, 1:] > nonzero[:, :-1]
+    if label_after_padding.any():
+        row = int(np.argwhere(label_after_padding.any(axis=1))[0, 0])
         fail(
             "y_true",
             "hold each label sequence first and its padding zeros after it",
             f"y_true[{row}]={arr[row].tolist()}",
             "0 is the blank: it cannot be a label.",
         )
+    if arr.shape[1] <= y_pred.shape[1]:  # no sequence can be too long
+        return arr, lengths
     too_long = lengths > y_pred.shape[1]
     if too_long.any():
         row = int(np.argwhere(too_long)[0, 0])
@@ -71,7 +86,8 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     where :math:`\mathcal{B}` removes repeated symbols and then blanks (class
     0) from an alignment :math:`\pi` of length :math:`T`. The sum over
     alignments is the forward recursion over the label sequence with blanks
-    interleaved, in log space (no underflow for long sequences).
+    interleaved, on float64 probabilities; a sequence whose probability is
+    below 1e-250 is recomputed in log space (no underflow for long sequences).
 
     Parameters
     ----------
@@ -123,7 +139,97 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     if y_pred.ndim != 3:
         fail("y_pred", "have shape (batch_size, time_steps, num_classes): logits", f"y_pred.shape={y_pred.shape}")
     labels, lengths = _ctc_labels(y_true, y_pred)
-    log_p = stable_log_softmax(y_pred)  # (N, T, C)
+    n, steps, n_classes = y_pred.shape
+    chunk = max(1, _CHUNK_ELEMENTS // (steps * (2 * labels.shape[1] + 4 + n_classes)))
+    if n <= chunk:
+        probability = _alignment_probability(y_pred, labels, lengths)
+    else:
+        probability = np.concatenate(
+            [
+                _alignment_probability(
+                    y_pred[start : start + chunk], labels[start : start + chunk], lengths[start : start + chunk]
+                )
+                for start in range(0, n, chunk)
+            ]
+        )
+    if probability.min() >= _SMALLEST_LINEAR:
+        values = np.log(probability).astype(y_pred.dtype)
+        np.negative(values, out=values)
+    else:  # underflow may have cost digits (or the sequence is infeasible): these sequences go through log space
+        redo = probability < _SMALLEST_LINEAR
+        probability[redo] = 1.0
+        values = np.negative(np.log(probability)).astype(y_pred.dtype)
+        values[redo] = _log_space_ctc(stable_log_softmax(y_pred[redo]), labels[redo], lengths[redo])
+    return reduce(values, reduction, sample_weight)
+
+
+def _alignment_probability(logits, labels, lengths):
+    r"""The probability (float64) of each label sequence: the forward recursion in the linear domain.
+
+    ``alpha[t, s]``, the probability of the first ``t + 1`` steps ending on the
+    ``s``-th symbol of the extended sequence (blank, l1, blank, l2, ..., blank),
+    sums three predecessors and multiplies by the emission probability:
+
+    .. math::
+
+        \alpha_t(s) = p_t(s) \bigl(\alpha_{t-1}(s) + \alpha_{t-1}(s-1)
+            + [\text{skip}_s]\,\alpha_{t-1}(s-2)\bigr).
+
+    The sequences lie end to end in one flat array, each followed by two
+    zeros, so that ``s - 1`` and ``s - 2`` are the same array shifted by one
+    and two places, and a time step is four ufunc calls on contiguous arrays
+    for the whole batch (the emission probabilities of the two zeros are 0, so
+    they stay 0). The probabilities never exceed 1, so nothing overflows; a
+    value that underflowed changes the result by at most its own size (under
+    1e-307 for each operation of the recursion), which is negligible above
+    ``_SMALLEST_LINEAR``.
+    """
+    n, steps, n_classes = logits.shape
+    width = 2 * labels.shape[1] + 1
+    stride = width + 2  # a sequence and its two zeros
+    z = logits.astype(np.float64)
+    top = z.max()
+    if top - z.min() < 700.0:  # one shift for all: every exp(z - top) >= e^-700, a normal float64
+        z -= top
+    else:
+        z -= last_axis_max(z, keepdims=True)
+    np.exp(z, out=z)
+    # emit[t, i * stride + s]: the probability of the s-th extended symbol of sequence i at step t; 0 on the zeros.
+    emit = np.empty((steps, n * stride))
+    if n_classes <= _MATMUL_GATHER_CLASSES:
+        # One matrix product gathers them (a single 1 per column: exact) and sums each row (the last column).
+        selector = np.zeros((n, n_classes, stride + 1))
+        selector[:, 0, 0:width:2] = 1.0  # the blanks
+        selector[np.arange(n)[:, None], labels, np.arange(1, width, 2)] = 1.0
+        selector[:, :, -1] = 1.0
+        gathered = np.matmul(z, selector)
+        np.divide(gathered[:, :, :-1], gathered[:, :, -1:], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
+    else:
+        extended = np.zeros((n, 1, stride), dtype=np.intp)
+        extended[:, 0, 1:width:2] = labels
+        gathered = np.take_along_axis(z, extended, axis=2)
+        gathered[:, :, width:] = 0.0
+        np.divide(gathered, last_axis_sum(z)[..., None], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
+    skip = np.zeros((n, stride))
+    skip[:, 3:width:2] = labels[:, 1:] != labels[:, :-1]  # onto a label over a blank: if it differs from the last
+    skip = skip.reshape(-1)
+    buffer = np.zeros(n * stride + 2)
+    alpha, step, jump = buffer[2:], buffer[1:-1], buffer[:-2]
+    first = alpha.reshape(n, stride)
+    first[:, :2] = emit[0].reshape(n, stride)[:, :2]  # the first step: a blank or the first label
+    total = np.empty_like(alpha)
+    for probability in emit[1:]:
+        np.multiply(jump, skip, out=total)
+        np.add(total, step, out=total)
+        np.add(total, alpha, out=total)
+        np.multiply(total, probability, out=alpha)
+    # Ending on the last label or on the blank after it (buffer[1] is a zero in front for an empty first sequence).
+    ends = np.arange(2, n * stride + 2, stride) + 2 * lengths
+    return buffer[ends] + buffer[ends - 1]
+
+
+def _log_space_ctc(log_p, labels, lengths):
+    """Per-sequence CTC loss by the forward recursion in log space (no underflow, ~3x slower)."""
     n, steps, _ = log_p.shape
     width = 2 * labels.shape[1] + 1
     extended = np.zeros((n, width), dtype=np.intp)  # blank, l1, blank, l2, ..., blank
@@ -148,4 +254,4 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     rows = np.arange(n)
     last = alpha[rows, 2 * lengths]
     before = np.where(lengths > 0, alpha[rows, np.maximum(2 * lengths - 1, 0)], minus_inf)
-    return reduce(-np.logaddexp(last, before), reduction, sample_weight)
+    return -np.logaddexp(last, before)

@@ -86,3 +86,38 @@ def test_padding_before_a_label_is_refused():
 def test_label_sequence_longer_than_time_steps_is_refused():
     with pytest.raises(ValueError, match=r"no longer than the 2 time steps of y_pred; received a sequence of 3 labels"):
         lb.ctc([[1, 2, 1]], np.zeros((1, 2, 3)))
+
+
+def _log_space_values(labels, logits):
+    from lossbook import activations, sequence
+
+    labels, lengths = sequence._ctc_labels(labels, logits)
+    return sequence._log_space_ctc(activations.stable_log_softmax(logits), labels, lengths)
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "offset"),
+    [(4, 0.0), (70, 0.0), (4, 500.0)],  # the product gather; take_along_axis (> 64 classes); row-wise shifts
+)
+def test_linear_recursion_equals_log_space_recursion(n_classes, offset, rng):
+    # lossbook.ctc sums alignment probabilities in the linear domain (float64) and keeps the log-space
+    # recursion for sequences whose probability is too small to trust (test_long_sequences_do_not_underflow).
+    labels = np.array([[1, 2, 3, 0], [2, 2, 0, 0], [3, 3, 1, 2], [0, 0, 0, 0], [1, 1, 1, 0]])
+    logits = rng.normal(size=(5, 12, n_classes))
+    # Adding a constant to a step's logits changes nothing; +-500 makes lossbook shift each step by its own
+    # maximum (one shift for the whole batch would underflow exp).
+    shifted = logits + offset * rng.choice([-1.0, 1.0], size=(5, 12, 1))
+    ours = lb.ctc(labels, shifted, reduction="none")
+    assert np.all(np.exp(-ours) > 1e-250)  # all of them from the linear recursion
+    np.testing.assert_allclose(ours, _log_space_values(labels, logits), rtol=1e-12)
+
+
+def test_underflowing_sequences_go_through_log_space(rng):
+    # One batch: a sequence whose probability underflows float64 next to an ordinary one.
+    labels = np.zeros((2, 50), dtype=int)
+    labels[0] = rng.integers(1, 30, size=50)
+    labels[1, :3] = [4, 5, 6]
+    logits = rng.normal(size=(2, 400, 30))
+    ours = lb.ctc(labels, logits, reduction="none")
+    assert ours[0] > 800 and np.isfinite(ours[0])
+    np.testing.assert_allclose(ours, _log_space_values(labels, logits), rtol=1e-12)

@@ -529,3 +529,14 @@ def test_new_gradients_validate_their_options():
         lb.gaussian_nll_grad([1.0], [0.0], [0.0])
     with pytest.raises(ValueError, match=r"label_smoothing must be a real number in \[0, 1\]"):
         lb.gradients.softmax_ce_grad([0.0, 1.0], [0.0, 0.0], label_smoothing=2)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (7,), (1000,), (3, 5), (100_003,)])
+def test_mean_reduction_is_numpys_mean_to_the_bit(dtype, shape):
+    # _validation.reduce computes "mean" with np.add.reduce and one division (NumPy's mean without its
+    # Python overhead); it must be exactly values.mean(dtype=values.dtype).
+    values = (0.5 * np.random.default_rng(sum(shape)).random(shape)).astype(dtype)  # float16 sums stay finite
+    ours = _validation.reduce(values, "mean")
+    theirs = values.mean(dtype=values.dtype)
+    assert ours.dtype == theirs.dtype and ours.tobytes() == theirs.tobytes()
