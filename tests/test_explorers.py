@@ -144,9 +144,9 @@ def test_anywidget_bundle_is_one_module_without_relative_imports():
     text = bundle()
     assert 'from "./' not in text and "export function render" in text
     assert "const N = (() => {" in text and "return { EPSILON," in text
-    # A lazily loaded view (chapter 9's) is inlined too, reusing the bundle's one numbers.js.
+    # One numbers.js, and every view of VIEWS (chapter 9's included) in the one module.
     assert 'import("./' not in text and text.count("return { EPSILON,") == 1
-    assert "Promise.resolve((() => {" in text and "return { checkEmbeddingPoints," in text
+    assert "function embeddingView(c)" in text and "embedding: embeddingView," in text
 
 
 def test_front_end_files_are_package_data():
