@@ -8,9 +8,12 @@ once Sphinx has written the pages, ``prerender.cjs`` runs MathJax's own
 Node package (``mathjax-full``, pinned in ``package-lock.json``) over every
 page written in this build, with the same TeX options the browser would have
 used (Sphinx's ``mathjax3_config``), and writes the typeset CommonHTML back:
-the formulas arrive final, each with a hidden MathML copy for screen readers,
-and the browser fetches only the few MathJax font files they use (vendored
-into the site by ``site/vendor.py``). In the same pass the article's images
+the formulas arrive final, each with a hidden MathML copy for screen readers.
+The MathJax fonts a page uses are then cut to the characters its formulas
+draw and inlined in the page (``math_fonts.py``), so the math is final at the
+first paint, without a font request (the full fonts, vendored into the site
+by ``site/vendor.py``, remain for the families a page declares but does not
+use). In the same pass the article's images
 get their ``width``/``height`` and ``loading="lazy"``: figures below the fold
 load when the reader nears them, and nothing shifts when they arrive.
 
@@ -29,6 +32,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import math_fonts  # site/math_fonts.py
 from docutils import nodes
 from sphinx.util import logging
 
@@ -116,9 +120,16 @@ def typeset(app, exception) -> None:
                 f"MathJax cannot typeset a formula: {error}", location=pagename, type="lossbook", subtype="math"
             )
     total = sum(typeset_counts.values())
+    cache = outdir.parent / ".lossbook_math_fonts"
+    inlined = saved = 0
+    for file, pagename in names.items():
+        if typeset_counts.get(pagename):
+            fonts, bytes_ = math_fonts.inline_page_fonts(Path(file), cache)
+            inlined, saved = inlined + fonts, saved + bytes_
     logger.info(
         f"lossbook_site: typeset {total} formulas and sized {images} images in "
-        f"{len(typeset_counts)} pages at build time"
+        f"{len(typeset_counts)} pages at build time; inlined {inlined} subset fonts "
+        f"(in place of {saved / 1e3:.0f} KB of font files)"
     )
     # What the source holds, per page, for tests/test_site.py (merged: a
     # rebuild writes only the pages that changed).
