@@ -24,9 +24,11 @@ What it does, each for a reason given in issue #5:
 * gives the numbered footnotes of numpydoc "References" sections names that
   are unique per object, so the API page, which holds many docstrings, has no
   duplicate ``[1]`` targets;
-* provides the ``lossbook-api`` directive, which documents every name in
-  ``lossbook.__all__``, grouped by the module it is defined in, so the API
-  page grows with the package;
+* provides the ``lossbook-api`` directive, which documents the names in
+  ``lossbook.__all__``, grouped by the module they are defined in, so the API
+  pages grow with the package; its ``:modules:`` option spreads the modules
+  over several pages (issue #15: one page of every docstring's typeset math
+  weighed 1.28 MB), and the build fails if a module is on no page or on two;
 * provides the ``lossbook-keras-coverage`` directive, the API page's table of
   every Keras loss class, the lossbook function that computes it and the
   parity tests that compare them, generated from ``lossbook.frameworks``'s
@@ -49,6 +51,7 @@ import parallel_execution  # site/parallel_execution.py
 import prerender  # site/prerender.py (site/ is on sys.path as a local extension)
 import purge_css  # site/purge_css.py
 from docutils import nodes
+from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -255,6 +258,42 @@ def _defining_module(package, name: str) -> str:
 _MISSING = object()
 
 
+_ALL_MODULES = "(every module)"
+
+
+def _api_pages(env):
+    """Which pages document each module, kept in the build environment: {module: {docname}}."""
+    if not hasattr(env, "lossbook_api_pages"):
+        env.lossbook_api_pages = defaultdict(set)
+    return env.lossbook_api_pages
+
+
+def _forget_api_page(app, env, docname):
+    for pages in _api_pages(env).values():
+        pages.discard(docname)
+
+
+def _merge_api_pages(app, env, docnames, other):
+    for module, pages in _api_pages(other).items():
+        _api_pages(env)[module] |= pages
+
+
+def _check_api_pages(app, env):
+    """Every module that defines a public name is documented on exactly one API page."""
+    documented = _api_pages(env)
+    every = documented.get(_ALL_MODULES, set())
+    missing = sorted(m for m in every if not documented.get(m))
+    twice = sorted(m for m in every if len(documented.get(m, ())) > 1)
+    if missing:
+        logger.warning("lossbook-api: no API page documents %s: add it to a page's :modules:", ", ".join(missing))
+    if twice:
+        logger.warning(
+            "lossbook-api: %s documented on more than one page (%s)",
+            ", ".join(twice),
+            "; ".join(", ".join(sorted(documented[m])) for m in twice),
+        )
+
+
 class LossbookAPI(SphinxDirective):
     """Document every public name of a package, grouped by defining module.
 
@@ -262,11 +301,19 @@ class LossbookAPI(SphinxDirective):
 
         ```{eval-rst}
         .. lossbook-api:: lossbook
+           :modules: classification activations
         ```
+
+    With ``:modules:`` (the short names of defining modules, separated by
+    spaces, e.g. ``classification activations``) it documents only those, in
+    that order; the API reference spreads the package over several pages this
+    way, and :func:`_check_api_pages` fails the build if a module of the
+    package is on no page, or on two.
     """
 
     required_arguments = 1
     has_content = False
+    option_spec = {"modules": directives.unchanged_required}
 
     def run(self):
         package = self.arguments[0]
@@ -279,9 +326,26 @@ class LossbookAPI(SphinxDirective):
         groups: dict[str, list[str]] = defaultdict(list)
         for name in names:
             groups[_defining_module(module, name)].append(name)
+        order = sorted(groups)
+        if "modules" in self.options:
+            wanted = [f"{package}.{m}" for m in self.options["modules"].split()]
+            unknown = [m for m in wanted if m not in groups]
+            if unknown:
+                logger.warning(
+                    "lossbook-api :modules: names %s, which define no name of %s.__all__ (modules that do: %s)",
+                    ", ".join(unknown),
+                    package,
+                    ", ".join(m.rsplit(".", 1)[-1] for m in order),
+                    location=self.get_location(),
+                )
+            order = [m for m in wanted if m in groups]
+        documented = _api_pages(self.env)
+        for origin in order:
+            documented[origin].add(self.env.docname)
+        documented[_ALL_MODULES] = set(groups)
 
         rst: list[str] = []
-        for origin in sorted(groups):
+        for origin in order:
             last = origin.rsplit(".", 1)[-1]
             title = last.lstrip("_").replace("_", " ").capitalize() if origin != package else "Package"
             rst += [title, "-" * len(title), ""]
@@ -466,6 +530,9 @@ def setup(app: Sphinx):
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)
     app.add_directive("lossbook-api", LossbookAPI)
+    app.connect("env-purge-doc", _forget_api_page)
+    app.connect("env-merge-info", _merge_api_pages)
+    app.connect("env-check-consistency", _check_api_pages)
     app.add_directive("lossbook-keras-coverage", LossbookKerasCoverage)
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("lossbook-site.css")
