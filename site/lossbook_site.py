@@ -124,6 +124,7 @@ def _add_filters(app: Sphinx) -> None:
 
 def _fix_page(app: Sphinx, pagename, templatename, context, doctree):
     _dedupe_scripts(context)
+    _named_sidebar_toggles(context)
     _bibliography_roles(context)
     _explorer_fallbacks_to_files(app, pagename, context)
 
@@ -159,6 +160,31 @@ def _explorer_fallbacks_to_files(app: Sphinx, pagename, context) -> None:
         return f'{match.group(1)}{"../" * depth}_images/{name}"'
 
     context["body"] = _NOSCRIPT_PNG.sub(to_file, body)
+
+
+_SIDEBAR_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
+
+
+def _named_sidebar_toggles(context) -> None:
+    """pydata-sphinx-theme folds a sidebar entry's sub-pages (the API reference's
+    pages) under a ``<summary>`` holding only an icon; axe-core reports it as a
+    summary without a name (summary-name, serious). Give it one."""
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "lossbook_named", False):
+        return
+
+    from markupsafe import Markup
+
+    def named(*args, **kwargs):
+        html = str(generate(*args, **kwargs)).replace(
+            _SIDEBAR_TOGGLE,
+            '<summary aria-label="Show or hide the pages of this section">'
+            '<span class="toctree-toggle" role="presentation">',
+        )
+        return Markup(html)  # the theme's own HTML, with one attribute added
+
+    named.lossbook_named = True
+    context["generate_toctree_html"] = named
 
 
 def _bibliography_roles(context) -> None:
