@@ -138,7 +138,7 @@ def report():
         f"{len(pages)} pages; heaviest first load: {heaviest[0]} "
         f"({heaviest[1]['weight_bytes'] / 1e6:.2f} MB, budget "
         f"{PAGE_BUDGET / 1e6:.1f} MB with explorers, {PAGE_BUDGET_NO_EXPLORERS / 1e6:.1f} MB "
-        "without); mean {total / len(pages) / 1e6:.2f} MB.",
+        f"without); mean {sum(p['weight_bytes'] for p in pages.values()) / len(pages) / 1e6:.2f} MB.",
     ]
     REPORT_MD.write_text("\n".join(lines) + "\n")
 
