@@ -51,16 +51,20 @@ TARGETS = {"full_ratio": 0.65, "rebuild_s": 10.0, "chapter_s": 30.0}
 EXECUTED = re.compile(r"^(?P<path>\S+\.(?:ipynb|md)): Executed notebook in (?P<s>[0-9.]+) seconds", re.M)
 
 
+#: --before-ref value for the serial build of the same commit.
+SERIAL = "serial"
+
+
 def jupyter_book() -> str:
     exe = Path(sys.executable).parent / "jupyter-book"
     return str(exe) if exe.exists() else "jupyter-book"
 
 
-def timed_run(cmd, log_path, cwd, pythonpath=None):
+def timed_run(cmd, log_path, cwd, pythonpath=None, extra_env=None):
     """Run ``cmd``; return (elapsed s, CPU s of all its processes, return code)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), **(extra_env or {}))
     if pythonpath:  # the kernels import this lossbook, not the editable install's
         env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), *filter(None, [env.get("PYTHONPATH")])])
     with open(log_path, "w") as log:
@@ -143,7 +147,7 @@ def snapshot(directory: Path, ref: str = "HEAD") -> Path:
     return directory
 
 
-def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=print) -> dict:
+def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, extra_env=None, log=print) -> dict:
     source, path_output = source.resolve(), path_output.resolve()
     if path_output == ROOT.resolve():
         raise SystemExit("refusing to build into the repository's own _build: pass --path-output /tmp/...")
@@ -157,7 +161,7 @@ def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=p
 
     log(f"full build: {' '.join(full_cmd)}")
     full_log = path_output / "bench-full-build.log"
-    wall, cpu, rc = timed_run(full_cmd, full_log, source, pythonpath)
+    wall, cpu, rc = timed_run(full_cmd, full_log, source, pythonpath, extra_env)
     full_text = full_log.read_text(errors="replace")
     if rc != 0:
         tail = "\n".join(full_text.splitlines()[-30:])
@@ -168,7 +172,7 @@ def run(source: Path, path_output: Path, *, rebuild=True, pythonpath=None, log=p
     if rebuild:
         log(f"rebuild, nothing changed: {' '.join(again_cmd)}")
         again_log = path_output / "bench-rebuild.log"
-        wall2, cpu2, rc2 = timed_run(again_cmd, again_log, source, pythonpath)
+        wall2, cpu2, rc2 = timed_run(again_cmd, again_log, source, pythonpath, extra_env)
         if rc2 != 0:
             raise RuntimeError(f"rebuild failed (exit {rc2}); log {again_log}")
         again_text = again_log.read_text(errors="replace")
@@ -267,7 +271,10 @@ def main(argv=None) -> int:
         "working tree, which other people may be editing",
     )
     parser.add_argument(
-        "--before-ref", default="main", help="git ref built first, as the version to compare with (default main)"
+        "--before-ref",
+        default="main",
+        help="git ref built first, as the version to compare with (default main); 'serial': the committed HEAD "
+        "with its notebooks executed one at a time (LOSSBOOK_EXECUTION_WORKERS=1), the like-for-like baseline",
     )
     parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book (no 'before')")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
@@ -290,10 +297,23 @@ def main(argv=None) -> int:
     if not args.smoke:
         before_work = Path(tempfile.mkdtemp(prefix="lossbook_bench_before_"))
         try:
-            before_src = snapshot(before_work / "src", ref=args.before_ref)
-            print(f"== before: {args.before_ref} ({_git_rev(args.before_ref)})")
-            before = run(before_src, before_work / "out", rebuild=True, pythonpath=before_src)
-            before["ref"] = f"{args.before_ref} ({_git_rev(args.before_ref)})"
+            serial = args.before_ref == SERIAL
+            ref = "HEAD" if serial else args.before_ref
+            before_src = snapshot(before_work / "src", ref=ref)
+            label = (
+                f"HEAD ({_git_rev('HEAD')}) with the notebooks executed one at a time"
+                if serial
+                else f"{args.before_ref} ({_git_rev(args.before_ref)})"
+            )
+            print(f"== before: {label}")
+            before = run(
+                before_src,
+                before_work / "out",
+                rebuild=True,
+                pythonpath=before_src,
+                extra_env={"LOSSBOOK_EXECUTION_WORKERS": "1"} if serial else None,
+            )
+            before["ref"] = label
             before.pop("html")
         finally:
             shutil.rmtree(before_work, ignore_errors=True)

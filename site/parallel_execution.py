@@ -36,7 +36,17 @@ logger = logging.getLogger(__name__)
 
 
 def workers() -> int:
-    """How many notebooks run at once: the cores this process may use."""
+    """How many notebooks run at once: the cores this process may use.
+
+    ``LOSSBOOK_EXECUTION_WORKERS=1`` runs them one after another, as a build
+    without this step did (``benchmarks/build.py --before-ref serial`` times
+    that against the parallel build of the same commit).
+    """
+    chosen = os.environ.get("LOSSBOOK_EXECUTION_WORKERS", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise ValueError(f"LOSSBOOK_EXECUTION_WORKERS must be a positive integer; received {chosen!r}.")
+        return int(chosen)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
