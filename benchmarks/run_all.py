@@ -97,11 +97,12 @@ def _widget_notes(rows, sizes):
         )
     old = sizes.get("old_twin_bytes") or {}
     if old:
-        ratio = [sizes["embed_bytes"][k] / old[k] for k in old]
+        front = sizes["front_end_bytes_per_explorer"]
+        ratio = [(sizes["embed_bytes"][k] + front[k]) / old[k] for k in old]
         out.append(
-            f"Bytes per explorer: {min(ratio):.2f}× to {max(ratio):.2f}× of the old twin's, plus "
-            f"{sizes['front_end_bytes'] / 1e3:.1f} KB of front end (module, numbers, stylesheet, host "
-            "script) loaded once per page, uncompressed."
+            f"Bytes per explorer, its embed and its front end (host script, stylesheet, its own view bundle, "
+            f"uncompressed) together: {min(ratio):.2f}× to {max(ratio):.2f}× of the old twin's; "
+            f"{min(front.values()) / 1e3:.1f} to {max(front.values()) / 1e3:.1f} KB of front end an explorer."
         )
     return out
 

@@ -72,7 +72,20 @@ EXPLORERS = (
     ("SigmoidGradientExplorer", {}),
     ("TrainingRaceExplorer", {"target": 0.95}),
     ("MarginLossExplorer", {}),
+    ("FocalExplorer", {}),
+    ("CalibrationExplorer", {}),
+    ("EmbeddingExplorer", {}),
 )
+#: The explorers that had a frame-swapping twin (and a live ipywidgets path) at OLD_COMMIT.
+HAD_TWINS = {
+    "AccuracyExplorer",
+    "EntropyExplorer",
+    "CrossEntropyExplorer",
+    "OutlierExplorer",
+    "SigmoidGradientExplorer",
+    "TrainingRaceExplorer",
+    "MarginLossExplorer",
+}
 
 MEASURE = """async ([index, k, n, hostSel, sliderSel, figSel]) => {
   const root = document.querySelectorAll(hostSel)[index];
@@ -123,12 +136,20 @@ def build_new_page(folder: Path, chosen=EXPLORERS) -> dict:
     (folder / "new.html").write_text(
         _page("".join(embeds.values()), '<script type="module" src="lossbook-explorers.js"></script>')
     )
-    front_end = sum(p.stat().st_size for p in served) + (folder / "lossbook-explorers.js").stat().st_size
+    del served
+    # What a page with one explorer loads besides its embed: the host script, the stylesheet and that
+    # explorer's own view bundle (site/minify.py's manifest).
+    manifest = json.loads((static / "front-end.json").read_text())
+    host = (folder / "lossbook-explorers.js").stat().st_size + (static / manifest["css"]).stat().st_size
+    front_end = {
+        name: host + sum((static / f).stat().st_size for f in manifest["views"][getattr(explorers, name).view])
+        for name, _ in chosen
+    }
     readable = sum(p.stat().st_size for p in STATIC.iterdir() if p.suffix in (".js", ".css"))
     readable += (folder / "lossbook-explorers.js").stat().st_size
     return {
         "embed_bytes": {name: len(html.encode()) for name, html in embeds.items()},
-        "front_end_bytes": front_end,
+        "front_end_bytes_per_explorer": front_end,
         "front_end_unminified_bytes": readable,
     }
 
@@ -225,7 +246,8 @@ def measure(n: int = 40, only: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sizes = build_new_page(folder, chosen)
-        old = build_old_page(folder, n, chosen)
+        with_twins = tuple(e for e in chosen if e[0] in HAD_TWINS)
+        old = build_old_page(folder, n, with_twins) if with_twins else None
         with serve(folder) as url:
             new = browser_times(url + "new.html", "div.lossbook-explorer", "input.lb-slider", ".lb-figure", n, chosen)
             twins = (
@@ -235,7 +257,7 @@ def measure(n: int = 40, only: str | None = None) -> dict:
                     "input.lossbook-twin-slider",
                     "img.lossbook-twin-frame",
                     n,
-                    chosen,
+                    with_twins,
                 )
                 if old
                 else {}
@@ -307,12 +329,16 @@ def print_report(result: dict) -> None:
         print(f"load average {start:.1f} at the start, {end:.1f} at the end, on {os.cpu_count()} cores")
     b = result["bytes"]
     print(
-        f"\nbytes per explorer: new embed (state, data, no-JS figure) vs old twin; "
-        f"front end loaded once per page: {b['front_end_bytes'] / 1e3:.1f} KB"
+        "\nbytes per explorer: new embed (state, data, no-JS figure) + its front end "
+        "(host script, stylesheet, its view bundle) vs old twin"
     )
     for name, size in b["embed_bytes"].items():
         old = b["old_twin_bytes"].get(name)
-        print(f"  {name:<26} new {size / 1e3:6.1f} KB   old {old / 1e3 if old else float('nan'):6.1f} KB")
+        front = b["front_end_bytes_per_explorer"][name]
+        print(
+            f"  {name:<26} new {size / 1e3:6.1f} + {front / 1e3:5.1f} KB   "
+            f"old {old / 1e3 if old else float('nan'):6.1f} KB"
+        )
 
 
 def main(argv=None) -> int:

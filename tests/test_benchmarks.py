@@ -210,7 +210,9 @@ def test_widgets_smoke(tmp_path):
     for row in r["explorers"]:
         assert row["work_median_ms"] > 0 and row["frame_median_ms"] >= row["work_median_ms"]
         assert isinstance(row["target_met"], bool)
-    assert all(size > 0 for size in r["bytes"]["embed_bytes"].values()) and r["bytes"]["front_end_bytes"] > 0
+    assert all(size > 0 for size in r["bytes"]["embed_bytes"].values())
+    front = r["bytes"]["front_end_bytes_per_explorer"]
+    assert set(front) == set(r["bytes"]["embed_bytes"]) and all(0 < size < 40_000 for size in front.values())
 
 
 def test_pages_finds_book_pages_and_serves_them(tmp_path):
