@@ -140,6 +140,18 @@ class Plot {
   }
 }
 
+/** The 0/1 label switch of an explorer with a parameter y: two radio buttons in a labelled fieldset; returns their spans. */
+function labelSwitch(c) {
+  const yname = `${c.id}-y`;
+  const radios = [0, 1].map((v) => {
+    const r = h("input", { type: "radio", name: yname, id: `${yname}-${v}`, value: v, "data-name": "y" });
+    r.addEventListener("change", () => c.set({ y: v }));
+    return h("span", {}, r, h("label", { for: `${yname}-${v}`, text: ` ${v} ` }));
+  });
+  c.controls.append(h("fieldset", { class: "lb-control lb-switch" }, h("legend", { text: "Label y" }), ...radios));
+  return radios;
+}
+
 function legend(items) {
   return h("ul", { class: "lb-legend" }, ...items.map(([name, color, dash]) => {
     const key = svg("svg", { width: 26, height: 10, "aria-hidden": "true" });
@@ -430,13 +442,7 @@ export function parsePoints(text) {
 
 function sigmoidView(c) {
   c.slider("z");
-  const yname = `${c.id}-y`;
-  const radios = [0, 1].map((v) => {
-    const r = h("input", { type: "radio", name: yname, id: `${yname}-${v}`, value: v, "data-name": "y" });
-    r.addEventListener("change", () => c.set({ y: v }));
-    return h("span", {}, r, h("label", { for: `${yname}-${v}`, text: ` ${v} ` }));
-  });
-  c.controls.append(h("fieldset", { class: "lb-control lb-switch" }, h("legend", { text: "Label y" }), ...radios));
+  const radios = labelSwitch(c);
   const p = c.params.z;
   const zs = linspace(p.min, p.max, 401);
   const panels = c.panels();
@@ -745,13 +751,7 @@ function focalTypedReadout(y, z, gamma, alpha) {
 function focalView(c) {
   c.slider("gamma");
   c.slider("alpha");
-  const yname = `${c.id}-y`;
-  const radios = [0, 1].map((v) => {
-    const r = h("input", { type: "radio", name: yname, id: `${yname}-${v}`, value: v, "data-name": "y" });
-    r.addEventListener("change", () => c.set({ y: v }));
-    return h("span", {}, r, h("label", { for: `${yname}-${v}`, text: ` ${v} ` }));
-  });
-  c.controls.append(h("fieldset", { class: "lb-control lb-switch" }, h("legend", { text: "Label y" }), ...radios));
+  const radios = labelSwitch(c);
   c.slider("pt");
   const grid = linspace(0.005, 0.995, 397);
   const panels = c.panels();
