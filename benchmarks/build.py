@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import ROOT, environment, write_results
+from report import ROOT, environment, finish
 
 # Issue #15: a full build in at most 0.65x the previous (serial) one's time on
 # 2 cores; an unchanged rebuild within 10 s.
@@ -348,14 +348,9 @@ def main(argv=None) -> int:
         "before": before,
         "ratios": ratios,
     }
-    data["notes"] = notes(data)
-    for note in data["notes"]:
-        print(f"note: {note}")
     if work is not None:
         shutil.rmtree(work, ignore_errors=True)
-    path = write_results("build", data, args.out)
-    print(f"wrote {path}")
-    return 0
+    return finish("build", data, notes, args.out)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import environment, write_results
+from report import environment, finish
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -833,12 +833,7 @@ def main(argv=None) -> int:
             "rows": stab,
         },
     }
-    data["notes"] = notes(data)
-    for note in data["notes"]:
-        print(f"note: {note}")
-    path = write_results("losses", data, args.out)
-    print(f"wrote {path}")
-    return 0
+    return finish("losses", data, notes, args.out)
 
 
 def _torch_version():

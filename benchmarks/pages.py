@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "site"))
 from headless import built_pages, keep_on_site, launch, serve  # noqa: E402 - site/headless.py
-from report import ROOT, environment, write_results  # noqa: E402
+from report import ROOT, environment, finish  # noqa: E402
 
 # tests/test_site.py's budgets for a first load (issue #15).
 BUDGET_BYTES = 1_500_000
@@ -379,12 +379,7 @@ def main(argv=None) -> int:
         **result,
     }
     data["summary"] = summary(result)
-    data["notes"] = notes(data)
-    for note in data["notes"]:
-        print(f"note: {note}")
-    path = write_results("pages", data, args.out)
-    print(f"wrote {path}")
-    return 0
+    return finish("pages", data, notes, args.out)
 
 
 if __name__ == "__main__":

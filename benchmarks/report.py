@@ -136,6 +136,16 @@ def write_results(name: str, data: dict, out_dir=None) -> Path:
     return path
 
 
+def finish(name: str, data: dict, notes, out_dir=None) -> int:
+    """End a benchmark's run: ``data["notes"] = notes(data)``, printed, then :func:`write_results`; returns 0."""
+    data["notes"] = notes(data)
+    for note in data["notes"]:
+        print(f"note: {note}")
+    path = write_results(name, data, out_dir)
+    print(f"wrote {path}")
+    return 0
+
+
 def load_results(results_dir=None) -> dict:
     """The result files present in ``results_dir``, by name."""
     d = Path(results_dir) if results_dir is not None else RESULTS_DIR
