@@ -666,7 +666,9 @@ function calibrationView(c) {
   const tLine = right.vline(COLORS.ink, "");
   const nllDot = right.dot(COLORS.vermillion, 4.5);
   const eceDot = right.dot(COLORS.blue, 4.5, "square");
-  right.set(nllLine, ts, ts.map((t) => calibrationScores(logits, labels, t, 10).nll));
+  // The scaled probabilities at each temperature of the curve, once: a change of the bins then only re-bins them.
+  const atT = ts.map((t) => calibrationScores(logits, labels, t, 10));
+  right.set(nllLine, ts, atT.map((s) => s.nll));
   const drawOwn = diagram("The reliability diagram of your own predictions.", "confidence of your predictions");
   c.figure.append(legend([["accuracy per bin", COLORS.sky], ["calibrated (diagonal)", COLORS.grey, "5 4"], ["NLL", COLORS.vermillion], ["ECE", COLORS.blue, "6 4"], ["fitted T*", COLORS.grey, "2 3"]]), panels);
   let typed = null;
@@ -684,7 +686,7 @@ function calibrationView(c) {
     const s = calibrationScores(logits, labels, T, nBins);
     drawHeld(N.reliabilityBins(labels, s.probs, nBins), nBins);
     if (eceFor !== nBins) {
-      right.set(eceLine, ts, ts.map((t) => calibrationScores(logits, labels, t, nBins).ece));
+      right.set(eceLine, ts, atT.map((s) => N.expectedCalibrationError(labels, s.probs, nBins)));
       eceFor = nBins;
       const own = calibrationTyped(typed ? typed.p : f.inputs.p.value, typed ? typed.labels : f.inputs.labels.value, nBins);
       drawOwn(N.reliabilityBins(own.y, own.probs, nBins), nBins);
