@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 import uuid
 from fnmatch import fnmatch
@@ -116,15 +117,23 @@ async def _execute(path: Path, timeout, allow_errors, slots: asyncio.Semaphore):
             resources={"metadata": {"path": str(path.parent)}},
         )
         t0 = time.perf_counter()
-        try:
-            await client.async_execute()
-        except Exception as exc:  # noqa: BLE001 - any failure is MyST-NB's to report
-            return path, None, time.perf_counter() - t0, exc
-        finally:  # nbclient leaves a kernel manager it was given running
-            if km.has_kernel:
-                await km.shutdown_kernel()
-            for socket in Path(ipc).parent.glob(Path(ipc).name + "-*"):  # if the kernel left them
-                socket.unlink(missing_ok=True)
+        # The kernel process's own stderr (not the cells' stderr, which arrives as output): TensorFlow's C++
+        # start-up lines ("WARNING: All log messages before absl::InitializeLog() ...", oneDNN) would
+        # otherwise fill the build log. Kept, and shown with the error if the notebook fails.
+        with tempfile.TemporaryFile(mode="w+b") as kernel_stderr:
+            try:
+                await client.async_execute(stderr=kernel_stderr)
+            except Exception as exc:  # noqa: BLE001 - any failure is MyST-NB's to report
+                kernel_stderr.seek(0)
+                tail = kernel_stderr.read().decode(errors="replace")[-3000:].strip()
+                if tail:
+                    logger.info(f"lossbook_site: the kernel of {path.name} wrote to its stderr:\n{tail}")
+                return path, None, time.perf_counter() - t0, exc
+            finally:  # nbclient leaves a kernel manager it was given running
+                if km.has_kernel:
+                    await km.shutdown_kernel()
+                for socket in Path(ipc).parent.glob(Path(ipc).name + "-*"):  # if the kernel left them
+                    socket.unlink(missing_ok=True)
         return path, nb, time.perf_counter() - t0, None
 
 
