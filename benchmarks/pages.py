@@ -266,9 +266,10 @@ def notes(data) -> list[str]:
                 else f"more than 50 ms after the first paint on {len(late)} of {len(with_math)} pages "
                 f"({', '.join(r['page'] for r in late)}; median gap "
                 f"{statistics.median(r['after']['math_final_s'] - r['after']['fcp_s'] for r in late) * 1e3:.0f} ms). "
-                "The watcher is an animation-frame loop, and it reports such a gap on pages without any formula "
-                "too (references.html, benchmarks.html): the gap is when its frame runs after the first paint, "
-                "not the math, whose fonts are inlined in the page (site/math_fonts.py) and fetch nothing."
+                "The watcher is an animation-frame loop, and it reports a gap on pages without any formula too "
+                "(references.html, benchmarks.html), so part of each gap is when its frame gets to run after the "
+                "first paint; the math's fonts are inlined in the page (site/math_fonts.py) and fetch nothing, "
+                "but this watcher cannot show that the formulas were final in the first painted frame."
             )
         )
     speed = data["summary"].get("fast_3g_usable_speedup_median")
