@@ -63,19 +63,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OLD_COMMIT = "3bd4d26"
-#: (class name, constructor arguments), as the chapters make them.
-EXPLORERS = (
-    ("AccuracyExplorer", {}),
-    ("EntropyExplorer", {}),
-    ("CrossEntropyExplorer", {}),
-    ("OutlierExplorer", {}),
-    ("SigmoidGradientExplorer", {}),
-    ("TrainingRaceExplorer", {"target": 0.95}),
-    ("MarginLossExplorer", {}),
-    ("FocalExplorer", {}),
-    ("CalibrationExplorer", {}),
-    ("EmbeddingExplorer", {}),
-)
+#: Constructor arguments where a chapter does not use the defaults.
+CHAPTER_ARGUMENTS = {"TrainingRaceExplorer": {"target": 0.95}}
+
+
+def _explorers():
+    """(class name, constructor arguments) of every explorer lossbook.explorers exports."""
+    from lossbook import explorers
+
+    names = [n for n in explorers.__all__ if n.endswith("Explorer") and n != "Explorer"]
+    return tuple((n, CHAPTER_ARGUMENTS.get(n, {})) for n in names)
+
+
+EXPLORERS = _explorers()
 #: The explorers that had a frame-swapping twin (and a live ipywidgets path) at OLD_COMMIT.
 HAD_TWINS = {
     "AccuracyExplorer",
