@@ -274,7 +274,7 @@ def main(argv=None) -> int:
         "--before-ref",
         default="main",
         help="git ref built first, as the version to compare with (default main); 'serial': the committed HEAD "
-        "with its notebooks executed one at a time (LOSSBOOK_EXECUTION_WORKERS=1), the like-for-like baseline",
+        "with its notebooks executed one at a time (LOSSBOOK_BUILD_WORKERS=1), the like-for-like baseline",
     )
     parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book (no 'before')")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
@@ -311,7 +311,7 @@ def main(argv=None) -> int:
                 before_work / "out",
                 rebuild=True,
                 pythonpath=before_src,
-                extra_env={"LOSSBOOK_EXECUTION_WORKERS": "1"} if serial else None,
+                extra_env={"LOSSBOOK_BUILD_WORKERS": "1"} if serial else None,
             )
             before["ref"] = label
             before.pop("html")

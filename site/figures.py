@@ -20,6 +20,7 @@ import hashlib
 import io
 from pathlib import Path
 
+import parallel_execution  # site/parallel_execution.py: how many cores the build uses
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -61,19 +62,24 @@ def quantize_figures(app, exception) -> None:
     cache = Path(app.outdir).parent / CACHE
     cache.mkdir(exist_ok=True)
     before = after = done = 0
+    new = []  # (png, its bytes, their digest): not quantized by an earlier build
     for png in sorted(images.glob("*.png")):
         data = png.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if (cache / f"{digest}.out").exists():  # already a result of this step
             continue
+        new.append((png, data, digest))
+    fresh = [data for _, data, digest in new if not (cache / f"{digest}.png").exists()]
+    quantized = dict(zip(fresh, parallel_execution.map_on_cores(quantize, fresh)))
+    for png, data, digest in new:
         cached = cache / f"{digest}.png"
-        if cached.exists():
-            small = cached.read_bytes()
-        else:
-            small = quantize(data)
+        if data in quantized:
+            small = quantized[data]
             cached.write_bytes(small)
             (cache / f"{hashlib.sha256(small).hexdigest()}.out").touch()
             done += 1
+        else:
+            small = cached.read_bytes()
         before += len(data)
         after += len(small)
         if small != data:

@@ -6,8 +6,10 @@ What it does, each for a reason given in issue #5:
   pages load no MathJax; makes sure the MathJax fonts the typeset formulas use
   are in ``site/_vendor`` before Sphinx checks ``html_extra_path`` (vendoring
   them from ``node_modules`` if needed);
-* executes the notebooks Sphinx is about to read on every core first
-  (``parallel_execution.py``), filling the jupyter-cache MyST-NB reads;
+* executes the notebooks Sphinx is about to read on every core, while it
+  reads the other pages (``parallel_execution.py``), filling the
+  jupyter-cache MyST-NB reads; the steps after the pages are written (math,
+  fonts, figures) also run on every core;
 * removes the duplicate inline ``const THEBE_JS_URL = ...`` script that
   sphinx-thebe adds twice (a ``SyntaxError`` on every page otherwise);
 * theme template overrides (``templates/``) and small fixes of the rendered
@@ -552,6 +554,8 @@ def setup(app: Sphinx):
     app.connect("build-finished", icon_subset.subset_icon_fonts)
     app.connect("build-finished", figures.quantize_figures)
     app.connect("env-before-read-docs", parallel_execution.execute_in_parallel)
+    app.connect("source-read", parallel_execution.wait_for_run)
+    app.connect("build-finished", parallel_execution.finish_runs)
     app.connect("doctree-read", _drop_widget_state)
     app.connect("autodoc-process-docstring", _unique_footnotes, priority=900)
     app.connect("autodoc-process-docstring", _constant_docs, priority=100)

@@ -26,6 +26,7 @@ import base64
 import hashlib
 import html
 import io
+import os
 import re
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def subset_woff2(font: Path, chars: set[str], cache: Path) -> bytes:
     tt.flavor = "woff2"
     tt.save(out)
     cache.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(out.getvalue())
+    # Whole or not at all: pages are done in several processes, which may cut the same subset at once.
+    partial = cached.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(out.getvalue())
+    os.replace(partial, cached)
     return out.getvalue()
 
 

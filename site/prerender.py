@@ -25,14 +25,17 @@ for the browser test, which compares it with what the page shows.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import math_fonts  # site/math_fonts.py
+import parallel_execution  # site/parallel_execution.py: how many cores the build uses
 from docutils import nodes
 from sphinx.util import logging
 
@@ -92,6 +95,32 @@ def _node() -> str:
     return node
 
 
+def _typeset_shards(config: dict, jobs: list[dict]) -> list[dict]:
+    """Run ``prerender.cjs`` over ``jobs``, one Node process per core, each on a share of the pages.
+
+    The pages are dealt largest first to the share with the fewest bytes so far,
+    so the processes end at about the same time. Every page's result.
+    """
+    n = max(1, min(parallel_execution.workers(), len(jobs)))
+    shards: list[list[dict]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for job in sorted(jobs, key=lambda job: -Path(job["file"]).stat().st_size):
+        k = loads.index(min(loads))
+        shards[k].append(job)
+        loads[k] += Path(job["file"]).stat().st_size
+    node = _node()
+
+    def run(shard: list[dict]) -> list[dict]:
+        request = json.dumps({"config": config, "pages": shard})
+        proc = subprocess.run([node, str(NODE_SCRIPT)], input=request, capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            raise RuntimeError(f"lossbook_site: site/prerender.cjs failed:\n{proc.stderr[-3000:]}")
+        return json.loads(proc.stdout)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:  # each thread waits on its own Node process
+        return [result for results in pool.map(run, shards) for result in results]
+
+
 def typeset(app, exception) -> None:
     """``build-finished``: typeset the math and size the images of the pages written in this build."""
     pages = getattr(app, _PAGES, None)
@@ -102,16 +131,12 @@ def typeset(app, exception) -> None:
     jobs, names = [], {}
     for pagename in pages:
         file = Path(app.builder.get_outfilename(pagename))
-        if not file.exists():
-            continue
-        jobs.append({"file": str(file), "fontURL": Path(os.path.relpath(fonts, file.parent)).as_posix()})
-        names[str(file)] = pagename
-    request = json.dumps({"config": app.config.mathjax3_config or {}, "pages": jobs})
-    proc = subprocess.run([_node(), str(NODE_SCRIPT)], input=request, capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"lossbook_site: site/prerender.cjs failed:\n{proc.stderr[-3000:]}")
+        if file.exists():
+            jobs.append({"file": str(file), "fontURL": Path(os.path.relpath(fonts, file.parent)).as_posix()})
+            names[str(file)] = pagename
+    results = _typeset_shards(app.config.mathjax3_config or {}, jobs)
     typeset_counts, images = {}, 0
-    for result in json.loads(proc.stdout):
+    for result in results:
         pagename = names[result["file"]]
         typeset_counts[pagename] = result["formulas"]
         images += result["images"]
@@ -121,11 +146,12 @@ def typeset(app, exception) -> None:
             )
     total = sum(typeset_counts.values())
     cache = outdir.parent / ".lossbook_math_fonts"
+    typeset_files = [Path(file) for file, pagename in names.items() if typeset_counts.get(pagename)]
     inlined = saved = 0
-    for file, pagename in names.items():
-        if typeset_counts.get(pagename):
-            fonts, bytes_ = math_fonts.inline_page_fonts(Path(file), cache)
-            inlined, saved = inlined + fonts, saved + bytes_
+    for count, bytes_ in parallel_execution.map_on_cores(
+        functools.partial(math_fonts.inline_page_fonts, cache=cache), typeset_files
+    ):
+        inlined, saved = inlined + count, saved + bytes_
     logger.info(
         f"lossbook_site: typeset {total} formulas and sized {images} images in "
         f"{len(typeset_counts)} pages at build time; inlined {inlined} subset fonts "
