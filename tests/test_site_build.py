@@ -122,6 +122,23 @@ def test_map_on_cores_keeps_the_order_and_uses_the_processes(monkeypatch, worker
         assert os.getpid() not in pids and 1 <= len(pids) <= 2
 
 
+def test_pybtex_plaintext_is_found_without_reading_entry_points(monkeypatch):
+    """sphinxcontrib-bibtex looks the backend up per citation; after setup it is a dict lookup."""
+    import lossbook_site
+    import pybtex.plugin
+
+    found = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")
+    lossbook_site._find_pybtex_plaintext_once()
+
+    def no_scan(**kwargs):
+        raise AssertionError(f"pybtex read the entry points again: {kwargs}")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is found
+    with pytest.raises(AssertionError, match="entry points again"):  # the check can fail: other lookups still scan
+        pybtex.plugin.find_plugin("pybtex.backends", "html")
+
+
 def _square_and_pid(i):
     return i * i, os.getpid()
 
