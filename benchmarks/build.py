@@ -221,7 +221,8 @@ def notes(result):
             f"{before['full']['wall_s']:.0f} s ({before['full']['cpu_s']:.0f} s CPU) for "
             f"`{before['ref']}`: {ratio:.2f}× the time (target ≤ {TARGETS['full_ratio']:g}×: "
             f"{'met' if full['target_met'] else 'missed'}). Today the notebooks execute "
-            f"{cores} at a time before Sphinx reads them; the CPU time is about the same work."
+            f"{cores} at a time while Sphinx reads the other pages, and the math, fonts and figures are "
+            f"done {cores} at a time; the CPU time is about the same work."
         )
         if not full["target_met"]:
             out.append(
@@ -274,7 +275,8 @@ def main(argv=None) -> int:
         "--before-ref",
         default="main",
         help="git ref built first, as the version to compare with (default main); 'serial': the committed HEAD "
-        "with its notebooks executed one at a time (LOSSBOOK_BUILD_WORKERS=1), the like-for-like baseline",
+        "built one step at a time (LOSSBOOK_BUILD_WORKERS=1: one notebook at a time, one Node process, no worker "
+        "processes), the like-for-like baseline",
     )
     parser.add_argument("--smoke", action="store_true", help="build a one-page book instead of the book (no 'before')")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
@@ -301,7 +303,7 @@ def main(argv=None) -> int:
             ref = "HEAD" if serial else args.before_ref
             before_src = snapshot(before_work / "src", ref=ref)
             label = (
-                f"HEAD ({_git_rev('HEAD')}) with the notebooks executed one at a time"
+                f"HEAD ({_git_rev('HEAD')}) built one step at a time"
                 if serial
                 else f"{args.before_ref} ({_git_rev(args.before_ref)})"
             )

@@ -341,8 +341,15 @@ def _build(r):
             )
         lines += [
             "",
-            f"Before: `{before['ref']}`, which executes the notebooks one after another as "
-            "Sphinx reads them; today: two at a time before Sphinx reads them.",
+            f"Before: `{before['ref']}`"
+            + (
+                ", the same commit with `LOSSBOOK_BUILD_WORKERS=1`: the notebooks one after another before "
+                "Sphinx reads anything, and every later step in one process"
+                if "one step at a time" in before["ref"]
+                else ""
+            )
+            + "; today: two notebooks at a time while Sphinx reads the other pages, and the math, fonts and "
+            "figures on both cores.",
             "",
         ]
     else:
