@@ -187,6 +187,8 @@ def _alignment_probability(logits, labels, lengths):
     n, steps, n_classes = logits.shape
     width = 2 * labels.shape[1] + 1
     stride = width + 2  # a sequence and its two zeros
+    half = n * stride  # the forward (or the backward) blocks
+    forward, backward = (steps + 1) // 2, steps // 2  # steps 0..forward-1 forward, the others backward
     z = logits.astype(np.float64)
     top = z.max()
     if top - z.min() < 700.0:  # one shift for all: every exp(z - top) >= e^-700, a normal float64
@@ -194,38 +196,56 @@ def _alignment_probability(logits, labels, lengths):
     else:
         z -= last_axis_max(z, keepdims=True)
     np.exp(z, out=z)
-    # emit[t, i * stride + s]: the probability of the s-th extended symbol of sequence i at step t; 0 on the zeros.
-    emit = np.empty((steps, n * stride))
+    # gathered[i, t, s]: exp of the s-th extended symbol of sequence i at step t (0 on the zeros); sums[i, t, 0]:
+    # the sum of exp over the classes.
     if n_classes <= _MATMUL_GATHER_CLASSES:
         # One matrix product gathers them (a single 1 per column: exact) and sums each row (the last column).
         selector = np.zeros((n, n_classes, stride + 1))
         selector[:, 0, 0:width:2] = 1.0  # the blanks
         selector[np.arange(n)[:, None], labels, np.arange(1, width, 2)] = 1.0
         selector[:, :, -1] = 1.0
-        gathered = np.matmul(z, selector)
-        np.divide(gathered[:, :, :-1], gathered[:, :, -1:], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
+        product = np.matmul(z, selector)
+        gathered, sums = product[:, :, :-1], product[:, :, -1:]
     else:
         extended = np.zeros((n, 1, stride), dtype=np.intp)
         extended[:, 0, 1:width:2] = labels
         gathered = np.take_along_axis(z, extended, axis=2)
         gathered[:, :, width:] = 0.0
-        np.divide(gathered, last_axis_sum(z)[..., None], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
-    skip = np.zeros((n, stride))
-    skip[:, 3:width:2] = labels[:, 1:] != labels[:, :-1]  # onto a label over a blank: if it differs from the last
+        sums = last_axis_sum(z)[..., None]
+    # emit[k]: the emission probabilities of forward step k (time k; the forward blocks, then the backward
+    # blocks: time T - 1 - k, each block mirrored.
+    emit = np.empty((forward, 2, n, stride))
+    np.divide(gathered[:, :forward], sums[:, :forward], out=emit[:, 0].transpose(1, 0, 2))
+    np.divide(gathered[:, : -forward - 1 : -1, ::-1], sums[:, : -forward - 1 : -1], out=emit[:, 1].transpose(1, 0, 2))
+    emit = emit.reshape(forward, 2 * half)
+    skip = np.zeros((2, n, stride))
+    skip[0, :, 3:width:2] = labels[:, 1:] != labels[:, :-1]  # onto a label over a blank: if it differs
+    skip[1, :, 2:] = skip[0, :, :1:-1]  # mirrored: from s + 2 to s if the label at s + 2 differs from the one at s
     skip = skip.reshape(-1)
-    buffer = np.zeros(n * stride + 2)
+    # Before step 0: 1 on the first blank (forward) and on the last blank (backward: the cell mirroring s = 2L).
+    buffer = np.zeros(2 * half + 2)
+    buffer[2 : 2 + half : stride] = 1.0
+    buffer[np.arange(1 + half + stride, 2 + 2 * half, stride) - 2 * lengths] = 1.0
     alpha, step, jump = buffer[2:], buffer[1:-1], buffer[:-2]
-    first = alpha.reshape(n, stride)
-    first[:, :2] = emit[0].reshape(n, stride)[:, :2]  # the first step: a blank or the first label
     total = np.empty_like(alpha)
-    for probability in emit[1:]:
-        np.multiply(jump, skip, out=total)
-        np.add(total, step, out=total)
-        np.add(total, alpha, out=total)
-        np.multiply(total, probability, out=alpha)
-    # Ending on the last label or on the blank after it (buffer[1] is a zero in front for an empty first sequence).
-    ends = np.arange(2, n * stride + 2, stride) + 2 * lengths
-    return buffer[ends] + buffer[ends - 1]
+    multiply, add = np.multiply, np.add  # positional out: the calls dominate the time on small batches
+    for probability in emit[:backward]:
+        multiply(jump, skip, total)
+        add(total, step, total)
+        add(total, alpha, total)
+        multiply(total, probability, alpha)
+    # The forward blocks alone: the middle step if T is odd, then the sums of the join.
+    alpha, step, jump, skip, total = alpha[:half], step[:half], jump[:half], skip[:half], total[:half]
+    if forward > backward:
+        multiply(jump, skip, total)
+        add(total, step, total)
+        add(total, alpha, total)
+        multiply(total, emit[-1, :half], alpha)
+    multiply(jump, skip, total)
+    add(total, step, total)
+    add(total, alpha, total)
+    joint = total.reshape(n, stride) * buffer[2 + half :].reshape(n, stride)[:, ::-1]
+    return joint.sum(axis=1)
 
 
 def _log_space_ctc(log_p, labels, lengths):
