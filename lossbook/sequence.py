@@ -4,9 +4,9 @@
 with 0 (which is also the CTC blank), logits over time, and the negative log
 probability of all alignments of each label sequence, summed with the forward
 algorithm of Graves et al. (2006): on float64 probabilities for the whole batch
-at once (one pass of four NumPy calls per time step), and in log space for a
-sequence whose probability is so small (below 1e-250) that underflow could cost
-it digits.
+at once, run from both ends of the sequence and joined in the middle (half the
+dependent steps, four NumPy calls each), and in log space for a sequence whose
+probability is so small (below 1e-250) that underflow could cost it digits.
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     where :math:`\mathcal{B}` removes repeated symbols and then blanks (class
     0) from an alignment :math:`\pi` of length :math:`T`. The sum over
     alignments is the forward recursion over the label sequence with blanks
-    interleaved, on float64 probabilities; a sequence whose probability is
-    below 1e-250 is recomputed in log space (no underflow for long sequences).
+    interleaved, run from both ends and joined in the middle, on float64
+    probabilities; a sequence whose probability is below 1e-250 is recomputed
+    in log space (no underflow for long sequences).
 
     Parameters
     ----------
@@ -153,8 +154,7 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
             ]
         )
     if probability.min() >= _SMALLEST_LINEAR:
-        values = np.log(probability).astype(y_pred.dtype)
-        np.negative(values, out=values)
+        values = np.negative(np.log(probability, out=probability), dtype=y_pred.dtype)
     else:  # underflow may have cost digits (or the sequence is infeasible): these sequences go through log space
         redo = probability < _SMALLEST_LINEAR
         probability[redo] = 1.0
@@ -175,11 +175,31 @@ def _alignment_probability(logits, labels, lengths):
         \alpha_t(s) = p_t(s) \bigl(\alpha_{t-1}(s) + \alpha_{t-1}(s-1)
             + [\text{skip}_s]\,\alpha_{t-1}(s-2)\bigr).
 
+    Each step depends on the one before, and in NumPy a step costs a few calls
+    whatever the batch size, so the recursion runs from both ends at once:
+    the forward variables over the first ``ceil(T / 2)`` steps and, in the
+    same calls, the backward variables over the last ``floor(T / 2)``
+    (``beta[t, s]``, the probability of the steps from ``t`` on, starting on
+    ``s`` at step ``t`` and finishing the sequence; it sums the successors
+    ``s``, ``s + 1`` and ``s + 2``). One more forward step without its
+    emission joins them, with :math:`m = \lceil T/2 \rceil - 1`:
+
+    .. math::
+
+        P = \sum_s \beta_{m+1}(s) \bigl(\alpha_m(s) + \alpha_m(s-1)
+            + [\text{skip}_s]\,\alpha_m(s-2)\bigr).
+
     The sequences lie end to end in one flat array, each followed by two
-    zeros, so that ``s - 1`` and ``s - 2`` are the same array shifted by one
-    and two places, and a time step is four ufunc calls on contiguous arrays
-    for the whole batch (the emission probabilities of the two zeros are 0, so
-    they stay 0). The probabilities never exceed 1, so nothing overflows; a
+    zeros: the forward blocks, then the backward blocks, each stored mirrored
+    so that its successors ``s + 1`` and ``s + 2`` are, like a forward
+    block's predecessors, the cells one and two places before. ``s - 1`` and
+    ``s - 2`` are then the whole array shifted by one and two places, and a
+    step is four ufunc calls on contiguous arrays for both directions and the
+    whole batch (the emission probabilities of the two zeros are 0, so they
+    stay 0). Before the first step a forward block holds 1 on its first blank
+    and a backward block 1 on its last (``s = 2L``); a cell past the end of a
+    backward block (``s > 2L``) only ever reads cells further past the end, so
+    it stays 0. The probabilities never exceed 1, so nothing overflows; a
     value that underflowed changes the result by at most its own size (under
     1e-307 for each operation of the recursion), which is negligible above
     ``_SMALLEST_LINEAR``.
@@ -219,7 +239,7 @@ def _alignment_probability(logits, labels, lengths):
     np.divide(gathered[:, : -forward - 1 : -1, ::-1], sums[:, : -forward - 1 : -1], out=emit[:, 1].transpose(1, 0, 2))
     emit = emit.reshape(forward, 2 * half)
     skip = np.zeros((2, n, stride))
-    skip[0, :, 3:width:2] = labels[:, 1:] != labels[:, :-1]  # onto a label over a blank: if it differs
+    np.not_equal(labels[:, 1:], labels[:, :-1], out=skip[0, :, 3:width:2])  # onto a label over a blank: if it differs
     skip[1, :, 2:] = skip[0, :, :1:-1]  # mirrored: from s + 2 to s if the label at s + 2 differs from the one at s
     skip = skip.reshape(-1)
     # Before step 0: 1 on the first blank (forward) and on the last blank (backward: the cell mirroring s = 2L).
