@@ -141,7 +141,8 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
         fail("y_pred", "have shape (batch_size, time_steps, num_classes): logits", f"y_pred.shape={y_pred.shape}")
     labels, lengths = _ctc_labels(y_true, y_pred)
     n, steps, n_classes = y_pred.shape
-    chunk = max(1, _CHUNK_ELEMENTS // (steps * (2 * labels.shape[1] + 4 + n_classes)))
+    # Per sequence: the exps (T C), their gathered columns and sums (T (2L + 4)), the emissions (about T (2L + 3)).
+    chunk = max(1, _CHUNK_ELEMENTS // (steps * (4 * labels.shape[1] + 7 + n_classes)))
     if n <= chunk:
         probability = _alignment_probability(y_pred, labels, lengths)
     else:

@@ -163,3 +163,16 @@ def test_linear_recursion_equals_log_space_on_long_sequences(steps, rng):
     ours = lb.ctc(labels, logits, reduction="none")
     assert np.all(np.exp(-ours) > 1e-250)
     np.testing.assert_allclose(ours, _log_space_values(labels, logits), rtol=1e-12)
+
+
+def test_chunks_of_the_batch_give_the_same_values(rng, monkeypatch):
+    from lossbook import sequence
+
+    labels = rng.integers(0, 4, size=(9, 3))
+    labels[labels == 0] = 1
+    labels[::3, 1:] = 0
+    logits = rng.normal(size=(9, 7, 4))
+    whole = lb.ctc(labels, logits, reduction="none")
+    monkeypatch.setattr(sequence, "_CHUNK_ELEMENTS", 7 * (4 * 3 + 7 + 4) * 2)  # two sequences a chunk
+    # (each chunk shifts its logits by its own maximum: equal up to rounding)
+    np.testing.assert_allclose(lb.ctc(labels, logits, reduction="none"), whole, rtol=1e-13)
