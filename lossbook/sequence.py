@@ -233,8 +233,8 @@ def _alignment_probability(logits, labels, lengths):
         gathered = np.take_along_axis(z, extended, axis=2)
         gathered[:, :, width:] = 0.0
         sums = last_axis_sum(z)[..., None]
-    # emit[k]: the emission probabilities of forward step k (time k; the forward blocks, then the backward
-    # blocks: time T - 1 - k, each block mirrored.
+    # emit[k]: the emission probabilities of step k: the forward blocks at time k, then the backward blocks at
+    # time T - 1 - k, each block mirrored.
     emit = np.empty((forward, 2, n, stride))
     np.divide(gathered[:, :forward], sums[:, :forward], out=emit[:, 0].transpose(1, 0, 2))
     np.divide(gathered[:, : -forward - 1 : -1, ::-1], sums[:, : -forward - 1 : -1], out=emit[:, 1].transpose(1, 0, 2))
