@@ -4,9 +4,9 @@
 with 0 (which is also the CTC blank), logits over time, and the negative log
 probability of all alignments of each label sequence, summed with the forward
 algorithm of Graves et al. (2006): on float64 probabilities for the whole batch
-at once (one pass of four NumPy calls per time step), and in log space for a
-sequence whose probability is so small (below 1e-250) that underflow could cost
-it digits.
+at once, run from both ends of the sequence and joined in the middle (half the
+dependent steps, four NumPy calls each), and in log space for a sequence whose
+probability is so small (below 1e-250) that underflow could cost it digits.
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
     where :math:`\mathcal{B}` removes repeated symbols and then blanks (class
     0) from an alignment :math:`\pi` of length :math:`T`. The sum over
     alignments is the forward recursion over the label sequence with blanks
-    interleaved, on float64 probabilities; a sequence whose probability is
-    below 1e-250 is recomputed in log space (no underflow for long sequences).
+    interleaved, run from both ends and joined in the middle, on float64
+    probabilities; a sequence whose probability is below 1e-250 is recomputed
+    in log space (no underflow for long sequences).
 
     Parameters
     ----------
@@ -140,7 +141,8 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
         fail("y_pred", "have shape (batch_size, time_steps, num_classes): logits", f"y_pred.shape={y_pred.shape}")
     labels, lengths = _ctc_labels(y_true, y_pred)
     n, steps, n_classes = y_pred.shape
-    chunk = max(1, _CHUNK_ELEMENTS // (steps * (2 * labels.shape[1] + 4 + n_classes)))
+    # Per sequence: the exps (T C), their gathered columns and sums (T (2L + 4)), the emissions (about T (2L + 3)).
+    chunk = max(1, _CHUNK_ELEMENTS // (steps * (4 * labels.shape[1] + 7 + n_classes)))
     if n <= chunk:
         probability = _alignment_probability(y_pred, labels, lengths)
     else:
@@ -153,8 +155,7 @@ def ctc(y_true, y_pred, *, reduction="mean", sample_weight=None):
             ]
         )
     if probability.min() >= _SMALLEST_LINEAR:
-        values = np.log(probability).astype(y_pred.dtype)
-        np.negative(values, out=values)
+        values = np.negative(np.log(probability, out=probability), dtype=y_pred.dtype)
     else:  # underflow may have cost digits (or the sequence is infeasible): these sequences go through log space
         redo = probability < _SMALLEST_LINEAR
         probability[redo] = 1.0
@@ -175,11 +176,31 @@ def _alignment_probability(logits, labels, lengths):
         \alpha_t(s) = p_t(s) \bigl(\alpha_{t-1}(s) + \alpha_{t-1}(s-1)
             + [\text{skip}_s]\,\alpha_{t-1}(s-2)\bigr).
 
+    Each step depends on the one before, and in NumPy a step costs a few calls
+    whatever the batch size, so the recursion runs from both ends at once:
+    the forward variables over the first ``ceil(T / 2)`` steps and, in the
+    same calls, the backward variables over the last ``floor(T / 2)``
+    (``beta[t, s]``, the probability of the steps from ``t`` on, starting on
+    ``s`` at step ``t`` and finishing the sequence; it sums the successors
+    ``s``, ``s + 1`` and ``s + 2``). One more forward step without its
+    emission joins them, with :math:`m = \lceil T/2 \rceil - 1`:
+
+    .. math::
+
+        P = \sum_s \beta_{m+1}(s) \bigl(\alpha_m(s) + \alpha_m(s-1)
+            + [\text{skip}_s]\,\alpha_m(s-2)\bigr).
+
     The sequences lie end to end in one flat array, each followed by two
-    zeros, so that ``s - 1`` and ``s - 2`` are the same array shifted by one
-    and two places, and a time step is four ufunc calls on contiguous arrays
-    for the whole batch (the emission probabilities of the two zeros are 0, so
-    they stay 0). The probabilities never exceed 1, so nothing overflows; a
+    zeros: the forward blocks, then the backward blocks, each stored mirrored
+    so that its successors ``s + 1`` and ``s + 2`` are, like a forward
+    block's predecessors, the cells one and two places before. ``s - 1`` and
+    ``s - 2`` are then the whole array shifted by one and two places, and a
+    step is four ufunc calls on contiguous arrays for both directions and the
+    whole batch (the emission probabilities of the two zeros are 0, so they
+    stay 0). Before the first step a forward block holds 1 on its first blank
+    and a backward block 1 on its last (``s = 2L``); a cell past the end of a
+    backward block (``s > 2L``) only ever reads cells further past the end, so
+    it stays 0. The probabilities never exceed 1, so nothing overflows; a
     value that underflowed changes the result by at most its own size (under
     1e-307 for each operation of the recursion), which is negligible above
     ``_SMALLEST_LINEAR``.
@@ -187,6 +208,8 @@ def _alignment_probability(logits, labels, lengths):
     n, steps, n_classes = logits.shape
     width = 2 * labels.shape[1] + 1
     stride = width + 2  # a sequence and its two zeros
+    half = n * stride  # the forward (or the backward) blocks
+    forward, backward = (steps + 1) // 2, steps // 2  # steps 0..forward-1 forward, the others backward
     z = logits.astype(np.float64)
     top = z.max()
     if top - z.min() < 700.0:  # one shift for all: every exp(z - top) >= e^-700, a normal float64
@@ -194,38 +217,56 @@ def _alignment_probability(logits, labels, lengths):
     else:
         z -= last_axis_max(z, keepdims=True)
     np.exp(z, out=z)
-    # emit[t, i * stride + s]: the probability of the s-th extended symbol of sequence i at step t; 0 on the zeros.
-    emit = np.empty((steps, n * stride))
+    # gathered[i, t, s]: exp of the s-th extended symbol of sequence i at step t (0 on the zeros); sums[i, t, 0]:
+    # the sum of exp over the classes.
     if n_classes <= _MATMUL_GATHER_CLASSES:
         # One matrix product gathers them (a single 1 per column: exact) and sums each row (the last column).
         selector = np.zeros((n, n_classes, stride + 1))
         selector[:, 0, 0:width:2] = 1.0  # the blanks
         selector[np.arange(n)[:, None], labels, np.arange(1, width, 2)] = 1.0
         selector[:, :, -1] = 1.0
-        gathered = np.matmul(z, selector)
-        np.divide(gathered[:, :, :-1], gathered[:, :, -1:], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
+        product = np.matmul(z, selector)
+        gathered, sums = product[:, :, :-1], product[:, :, -1:]
     else:
         extended = np.zeros((n, 1, stride), dtype=np.intp)
         extended[:, 0, 1:width:2] = labels
         gathered = np.take_along_axis(z, extended, axis=2)
         gathered[:, :, width:] = 0.0
-        np.divide(gathered, last_axis_sum(z)[..., None], out=emit.reshape(steps, n, stride).transpose(1, 0, 2))
-    skip = np.zeros((n, stride))
-    skip[:, 3:width:2] = labels[:, 1:] != labels[:, :-1]  # onto a label over a blank: if it differs from the last
+        sums = last_axis_sum(z)[..., None]
+    # emit[k]: the emission probabilities of step k: the forward blocks at time k, then the backward blocks at
+    # time T - 1 - k, each block mirrored.
+    emit = np.empty((forward, 2, n, stride))
+    np.divide(gathered[:, :forward], sums[:, :forward], out=emit[:, 0].transpose(1, 0, 2))
+    np.divide(gathered[:, : -forward - 1 : -1, ::-1], sums[:, : -forward - 1 : -1], out=emit[:, 1].transpose(1, 0, 2))
+    emit = emit.reshape(forward, 2 * half)
+    skip = np.zeros((2, n, stride))
+    np.not_equal(labels[:, 1:], labels[:, :-1], out=skip[0, :, 3:width:2])  # onto a label over a blank: if it differs
+    skip[1, :, 2:] = skip[0, :, :1:-1]  # mirrored: from s + 2 to s if the label at s + 2 differs from the one at s
     skip = skip.reshape(-1)
-    buffer = np.zeros(n * stride + 2)
+    # Before step 0: 1 on the first blank (forward) and on the last blank (backward: the cell mirroring s = 2L).
+    buffer = np.zeros(2 * half + 2)
+    buffer[2 : 2 + half : stride] = 1.0
+    buffer[np.arange(1 + half + stride, 2 + 2 * half, stride) - 2 * lengths] = 1.0
     alpha, step, jump = buffer[2:], buffer[1:-1], buffer[:-2]
-    first = alpha.reshape(n, stride)
-    first[:, :2] = emit[0].reshape(n, stride)[:, :2]  # the first step: a blank or the first label
     total = np.empty_like(alpha)
-    for probability in emit[1:]:
-        np.multiply(jump, skip, out=total)
-        np.add(total, step, out=total)
-        np.add(total, alpha, out=total)
-        np.multiply(total, probability, out=alpha)
-    # Ending on the last label or on the blank after it (buffer[1] is a zero in front for an empty first sequence).
-    ends = np.arange(2, n * stride + 2, stride) + 2 * lengths
-    return buffer[ends] + buffer[ends - 1]
+    multiply, add = np.multiply, np.add  # positional out: the calls dominate the time on small batches
+    for probability in emit[:backward]:
+        multiply(jump, skip, total)
+        add(total, step, total)
+        add(total, alpha, total)
+        multiply(total, probability, alpha)
+    # The forward blocks alone: the middle step if T is odd, then the sums of the join.
+    alpha, step, jump, skip, total = alpha[:half], step[:half], jump[:half], skip[:half], total[:half]
+    if forward > backward:
+        multiply(jump, skip, total)
+        add(total, step, total)
+        add(total, alpha, total)
+        multiply(total, emit[-1, :half], alpha)
+    multiply(jump, skip, total)
+    add(total, step, total)
+    add(total, alpha, total)
+    joint = total.reshape(n, stride) * buffer[2 + half :].reshape(n, stride)[:, ::-1]
+    return joint.sum(axis=1)
 
 
 def _log_space_ctc(log_p, labels, lengths):

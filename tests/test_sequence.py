@@ -121,3 +121,58 @@ def test_underflowing_sequences_go_through_log_space(rng):
     ours = lb.ctc(labels, logits, reduction="none")
     assert ours[0] > 800 and np.isfinite(ours[0])
     np.testing.assert_allclose(ours, _log_space_values(labels, logits), rtol=1e-12)
+
+
+# The recursion runs forward over the first ceil(T / 2) steps and backward over the others, joined in the middle
+# (lossbook.sequence._alignment_probability): odd and even T join at different steps, T = 1 has no backward step.
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("labels", [[0, 0], [1, 0], [2, 1], [1, 1], [2, 2]])
+def test_both_halves_of_the_recursion_equal_brute_force(steps, labels, rng):
+    logits = rng.normal(size=(1, steps, 3))
+    if np.count_nonzero(labels) > steps:  # refused, not computed
+        with pytest.raises(ValueError, match="no longer than the 1 time steps"):
+            lb.ctc([labels], logits)
+        return
+    expected = brute_force_ctc(labels, logits[0])
+    ours = lb.ctc([labels], logits, reduction="none")[0]
+    if np.isinf(expected):  # "1 1" or "2 2" in fewer than 3 steps
+        assert np.isinf(ours)
+    else:
+        assert ours == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_batch_equals_its_sequences_one_at_a_time(rng):
+    # Each sequence is a block of one flat array (forward blocks, then mirrored backward blocks): neighbours
+    # of different lengths, an empty label and an infeasible one must not leak into each other.
+    labels = np.array([[1, 2, 3, 1], [2, 0, 0, 0], [0, 0, 0, 0], [3, 3, 3, 3], [1, 1, 2, 0], [3, 2, 0, 0]])
+    for steps in (6, 7, 8):
+        logits = rng.normal(size=(len(labels), steps, 4))
+        batch = lb.ctc(labels, logits, reduction="none")
+        alone = [lb.ctc(labels[i : i + 1], logits[i : i + 1], reduction="none")[0] for i in range(len(labels))]
+        assert np.isinf(batch[3]) == (steps < 7)  # "3333" needs 7 steps (a blank between repeated labels)
+        np.testing.assert_allclose(batch, alone, rtol=1e-13)
+
+
+@pytest.mark.parametrize("steps", [61, 62])
+def test_linear_recursion_equals_log_space_on_long_sequences(steps, rng):
+    # Long enough that every alignment is tiny, short enough that the probabilities stay above 1e-250.
+    labels = rng.integers(1, 5, size=(3, 12))
+    labels[1, 7:] = 0
+    labels[2, :] = 0
+    logits = rng.normal(size=(3, steps, 5))
+    ours = lb.ctc(labels, logits, reduction="none")
+    assert np.all(np.exp(-ours) > 1e-250)
+    np.testing.assert_allclose(ours, _log_space_values(labels, logits), rtol=1e-12)
+
+
+def test_chunks_of_the_batch_give_the_same_values(rng, monkeypatch):
+    from lossbook import sequence
+
+    labels = rng.integers(0, 4, size=(9, 3))
+    labels[labels == 0] = 1
+    labels[::3, 1:] = 0
+    logits = rng.normal(size=(9, 7, 4))
+    whole = lb.ctc(labels, logits, reduction="none")
+    monkeypatch.setattr(sequence, "_CHUNK_ELEMENTS", 7 * (4 * 3 + 7 + 4) * 2)  # two sequences a chunk
+    # (each chunk shifts its logits by its own maximum: equal up to rounding)
+    np.testing.assert_allclose(lb.ctc(labels, logits, reduction="none"), whole, rtol=1e-13)
