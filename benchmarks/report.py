@@ -240,8 +240,11 @@ def _losses(r):
         for case in size["cases"]:
             t = case["cpu_per_call_s"]
             torch_cells = (f"| {fmt(t.get('pytorch'))} ", f"| {_x(case.get('ratio_lossbook_to_pytorch'))} ")
+            name = SHORT.get(case["case"], case["label"])
+            if "overhead_s" in case:  # CTC: the fixed part and the part per step (the target is on the first)
+                name += f" (per-call overhead {fmt(case['overhead_s'])} + {fmt(case['per_step_s'])} a step)"
             lines.append(
-                f"| {SHORT.get(case['case'], case['label'])} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
+                f"| {name} | {fmt(t['lossbook'])} | {fmt(t['keras'])} "
                 f"| {fmt(t.get('tf.nn'))} {torch_cells[0] if torch else ''}| {fmt(t.get('naive'))} "
                 f"| {_x(case['ratio_lossbook_to_fastest_tf'])} {torch_cells[1] if torch else ''}"
                 f"| {_met(case['target_met'])} |"

@@ -17,6 +17,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +107,20 @@ def test_losses_smoke_times_numpy_code_without_tensorflow(losses_smoke):
                 assert set(parts[c["case"]]) == {"validation", "elementwise", "reductions"}
                 assert all(t > 0 for t in parts[c["case"]].values())
             assert c["calling_thread_cpu_per_call_s"]["lossbook"] > 0 and c["wall_per_call_s"]["lossbook"] > 0
+
+
+def test_losses_ctc_overhead_is_the_fixed_part_of_its_time(losses_smoke):
+    """CTC's small-case target is judged on the intercept of its time over the number of steps."""
+    steps = losses_smoke["ctc_steps"]
+    assert steps["steps"] == list(losses.CTC_STEPS) and len(steps["cpu_per_call_s"]) == len(losses.CTC_STEPS)
+    per_step, overhead = np.polyfit(steps["steps"], steps["cpu_per_call_s"], 1)
+    assert steps["overhead_s"] == pytest.approx(overhead) and steps["per_step_s"] == pytest.approx(per_step)
+    assert per_step > 0  # more steps cost more: the recursion is measured, not a constant
+    small = {c["case"]: c for c in losses_smoke["sizes"][0]["cases"]}
+    assert small["ctc"]["overhead_s"] == steps["overhead_s"]
+    assert small["ctc"]["target_met"] is (steps["overhead_s"] <= losses.SMALL_TARGET_S)
+    note = next(n for n in losses.notes(losses_smoke) if n.startswith("CTC is a recursion over time steps"))
+    assert losses._time(steps["overhead_s"]) in note and losses._time(steps["per_step_s"]) in note
 
 
 def test_losses_notes_explain_a_missed_target_from_the_parts(losses_smoke):
