@@ -334,15 +334,22 @@ def _first_frame_notes(rows) -> list[str]:
     late = [r for r in judged if r["after"].get("math_final_after_fcp_s")]
     if late:
         moved = [r for r in late if r["after"].get("math_moved_after_fcp_px")]
+        chapters = [r for r in moved if r["chapter"]]
         out.append(
             f"Pixel for pixel, the formulas reach their final state after the first paint on {len(late)} of "
             f"{len(judged)} pages (median {statistics.median(r['after']['math_final_after_fcp_s'] for r in late) * 1e3:.0f} ms "
             "after FCP). The first frame is painted before the theme's colours apply (the page's text, "
             'formulas included, is black until pydata-sphinx-theme\'s script resolves `data-theme="auto"`)'
             + (
-                f", and on {len(moved)} pages the formulas move after it "
-                f"(up to {max(r['after']['math_moved_after_fcp_px'] for r in moved):.0f} px: on chapters, the "
-                '"Run in your browser" button is inserted above the text by a deferred script)'
+                f", and on {len(moved)} pages the formulas move after it (up to "
+                f"{max(r['after']['math_moved_after_fcp_px'] for r in moved):.0f} px"
+                + (
+                    f"; on the chapters by up to {max(r['after']['math_moved_after_fcp_px'] for r in chapters):.0f}"
+                    ' px, when a deferred script inserts the "Run in your browser" button above the text'
+                    if chapters
+                    else ""
+                )
+                + ")"
                 if moved
                 else ""
             )
