@@ -12,25 +12,30 @@
   paints, the layout shifts and the web-font loads (``BeginRemoteFontLoad``,
   ``RemoteFontLoaded``: when each font began to load and when it was ready);
 * records, from a script installed before the page's own, the box of every
-  formula (``mjx-container``) at each animation frame in which a box changed,
-  so that a frame painted before a layout shift is read at the positions the
-  formulas had then;
+  formula (``mjx-container``, or its ``.math`` element while untypeset) and
+  of its context (the block around an inline formula, the element before a
+  displayed one) at each animation frame in which a box changed, so that a
+  frame painted before a layout shift is read at the positions the formulas
+  had then;
 * waits for the ``load`` event, ``document.fonts.ready``, two animation
   frames and half a second, so that the last frame drawn is the page as it
   stays: the final frame.
 
-:func:`analyze` then takes the frame presented at FCP (the last frame drawn
-before FCP's presentation time; if that frame is blank the first painted
-frame was not captured and the load does not count) and every later frame,
-and compares the formulas that lie in the first viewport of the final page
-with their final pixels:
+:func:`analyze` then takes the first painted frame (the first frame after
+navigation start that is not blank; it must be stamped within 40 ms of FCP,
+else the screencast missed it and the load does not count) and every later
+frame, and compares the formulas that lie in the first viewport of the final
+page with their final pixels:
 
 * **pixel-final**: at the formula's final box (one pixel of margin), every
   pixel equals the final frame's, exactly (PNG frames: no threshold).
   "Math final" is the time from FCP to the first frame from which every later
   frame is pixel-final; 0 when the frame at FCP already is;
-* **glyph-final**: the formula's glyphs are the final ones wherever the
-  formula stood in that frame (its box from the script above), whatever the
+* **glyph-final when first painted**: each formula is judged in the first
+  frame that paints it, that is, the first frame in which its context has
+  anything painted (Chromium paints before it has parsed the whole page: the
+  first frame can hold the sidebar only). There its glyphs must be the final
+  ones wherever the formula stood in that frame (its box from the script above), whatever the
   colours: both crops become ink maps (each pixel's colour distance from the
   crop's background, the median of its border), and their normalized
   cross-correlation must be at least 1 − :data:`GLYPH_TOLERANCE` (0.9), at
@@ -43,9 +48,8 @@ with their final pixels:
   glyph-final (other font metrics: a fallback font).
 
 It also reports, from the trace, which MathJax fonts (``MathJax_*``) were
-still loading when the first frame was painted (began before that paint and
-were ready only after it) and how far the formulas in the first viewport
-moved after FCP.
+not ready when the first frame was painted (still loading, or asked for by a
+later layout), and how far the formulas moved after they were first painted.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ import numpy as np
 GLYPH_TOLERANCE = 0.1
 #: A frame whose pixels all lie within this distance of one colour is blank (nothing painted yet).
 BLANK_SPREAD = 8
+#: Colour distance from the background above which a pixel is ink (text is 200 or more from its background).
+INK = 48
 #: How far from FCP (µs) the screencast may stamp the frame presented at FCP: -30 to +13 ms in the pages
 #: measured; a first non-blank frame further away means the first painted one was not captured.
 FIRST_FRAME_WINDOW_US = 40_000
@@ -77,24 +83,31 @@ _KEEP = {
 
 #: A formula's place in the page: Sphinx writes each formula's TeX in an element of class ``math``,
 #: and MathJax (at build time, or in the browser before #15) puts its ``mjx-container`` inside it.
+#: With it, the box of its context: the block around an inline formula (its line's other words),
+#: the element before a displayed one. ``[x, y, width, height, typeset, cx, cy, cwidth, cheight]``.
 _BOXES = """[...document.querySelectorAll('.math')].map(el => {
   const typeset = el.querySelector('mjx-container');
   const r = (typeset || el).getBoundingClientRect();
-  return [r.x, r.y, r.width, r.height, typeset ? 1 : 0];
+  const context = el.tagName === 'DIV'
+    ? (el.previousElementSibling || el.parentElement)
+    : el.parentElement.closest('p, li, dt, dd, td, th, h1, h2, h3, h4, h5, h6, figcaption, div');
+  const c = (context || el).getBoundingClientRect();
+  return [r.x, r.y, r.width, r.height, typeset ? 1 : 0, c.x, c.y, c.width, c.height];
 })"""
 
-#: Installed before any script of the page: the formulas' boxes (``[x, y, width, height, typeset]``,
-#: in document order) at every animation frame in which one changed.
+#: Installed before any script of the page: the formulas' boxes (in document order) at every animation
+#: frame in which one changed, stamped with the time the callback ran (the page as it was then; an
+#: animation frame's own timestamp is when the frame began, often long before a busy page runs it).
 RECORD_BOXES = (
     """(() => {
   const log = window.__lossbookMathBoxes = [];
   let last = '';
-  const tick = (t) => {
+  const tick = () => {
     const boxes = """
     + _BOXES
     + """;
     const key = JSON.stringify(boxes);
-    if (key !== last) { log.push([t, boxes]); last = key; }
+    if (key !== last) { log.push([performance.now(), boxes]); last = key; }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -300,41 +313,67 @@ def pixel_final(frame, final, boxes, indices) -> bool:
     return True
 
 
-def glyphs_final(frame, final, layouts, final_boxes, indices) -> dict:
-    """The formulas of ``indices`` in ``frame``, under the candidate ``layouts`` (the boxes recorded at the
-    last animation frames before it was drawn; the one under which most formulas are final counts):
-    how many were not in the page yet (not parsed), how many were in it but not final (untypeset TeX,
-    other glyphs, invisible text, other size), and how far the final ones had to move."""
+def context_painted(frame, box) -> bool:
+    """Whether the formula's context (the words of its line, or what comes before a displayed formula)
+    has anything painted in ``frame`` outside the formula's own box; True when it is out of view."""
+    height, width = frame.shape[:2]
+    context = box[5:9]
+    if len(context) < 4 or not _visible(context, width, height):
+        return True
+    x0, y0, x1, y1 = _window(context, width, height)
+    crop = frame[y0:y1, x0:x1].astype(float)
+    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
+    distance = np.sqrt(((crop - np.median(border, axis=0)) ** 2).sum(axis=2))
+    fx0, fy0, fx1, fy1 = _window(box, width, height)
+    distance[max(fy0 - y0, 0) : max(fy1 - y0, 0), max(fx0 - x0, 0) : max(fx1 - x0, 0)] = 0
+    return bool((distance > INK).any())
+
+
+def line_goes_on(frame, box) -> bool:
+    """Whether anything is painted after the formula on its line (to the right of its box, within its
+    context): a page painted while its HTML was still arriving can stop in the middle of a paragraph."""
+    height, width = frame.shape[:2]
+    x0 = math.ceil(box[0] + box[2]) + 2
+    x1 = min(math.floor(box[5] + box[7]), width) if len(box) > 8 else width
+    y0, y1 = max(math.floor(box[1]), 0), min(math.ceil(box[1] + box[3]), height)
+    if x1 - x0 < 4 or y1 <= y0:
+        return False
+    crop = frame[y0:y1, x0:x1].astype(float)
+    border = np.concatenate([crop[0], crop[-1]])
+    distance = np.sqrt(((crop - np.median(border, axis=0)) ** 2).sum(axis=2))
+    return bool((distance > INK).any())
+
+
+def formula_states(frame, final, layouts, final_boxes, indices) -> dict:
+    """Each formula of ``indices`` in ``frame`` under the candidate ``layouts`` (the boxes recorded at the
+    last animation frames before it was drawn: a frame can show the page as it was one animation frame
+    earlier), as ``{i: (state, glyph difference, distance moved)}``: "final" if under some candidate it
+    shows its final glyphs; "wrong" if under some candidate it is in the page, its context is painted,
+    and its glyphs are not the final ones (untypeset TeX, invisible text, other glyphs or size); else
+    "unpainted" (not parsed yet, or its whole context still blank). A formula that an earlier candidate
+    does not have yet, with nothing painted after it on its line, is "unpainted" too: the frame may show
+    the page before the parser reached it."""
     height, width = final.shape[:2]
-    best = None
-    for boxes in layouts:
-        absent = [i for i in indices if i >= len(boxes)]
-        present = [i for i in indices if i < len(boxes)]
-        wrong, moved, worst = 0, 0.0, 0.0
-        for i in present:
+    states = {}
+    for i in indices:
+        state = ("unpainted", None, None)
+        maybe_not_parsed = any(i >= len(boxes) for boxes in layouts)
+        for boxes in layouts:
+            if i >= len(boxes):
+                continue
             box = boxes[i]
-            if not box[4] or not _visible(box, width, height):
-                wrong, worst = wrong + 1, 1.0
+            if not _visible(box, width, height) or not context_painted(frame, box):
                 continue
-            difference = glyph_difference(frame, box, final, final_boxes[i])
-            worst = max(worst, difference)
-            if difference > GLYPH_TOLERANCE:
-                wrong += 1
+            d = glyph_difference(frame, box, final, final_boxes[i]) if box[4] else 1.0
+            if d <= GLYPH_TOLERANCE:
+                state = ("final", d, math.hypot(box[0] - final_boxes[i][0], box[1] - final_boxes[i][1]))
+                break
+            if maybe_not_parsed and not line_goes_on(frame, box):
                 continue
-            moved = max(moved, math.hypot(box[0] - final_boxes[i][0], box[1] - final_boxes[i][1]))
-        result = {
-            "absent": len(absent),
-            "present": len(present),
-            "not_final": wrong,
-            "moved": moved,
-            "difference": worst,
-        }
-        if best is None or (wrong + len(absent), -len(present)) < (
-            best["not_final"] + best["absent"],
-            -best["present"],
-        ):
-            best = result
-    return best
+            if state[0] == "unpainted" or d < state[1]:
+                state = ("wrong", d, None)
+        states[i] = state
+    return states
 
 
 def analyze(rec: dict, decode=decode_png) -> dict:
@@ -380,17 +419,21 @@ def analyze(rec: dict, decode=decode_png) -> dict:
         "layout_shifts_after_fcp": len(shifts),
     }
     if not indices:
-        out.update(pixel_final_at_fcp=None, glyphs_final_at_fcp=None, math_final_after_fcp_s=None)
+        out.update(pixel_final_at_fcp=None, glyphs_final_when_first_painted=None, math_final_after_fcp_s=None)
         return out
     records = [(nav_ts + t * 1e3, boxes) for t, boxes in rec["records"]]
-    pixel, glyph = [], []
+    pixel, complete = [], []
+    first_painted = {}  # formula -> (frame, state, glyph difference, moved) in the first frame that painted it
     for k in range(first, len(frames)):
-        ts = frames[k][0]
-        layouts = [boxes for t, boxes in records if t <= ts][-3:]
+        layouts = [boxes for t, boxes in records if t <= frames[k][0]][-3:]
         pixel.append(pixel_final(image(k), final, final_boxes, indices))
-        glyph.append(glyphs_final(image(k), final, list(reversed(layouts)), final_boxes, indices))
+        states = formula_states(image(k), final, layouts, final_boxes, indices)
+        complete.append(all(state == "final" for state, _, _ in states.values()))
+        for i, state in states.items():
+            if state[0] != "unpainted":
+                first_painted.setdefault(i, (k, *state))
         if k == first:
-            at_fcp = glyph[-1]
+            painted_at_fcp = sum(state != "unpainted" for state, _, _ in states.values())
 
     def settled(flags):
         """Index of the first frame from which every later one is final (None: not even the last)."""
@@ -402,16 +445,21 @@ def analyze(rec: dict, decode=decode_png) -> dict:
     def after_fcp(k):
         return None if k is None else 0.0 if k == 0 else max(frames[first + k][0] - fcp_ts, 0) / 1e6
 
+    wrong = [i for i, (_, state, _, _) in first_painted.items() if state != "final"]
+    never = len(indices) - len(first_painted)
     out.update(
-        formulas_in_page_at_fcp=at_fcp["present"],
-        formulas_not_final_at_fcp=at_fcp["not_final"],
-        # every formula that was in the page at the first paint showed its final glyphs there
-        glyphs_final_at_fcp=at_fcp["present"] > 0 and at_fcp["not_final"] == 0,
+        formulas_painted_at_fcp=painted_at_fcp,
+        # each formula judged in the first frame that painted it (its context painted)
+        formulas_not_final_when_first_painted=len(wrong) + never,
+        glyphs_final_when_first_painted=not wrong and not never,
+        glyph_difference_when_first_painted=(
+            round(max(d for _, _, d, _ in first_painted.values()), 3) if first_painted else None
+        ),
+        math_moved_after_first_painted_px=round(
+            max((m for _, state, _, m in first_painted.values() if state == "final"), default=0.0), 2
+        ),
         pixel_final_at_fcp=pixel[0],
         math_final_after_fcp_s=after_fcp(settled(pixel)),
-        glyphs_final_after_fcp_s=after_fcp(settled([g["not_final"] + g["absent"] == 0 for g in glyph])),
-        math_moved_after_fcp_px=round(at_fcp["moved"], 2),
-        # the largest glyph difference (1 − correlation) of a formula in the page at FCP from its final glyphs
-        glyph_difference_at_fcp=round(at_fcp["difference"], 3),
+        glyphs_final_after_fcp_s=after_fcp(settled(complete)),
     )
     return out

@@ -15,16 +15,17 @@ fresh browser context (an empty cache: a first visit) and records:
 
 Each page is loaded ``--frame-repeats`` more times with the first-frame
 recorder of ``benchmarks/first_frame.py`` (every frame drawn, as PNG, and a
-trace), which compares the frame presented at the first contentful paint
-with the final frame, formula by formula, over the formulas in the first
+trace), which compares the first painted frame (at the first contentful
+paint) and every later one with the final frame, formula by formula, over the formulas in the first
 viewport (1280×900):
 
 * **math final**: the time from FCP to the first frame from which every
   formula's pixels equal its final pixels (0: final in the first frame);
-* **glyphs final at first paint**: whether every formula shows its final
-  glyphs in that first frame, wherever it stood and whatever its colour;
-* **MathJax fonts loading at first paint**, and how far the formulas moved
-  after it;
+* **glyphs final when first painted**: whether every formula shows its final
+  glyphs in the first frame that paints it, wherever it stood and whatever
+  its colour;
+* **MathJax fonts not ready at the first paint**, and how far the formulas
+  moved after they were first painted;
 * **usable**: FCP plus "math final", when a reader sees the formulas as they
   will stay.
 
@@ -166,13 +167,17 @@ def summarize(loads: list[dict], frames: list[dict]) -> dict:
         out["frame_loads_not_counted"] = sorted({f["why"] for f in frames if not f.get("valid")})
     if valid:
         out["formulas_in_first_viewport"] = max(f["formulas_in_first_viewport"] for f in valid)
-        judged = [f for f in valid if f.get("formulas_in_page_at_fcp") is not None]
+        judged = [f for f in valid if f.get("formulas_painted_at_fcp") is not None]
         if judged:
-            out["formulas_in_page_at_fcp"] = min(f["formulas_in_page_at_fcp"] for f in judged)
-            out["glyph_difference_at_fcp"] = max(f["glyph_difference_at_fcp"] for f in judged)
-        out["glyphs_final_at_first_paint"] = _all(valid, "glyphs_final_at_fcp")
+            out["formulas_painted_at_fcp"] = min(f["formulas_painted_at_fcp"] for f in judged)
+            out["formulas_not_final_when_first_painted"] = max(
+                f["formulas_not_final_when_first_painted"] for f in judged
+            )
+            differences = [f["glyph_difference_when_first_painted"] for f in judged]
+            out["glyph_difference_when_first_painted"] = max((d for d in differences if d is not None), default=None)
+        out["glyphs_final_when_first_painted"] = _all(valid, "glyphs_final_when_first_painted")
         out["pixels_final_at_first_paint"] = _all(valid, "pixel_final_at_fcp")
-        for key in ("math_final_after_fcp_s", "glyphs_final_after_fcp_s", "math_moved_after_fcp_px"):
+        for key in ("math_final_after_fcp_s", "glyphs_final_after_fcp_s", "math_moved_after_first_painted_px"):
             out[key] = _median(valid, key)
         out["math_fonts_not_ready_at_first_paint"] = sorted(
             {name for f in valid for name in f["math_fonts_not_ready_at_first_paint"]}
@@ -247,10 +252,10 @@ def measure(
 def _fmt(r):
     kb = f"{r['weight_bytes'] / 1e3:5.0f} KB " if "weight_bytes" in r else ""
     ms = lambda s: f"{s * 1e3:6.0f}" if s is not None else "     -"  # noqa: E731
-    glyphs = {True: "yes", False: "no", None: "-"}[r.get("glyphs_final_at_first_paint")]
+    glyphs = {True: "yes", False: "no", None: "-"}[r.get("glyphs_final_when_first_painted")]
     return (
         f"{kb}FCP {ms(r['fcp_s'])} math final {ms(r.get('math_final_after_fcp_s'))} after it "
-        f"(glyphs final at first paint: {glyphs}) load {ms(r['load_s'])} ms"
+        f"(glyphs final when first painted: {glyphs}) load {ms(r['load_s'])} ms"
     )
 
 
@@ -297,55 +302,58 @@ def notes(data) -> list[str]:
 
 
 def _first_frame_notes(rows) -> list[str]:
-    """What the first painted frame showed of the formulas, today (unthrottled)."""
-    judged = [r for r in rows if r["after"].get("glyphs_final_at_first_paint") is not None]
+    """What the first painted frames showed of the formulas, today (unthrottled)."""
+    judged = [r for r in rows if r["after"].get("glyphs_final_when_first_painted") is not None]
     if not judged:
         return []
     out = []
-    wrong = [r["page"] for r in judged if not r["after"]["glyphs_final_at_first_paint"]]
+    wrong = [r["page"] for r in judged if not r["after"]["glyphs_final_when_first_painted"]]
     fonts = sorted({f for r in judged for f in r["after"].get("math_fonts_not_ready_at_first_paint", [])})
     out.append(
-        f"First painted frame, today: of {len(judged)} pages with formulas in the first viewport, "
+        f"Today, on the {len(judged)} pages with formulas in the first viewport, "
         + (
-            "every formula that was in the page showed its final glyphs on every page"
+            "every formula showed its final glyphs in the first frame that painted it"
             if not wrong
-            else f"{len(wrong)} showed a formula with other glyphs than its final ones, or none ({', '.join(wrong)})"
+            else f"a formula showed other glyphs than its final ones (or none) in the first frame that painted it "
+            f"on {len(wrong)} ({', '.join(wrong)})"
         )
         + (
-            f"; MathJax fonts not ready at that paint: {', '.join(fonts)}."
+            f"; MathJax fonts not ready at the first paint: {', '.join(fonts)}."
             if fonts
-            else "; no page used a MathJax font."
+            else "; no page used a web font for its math."
         )
     )
-    absent = [
-        r for r in judged if r["after"].get("formulas_in_page_at_fcp", 0) < r["after"]["formulas_in_first_viewport"]
+    later = [
+        r for r in judged if r["after"].get("formulas_painted_at_fcp", 0) < r["after"]["formulas_in_first_viewport"]
     ]
-    if absent:
+    if later:
         out.append(
-            f"On {len(absent)} pages some formulas of the first viewport were not in the page yet at the first "
-            "paint (Chromium paints before it has parsed the whole page: the table of contents in the right "
-            "sidebar, at the end of the HTML, arrives in a later frame): "
+            f"On {len(later)} of them the first frame did not paint every formula of the first viewport yet "
+            "(Chromium paints before it has parsed the whole page: the first frame can hold the sidebar only, "
+            "and the table of contents in the right sidebar, at the end of the HTML, comes later): "
             + ", ".join(
-                f"{r['page']} {r['after']['formulas_in_page_at_fcp']}/{r['after']['formulas_in_first_viewport']}"
-                for r in absent
+                f"{r['page']} {r['after']['formulas_painted_at_fcp']}/{r['after']['formulas_in_first_viewport']}"
+                for r in later
             )
-            + "."
+            + "; those are judged in the first frame that paints them."
         )
     late = [r for r in judged if r["after"].get("math_final_after_fcp_s")]
     if late:
-        moved = [r for r in late if r["after"].get("math_moved_after_fcp_px")]
+        moved = [r for r in late if r["after"].get("math_moved_after_first_painted_px")]
         chapters = [r for r in moved if r["chapter"]]
+        median = statistics.median(r["after"]["math_final_after_fcp_s"] for r in late) * 1e3
         out.append(
             f"Pixel for pixel, the formulas reach their final state after the first paint on {len(late)} of "
-            f"{len(judged)} pages (median {statistics.median(r['after']['math_final_after_fcp_s'] for r in late) * 1e3:.0f} ms "
-            "after FCP). The first frame is painted before the theme's colours apply (the page's text, "
-            'formulas included, is black until pydata-sphinx-theme\'s script resolves `data-theme="auto"`)'
+            f"{len(judged)} pages (median {median:.0f} ms after FCP): the first frame is painted before the "
+            "theme's colours apply (the page's text, formulas included, is black until pydata-sphinx-theme's "
+            'script resolves `data-theme="auto"`)'
             + (
-                f", and on {len(moved)} pages the formulas move after it (up to "
-                f"{max(r['after']['math_moved_after_fcp_px'] for r in moved):.0f} px"
+                f", and on {len(moved)} pages the formulas move after they are first painted (up to "
+                f"{max(r['after']['math_moved_after_first_painted_px'] for r in moved):.0f} px"
                 + (
-                    f"; on the chapters by up to {max(r['after']['math_moved_after_fcp_px'] for r in chapters):.0f}"
-                    ' px, when a deferred script inserts the "Run in your browser" button above the text'
+                    f"; on the chapters by up to "
+                    f"{max(r['after']['math_moved_after_first_painted_px'] for r in chapters):.0f} px, when a "
+                    'deferred script inserts the "Run in your browser" button above the text'
                     if chapters
                     else ""
                 )
@@ -353,7 +361,7 @@ def _first_frame_notes(rows) -> list[str]:
                 if moved
                 else ""
             )
-            + ". Neither is the math's rendering: see glyphs final at first paint."
+            + ". Neither is the math's rendering."
         )
     return out
 
@@ -396,8 +404,9 @@ def method(before, *, built_here: bool, repeats: int, throttled_repeats: int, fr
         "presented at FCP, and each later one, with the final frame (after `load`, `document.fonts.ready` and "
         "half a second), over the boxes of the formulas in the first viewport "
         "(`benchmarks/first_frame.py`). Math final: time from FCP until every formula's pixels equal its final "
-        "pixels, exactly (0: final in the first frame). Glyphs final at first paint: every formula that was in "
-        "the page at the first paint showed its final glyphs there, wherever it stood and whatever its colour "
+        "pixels, exactly (0: final in the first frame). Glyphs final when first painted: every formula showed its "
+        "final glyphs in the first frame that painted it (its line or context painted), wherever it stood and "
+        "whatever its colour "
         "(ink maps correlated at ≥ 0.9 with the final ones; an invisible glyph correlates at 0). Usable: FCP plus "
         "math final. Ratios are "
         "before ÷ after (> 1: today's build is faster or lighter)."

@@ -500,22 +500,23 @@ def _first_frames(rows):
     def side(s):
         if not s or not s.get("formulas_in_first_viewport"):
             return ["–"] * 4
-        glyphs = {True: "yes", False: "**no**", None: "–"}[s.get("glyphs_final_at_first_paint")]
+        glyphs = {True: "yes", False: "**no**", None: "–"}[s.get("glyphs_final_when_first_painted")]
         pixels = {True: "yes", False: "no", None: "–"}[s.get("pixels_final_at_first_paint")]
         fonts = s.get("math_fonts_not_ready_at_first_paint") or []
         return [
-            f"{s.get('formulas_in_page_at_fcp', '–')}/{s['formulas_in_first_viewport']}",
+            f"{s.get('formulas_painted_at_fcp', '–')}/{s['formulas_in_first_viewport']}",
             glyphs,
             pixels,
             str(len(fonts)) if fonts else "0",
         ]
 
     lines = [
-        "**The first painted frame** (unthrottled): formulas of the first viewport (1280×900) in the page at the "
-        "first paint / in the final page; whether every one of them showed its final glyphs there, and its final "
-        "pixels; MathJax fonts the page used that were not ready at that paint. Before → today.",
+        "**The first painted frames** (unthrottled): formulas of the first viewport (1280×900) painted in the "
+        "first frame / in the final page; whether every formula showed its final glyphs in the first frame that "
+        "painted it; whether the first frame had every formula's final pixels; MathJax fonts the page used that "
+        "were not ready at the first paint. Before → today.",
         "",
-        "| page | formulas at first paint | glyphs final at first paint | pixels final at first paint "
+        "| page | formulas in the first frame | glyphs final when first painted | pixels final at first paint "
         "| MathJax fonts not ready |",
         "| --- | ---: | :---: | :---: | ---: |",
     ]

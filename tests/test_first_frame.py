@@ -1,8 +1,9 @@
 """benchmarks/first_frame.py: what the first painted frame shows of the formulas, against the final frame.
 
 The analysis is tested on synthetic frames (no browser): a formula final at
-the first paint, one drawn invisibly (a web font in its block period), one in
-another colour only, one moved, one in another glyph, one not typeset yet.
+the first paint, one drawn invisibly next to painted words (a web font in its
+block period), one whose line is not painted yet, one in another colour only,
+one moved, one in another glyph or size, one not typeset yet.
 The recorder is tested in Chromium (``-m site``) on three small pages whose
 outcome is known: one whose formula is final when first painted, one whose
 formula a script changes after the first paint, one whose formula only
@@ -25,12 +26,15 @@ import first_frame  # noqa: E402
 URL = "http://127.0.0.1:1/page.html"
 W, H = 80, 60
 NAV, PAINT, FCP = 1_000_000, 1_040_000, 1_100_000  # trace clock, microseconds
-BOX = [20.0, 20.0, 12.0, 10.0, 1]  # the formula's final box: x, y, width, height, typeset
+#: The formula's final box (x, y, width, height, typeset) and its context's (the line around it).
+BOX = [20.0, 20.0, 12.0, 10.0, 1, 4.0, 18.0, 60.0, 14.0]
 
 
-def _canvas():
+def _canvas(words=True, dy=0, colour=(34, 40, 50)):
     img = np.full((H, W, 3), 255, dtype=np.int16)
     img[2:6, 2:40] = 30  # a heading: the frame is not blank
+    if words:  # the words before the formula, on its line
+        img[23 + dy : 28 + dy, 6:16] = colour
     return img
 
 
@@ -63,7 +67,7 @@ def _record(first, final, first_box=BOX, *, fonts=()):
         "url": URL,
         "events": events,
         "frames": [(NAV + 500, "blank"), (FCP - 10_000, "first"), (FCP + 200_000, "final")],
-        "records": [[30.0, [first_box]], [250.0, [BOX]]],  # ms after navigation start, as rAF gives them
+        "records": [[30.0, [first_box]], [250.0, [BOX]]],  # ms after navigation start
         "boxes": [BOX],
         "viewport": [W, H],
         "scroll": [0, 0],
@@ -75,63 +79,85 @@ def _analyze(first, final, first_box=BOX, **kw):
     return first_frame.analyze(rec, decode=decode)
 
 
+FINAL = _glyph(_canvas(), 20, 20)
+
+
 def test_final_at_first_paint():
-    final = _glyph(_canvas(), 20, 20)
-    r = _analyze(final.copy(), final)
-    assert r["valid"] and r["formulas_in_first_viewport"] == 1 and r["formulas_in_page_at_fcp"] == 1
-    assert r["pixel_final_at_fcp"] is True and r["glyphs_final_at_fcp"] is True
-    assert r["math_final_after_fcp_s"] == 0.0 and r["glyph_difference_at_fcp"] == 0.0
+    r = _analyze(FINAL.copy(), FINAL)
+    assert r["valid"] and r["formulas_in_first_viewport"] == 1 and r["formulas_painted_at_fcp"] == 1
+    assert r["pixel_final_at_fcp"] is True and r["glyphs_final_when_first_painted"] is True
+    assert r["math_final_after_fcp_s"] == 0.0 and r["glyph_difference_when_first_painted"] == 0.0
 
 
 def test_invisible_text_at_first_paint_is_not_final():
-    final = _glyph(_canvas(), 20, 20)
-    r = _analyze(_canvas(), final)  # the box is there, its glyph is not drawn
-    assert r["glyphs_final_at_fcp"] is False and r["pixel_final_at_fcp"] is False
-    assert r["formulas_not_final_at_fcp"] == 1 and r["glyph_difference_at_fcp"] == 1.0
+    r = _analyze(_canvas(), FINAL)  # its line is painted, the formula's glyph is not
+    assert r["glyphs_final_when_first_painted"] is False and r["pixel_final_at_fcp"] is False
+    assert r["formulas_not_final_when_first_painted"] == 1 and r["glyph_difference_when_first_painted"] == 1.0
     assert r["math_final_after_fcp_s"] == pytest.approx(0.2)  # the final frame, 200 ms after FCP
 
 
+def test_formula_whose_line_is_not_painted_yet_is_judged_when_it_is():
+    # The first frame holds the heading only (Chromium had not painted the article yet): the formula is
+    # judged in the next frame, the final one, where it is final.
+    r = _analyze(_canvas(words=False), FINAL)
+    assert r["formulas_painted_at_fcp"] == 0 and r["glyphs_final_when_first_painted"] is True
+    assert r["pixel_final_at_fcp"] is False and r["math_final_after_fcp_s"] == pytest.approx(0.2)
+
+
 def test_other_glyph_is_not_final():
-    r = _analyze(_glyph(_canvas(), 20, 20, shape="bar"), _glyph(_canvas(), 20, 20))
-    assert r["glyphs_final_at_fcp"] is False and r["pixel_final_at_fcp"] is False
+    r = _analyze(_glyph(_canvas(), 20, 20, shape="bar"), FINAL)
+    assert r["glyphs_final_when_first_painted"] is False and r["pixel_final_at_fcp"] is False
 
 
 def test_colour_change_alone_keeps_the_glyphs_final_but_not_the_pixels():
-    r = _analyze(_glyph(_canvas(), 20, 20, colour=(0, 0, 0)), _glyph(_canvas(), 20, 20))
-    assert r["glyphs_final_at_fcp"] is True and r["pixel_final_at_fcp"] is False
-    assert r["glyph_difference_at_fcp"] <= first_frame.GLYPH_TOLERANCE
+    r = _analyze(_glyph(_canvas(colour=(0, 0, 0)), 20, 20, colour=(0, 0, 0)), FINAL)
+    assert r["glyphs_final_when_first_painted"] is True and r["pixel_final_at_fcp"] is False
+    assert r["glyph_difference_when_first_painted"] <= first_frame.GLYPH_TOLERANCE
     assert r["glyphs_final_after_fcp_s"] == 0.0 and r["math_final_after_fcp_s"] == pytest.approx(0.2)
 
 
 def test_moved_formula_is_read_where_it_stood():
-    moved = [BOX[0], BOX[1] - 7, BOX[2], BOX[3], 1]
-    r = _analyze(_glyph(_canvas(), 20, 13), _glyph(_canvas(), 20, 20), moved)
-    assert r["glyphs_final_at_fcp"] is True and r["pixel_final_at_fcp"] is False
-    assert r["math_moved_after_fcp_px"] == 7.0
+    moved = [BOX[0], BOX[1] - 7, BOX[2], BOX[3], 1, BOX[5], BOX[6] - 7, BOX[7], BOX[8]]
+    r = _analyze(_glyph(_canvas(dy=-7), 20, 13), FINAL, moved)
+    assert r["glyphs_final_when_first_painted"] is True and r["pixel_final_at_fcp"] is False
+    assert r["math_moved_after_first_painted_px"] == 7.0
 
 
 def test_resized_or_untypeset_formula_is_not_final():
-    final = _glyph(_canvas(), 20, 20)
-    resized = [BOX[0], BOX[1], BOX[2] + 3, BOX[3], 1]  # other font metrics
-    assert _analyze(final.copy(), final, resized)["glyphs_final_at_fcp"] is False
-    untypeset = [*BOX[:4], 0]  # TeX still waiting for MathJax in the browser
-    assert _analyze(final.copy(), final, untypeset)["glyphs_final_at_fcp"] is False
+    resized = [BOX[0], BOX[1], BOX[2] + 3, *BOX[3:]]  # other font metrics
+    assert _analyze(FINAL.copy(), FINAL, resized)["glyphs_final_when_first_painted"] is False
+    untypeset = [*BOX[:4], 0, *BOX[5:]]  # TeX still waiting for MathJax in the browser
+    assert _analyze(FINAL.copy(), FINAL, untypeset)["glyphs_final_when_first_painted"] is False
 
 
-def test_formula_not_parsed_yet_is_counted_apart():
-    final = _glyph(_canvas(), 20, 20)
-    rec, decode = _record(_canvas(), final)
+def test_formula_not_parsed_yet_is_judged_when_painted():
+    rec, decode = _record(_canvas(), FINAL)
     rec["records"][0][1] = []  # the page's HTML had not reached the formula at the first paint
     r = first_frame.analyze(rec, decode=decode)
-    assert r["formulas_in_page_at_fcp"] == 0 and r["formulas_in_first_viewport"] == 1
-    assert r["glyphs_final_at_fcp"] is False  # nothing to show is not "final"
+    assert r["formulas_painted_at_fcp"] == 0 and r["formulas_in_first_viewport"] == 1
+    assert r["glyphs_final_when_first_painted"] is True  # first painted in the final frame
     assert r["math_final_after_fcp_s"] == pytest.approx(0.2)
 
 
+def test_page_painted_in_the_middle_of_a_line_is_not_held_against_the_formula():
+    # The first frame shows the page as the parser left it, in the middle of the formula's line; the layout
+    # recorded just before that frame already has the formula, the one before it does not.
+    rec, decode = _record(_canvas(), FINAL)
+    rec["records"] = [[30.0, []], [60.0, [BOX]], [250.0, [BOX]]]
+    r = first_frame.analyze(rec, decode=decode)
+    assert r["glyphs_final_when_first_painted"] is True and r["formulas_painted_at_fcp"] == 0
+    # The same, but the line goes on after the formula: it was parsed and painted, without its glyphs.
+    first = _canvas()
+    first[23:28, 36:50] = (34, 40, 50)
+    rec, decode = _record(first, FINAL)
+    rec["records"] = [[30.0, []], [60.0, [BOX]], [250.0, [BOX]]]
+    r = first_frame.analyze(rec, decode=decode)
+    assert r["glyphs_final_when_first_painted"] is False and r["formulas_painted_at_fcp"] == 1
+
+
 def test_blank_first_frame_does_not_count():
-    final = _glyph(_canvas(), 20, 20)
-    rec, decode = _record(final, final)
-    rec["frames"][1] = (FCP + 50_000, "first")  # the frame drawn at FCP was dropped: the one before is blank
+    rec, decode = _record(FINAL, FINAL)
+    rec["frames"][1] = (FCP + 50_000, "first")  # the frame drawn at FCP was missed: the next is 50 ms later
     r = first_frame.analyze(rec, decode=decode)
     assert r["valid"] is False and "not captured" in r["why"]
 
@@ -150,8 +176,7 @@ def test_math_fonts_at_first_paint():
         *font("MathJax_Size2-Regular", PAINT + 5_000, PAINT + 20_000),  # asked for by a later layout
         *font("FontAwesome6Free-Solid", PAINT - 30_000, PAINT + 10_000),  # not math
     ]
-    final = _glyph(_canvas(), 20, 20)
-    r = _analyze(final.copy(), final, fonts=fonts)
+    r = _analyze(FINAL.copy(), FINAL, fonts=fonts)
     assert r["math_fonts_ready_at_first_paint"] == ["MathJax_Main-Regular"]
     assert r["math_fonts_not_ready_at_first_paint"] == ["MathJax_Math-Italic", "MathJax_Size2-Regular"]
 
@@ -195,7 +220,8 @@ def test_recorder_in_chromium(tmp_path):
             results[name] = r
     final, late, colour = results["final.html"], results["late.html"], results["colour.html"]
     assert final["valid"] and final["formulas_in_first_viewport"] == 1, final
-    assert final["pixel_final_at_fcp"] and final["glyphs_final_at_fcp"] and final["math_final_after_fcp_s"] == 0, final
-    assert late["valid"] and not late["glyphs_final_at_fcp"] and not late["pixel_final_at_fcp"], late
+    assert final["pixel_final_at_fcp"] and final["glyphs_final_when_first_painted"], final
+    assert final["math_final_after_fcp_s"] == 0, final
+    assert late["valid"] and not late["glyphs_final_when_first_painted"] and not late["pixel_final_at_fcp"], late
     assert late["math_final_after_fcp_s"] > 0.1, late
-    assert colour["valid"] and colour["glyphs_final_at_fcp"] and not colour["pixel_final_at_fcp"], colour
+    assert colour["valid"] and colour["glyphs_final_when_first_painted"] and not colour["pixel_final_at_fcp"], colour
