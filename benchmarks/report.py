@@ -452,7 +452,8 @@ def _pages(r):
         if not rows:
             continue
         lines += [
-            f"**{title}**: before → today, milliseconds from the start of navigation"
+            f"**{title}**: before → today, milliseconds from the start of navigation (math final: after the "
+            "first paint)"
             + (", kilobytes of a first visit (lazy images included)" if profile == "unthrottled" else "")
             + "; ratio: before ÷ today.",
             "",
@@ -466,14 +467,15 @@ def _pages(r):
         for p in rows:
             b, a = p.get("before"), p.get("after")
             ratio = p.get("before_over_after", {}).get("usable_s")
-            cells = [p["page"].removesuffix(".html").removeprefix("chapters/")]
+            cells = [_page_name(p["page"])]
             if profile == "unthrottled":
                 cells.append(f"{kb(b)} → {kb(a)}")
-            for key in ("fcp_s", "math_final_s", "load_s", "usable_s"):
+            for key in ("fcp_s", "math_final_after_fcp_s", "load_s", "usable_s"):
                 cells.append(f"{ms(b, key)} → {ms(a, key)}")
             cells.append(_x(ratio))
             lines.append("| " + " | ".join(cells) + " |")
         lines += [""]
+    lines += _first_frames(r.get("unthrottled") or [])
     summary = r.get("summary") or {}
     if summary:
         lines += [
@@ -491,6 +493,47 @@ def _pages(r):
         lines += [""]
     lines += _notes(r.get("notes", []))
     return lines
+
+
+def _page_name(page):
+    return page.removesuffix(".html").removeprefix("chapters/")
+
+
+def _first_frames(rows):
+    """The first painted frame against the final one, per page with formulas in the first viewport."""
+    rows = [
+        p for p in rows if any((p.get(side) or {}).get("formulas_in_first_viewport") for side in ("before", "after"))
+    ]
+    if not rows:
+        return []
+
+    def side(s):
+        if not s or not s.get("formulas_in_first_viewport"):
+            return ["–"] * 4
+        glyphs = {True: "yes", False: "**no**", None: "–"}[s.get("glyphs_final_when_first_painted")]
+        pixels = {True: "yes", False: "no", None: "–"}[s.get("pixels_final_at_first_paint")]
+        fonts = s.get("math_fonts_not_ready_at_first_paint") or []
+        return [
+            f"{s.get('formulas_painted_at_fcp', '–')}/{s['formulas_in_first_viewport']}",
+            glyphs,
+            pixels,
+            str(len(fonts)) if fonts else "0",
+        ]
+
+    lines = [
+        "**The first painted frames** (unthrottled): formulas of the first viewport (1280×900) painted in the "
+        "first frame / in the final page; whether every formula showed its final glyphs in the first frame that "
+        "painted it; whether the first frame had every formula's final pixels; MathJax fonts the page used that "
+        "were not ready at the first paint. Before → today.",
+        "",
+        "| page | formulas in the first frame | glyphs final when first painted | pixels final at first paint "
+        "| MathJax fonts not ready |",
+        "| --- | ---: | :---: | :---: | ---: |",
+    ]
+    for p in rows:
+        b, a = side(p.get("before")), side(p.get("after"))
+        lines.append(f"| {_page_name(p['page'])} | " + " | ".join(f"{x} → {y}" for x, y in zip(b, a)) + " |")
+    return [*lines, ""]
 
 
 RENDERERS = {"losses": _losses, "build": _build, "widgets": _widgets, "pages": _pages}

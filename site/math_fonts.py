@@ -1,5 +1,12 @@
 """The MathJax fonts a page uses, cut to its characters and inlined in the page (issue #15).
 
+**No longer used by the site**: ``prerender.cjs`` now writes SVG, which needs
+no font (``benchmarks/first_frame.py`` showed CommonHTML formulas invisible in
+the first painted frame even with these inlined fonts: Chromium decodes a
+``data:`` URL font after that paint). On an SVG page :func:`inline_page_fonts`
+finds no ``MJX-CHTML-styles`` and does nothing. To be removed together with
+its call in ``prerender.py``.
+
 ``prerender.cjs`` writes each page's formulas as CommonHTML, whose glyphs come
 from MathJax's web fonts: one ``@font-face`` per family in the page's
 ``<style id="MJX-CHTML-styles">``, and a ``<link rel="preload">`` for each

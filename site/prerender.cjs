@@ -3,22 +3,29 @@
 // reader light and final:
 //  * the math is typeset with MathJax's own Node package (mathjax-full, pinned
 //    in package-lock.json), so pages load no typesetting runtime;
-//  * the MathJax fonts the page's formulas use are preloaded from the head, so
-//    that they arrive with the stylesheets and the math is final at first paint;
+//  * it is written as SVG: each glyph is a path, drawn in the text colour
+//    (currentColor), so a formula needs no web font and is final in the first
+//    frame the browser paints (benchmarks/pages.py compares that frame with the
+//    final one). CommonHTML needs MathJax's fonts, and even inlined as data:
+//    URLs Chromium decodes them after the first paint: the formulas were
+//    invisible in the first frame;
 //  * the article's images get their width and height (read with the image-size
 //    package), loading="lazy" and decoding="async", so that figures below the
 //    fold load when the reader gets near them, without shifting the layout.
 //
 // This is MathJax's "direct" page pipeline (MathJax-demos-node,
-// direct/tex2chtml-page): parse the page with MathJax's lite DOM, find the TeX
+// direct/tex2svg-page): parse the page with MathJax's lite DOM, find the TeX
 // the same way the browser component would (the page's `window.MathJax` options,
-// passed in by site/prerender.py), typeset it to CommonHTML, and write
-// the page back with MathJax's stylesheet for the characters used. Each formula
-// keeps a hidden MathML copy (MathJax's assistive-MathML handler) for screen
-// readers, and the font files are the vendored MathJax woff fonts.
+// passed in by site/prerender.py), typeset it to SVG, and write the page back
+// with MathJax's stylesheet. Each formula keeps a hidden MathML copy
+// (MathJax's assistive-MML handler) for screen readers. The glyph paths are
+// written once per page (fontCache "global": one hidden <svg> of <defs>, which
+// the formulas <use>), and that <svg> is moved to the start of <body>, so that
+// every formula's glyphs are parsed before the formula itself: Chromium paints
+// a page before it has parsed all of it.
 //
 // Input (stdin, JSON):  {"config": {...mathjax3_config...},
-//                        "pages": [{"file": "/abs/page.html", "fontURL": "../mathjax/..."}]}
+//                        "pages": [{"file": "/abs/page.html", "fontURL": "(unused, SVG needs no fonts)"}]}
 // Output (stdout, JSON): [{"file", "formulas", "images", "errors": ["..."]}] ; exit 1 on a crash.
 // A formula MathJax cannot read (an unknown macro, unbalanced braces) is
 // reported in "errors" (no "noundefined"/"noerrors" package hides it).
@@ -30,7 +37,7 @@ const path = require('path');
 const {imageSize} = require('image-size');
 const {mathjax} = require('mathjax-full/js/mathjax.js');
 const {TeX} = require('mathjax-full/js/input/tex.js');
-const {CHTML} = require('mathjax-full/js/output/chtml.js');
+const {SVG} = require('mathjax-full/js/output/svg.js');
 const {liteAdaptor} = require('mathjax-full/js/adaptors/liteAdaptor.js');
 const {RegisterHTMLHandler} = require('mathjax-full/js/handlers/html.js');
 const {AssistiveMmlHandler} = require('mathjax-full/js/a11y/assistive-mml.js');
@@ -73,33 +80,22 @@ function sizeImages(adaptor, doc, file) {
   return sized;
 }
 
-// <link rel="preload"> for the fonts of the families the typeset math uses: the
-// main font (MJXTEX), the zero-width one every character tries first (MJXZERO),
-// and one per variant class (TEX-I: MJXTEX-I, math italic; TEX-A: AMS; ...).
-function preloadFonts(adaptor, doc, out) {
-  const styles = adaptor.textContent(doc.outputJax.chtmlStyles);
-  const urls = new Map();
-  for (const m of styles.matchAll(/font-family:\s*(MJX[A-Z0-9-]+);\s*src:\s*url\("([^"]+)"\)/g)) {
-    urls.set(m[1], m[2]);
-  }
-  const families = new Set(['MJXZERO', 'MJXTEX']);
-  for (const m of out.matchAll(/<mjx-c class="[^"]*\bTEX-([A-Z0-9]+)\b/g)) families.add(`MJXTEX-${m[1]}`);
-  const head = adaptor.head(doc.document);
-  let n = 0;
-  for (const family of [...families].sort()) {
-    const href = urls.get(family);
-    if (!href) continue;
-    const link = adaptor.node('link', {rel: 'preload', href, as: 'font', type: 'font/woff', crossorigin: ''});
-    adaptor.append(head, link);
-    n++;
-  }
-  return n;
+// The glyph cache (<svg id="MJX-SVG-global-cache">, which MathJax appends to
+// <body>) moved to the start of <body>, before the first formula that uses it.
+function glyphsFirst(adaptor, doc) {
+  const body = adaptor.body(doc.document);
+  const cache = adaptor.elementById(body, SVG.FONTCACHEID);
+  if (!cache) return false;
+  adaptor.remove(cache);
+  const first = adaptor.firstChild(body);
+  if (first) adaptor.insert(cache, first); else adaptor.append(body, cache);
+  return true;
 }
 
-function typesetPage(adaptor, text, config, fontURL, file) {
+function typesetPage(adaptor, text, config, file) {
   const tex = new TeX({...(config.tex || {}), packages: PACKAGES});
-  const chtml = new CHTML({...(config.chtml || {}), fontURL});
-  const doc = mathjax.document(text, {...(config.options || {}), InputJax: tex, OutputJax: chtml});
+  const svg = new SVG({...(config.svg || {}), fontCache: 'global'});
+  const doc = mathjax.document(text, {...(config.options || {}), InputJax: tex, OutputJax: svg});
   doc.render();
   const math = Array.from(doc.math);
   const errors = [];
@@ -118,12 +114,13 @@ function typesetPage(adaptor, text, config, fontURL, file) {
     if (item.display && item.typesetRoot) adaptor.setAttribute(item.typesetRoot, 'tabindex', '0');
   }
   if (math.length === 0) {
-    adaptor.remove(doc.outputJax.chtmlStyles);
+    adaptor.remove(doc.outputJax.svgStyles);
+    const cache = adaptor.elementById(adaptor.body(doc.document), SVG.FONTCACHEID);
+    if (cache) adaptor.remove(cache);
+  } else {
+    glyphsFirst(adaptor, doc);
   }
   const images = sizeImages(adaptor, doc, file);
-  if (math.length > 0) {
-    preloadFonts(adaptor, doc, adaptor.outerHTML(adaptor.body(doc.document)));
-  }
   const out = adaptor.doctype(doc.document) + '\n' + adaptor.outerHTML(adaptor.root(doc.document)) + '\n';
   return {out, formulas: math.length, images, errors};
 }
@@ -135,7 +132,7 @@ function main() {
   const results = [];
   for (const page of input.pages) {
     const text = fs.readFileSync(page.file, 'utf8');
-    const {out, formulas, images, errors} = typesetPage(adaptor, text, input.config || {}, page.fontURL, page.file);
+    const {out, formulas, images, errors} = typesetPage(adaptor, text, input.config || {}, page.file);
     if (formulas > 0 || images > 0) fs.writeFileSync(page.file, out);
     results.push({file: page.file, formulas, images, errors});
   }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,9 +82,19 @@ def test_notebooks_run_in_parallel_over_ipc_and_math_is_typeset(tmp_path):
     assert "tex-chtml.js" not in page and "window.MathJax" not in page
     assert page.count("<mjx-container") == 2 and "<mjx-assistive-mml" in page
     assert json.loads((book / "_build" / "math-html.json").read_text())["a.html"] == 2
-    # The fonts the formulas use are inlined, cut to their characters: no font request, nothing preloaded.
-    assert "url(data:font/woff2;base64," in page and 'as="font"' not in page
-    assert "inlined" in log and "subset fonts" in log, log[-2000:]
+    # SVG: the glyphs are paths, so a formula needs no font and is final at the first paint
+    # (benchmarks/first_frame.py): no MathJax @font-face, no font preloaded, no CommonHTML.
+    assert len(re.findall(r'<mjx-container [^>]*jax="SVG"', page)) == 2
+    assert "MJX-CHTML-styles" not in page and "@font-face" not in page
+    assert 'as="font"' not in page and "MathJax_" not in page
+    # The page's glyphs are defined once, at the start of <body>, before any formula uses them: Chromium
+    # paints before it has parsed the whole page, and a <use> of a path not yet parsed draws nothing.
+    body = page[page.index("<body") :]
+    cache = body.index('id="MJX-SVG-global-cache"')
+    assert cache < body.index("<mjx-container") and body[:cache].count("<") == 2  # <body ...><svg ... id=...
+    defined = set(re.findall(r'<path id="([^"]+)"', page))
+    used = set(re.findall(r'<use [^>]*xlink:href="#([^"]+)"', page))
+    assert used and used <= defined, used - defined
 
 
 def test_one_worker_builds_one_step_at_a_time_with_the_same_pages(tmp_path):
