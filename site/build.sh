@@ -47,7 +47,6 @@ fi
 # --- the book ------------------------------------------------------------------
 if [ -z "${LOSSBOOK_PDF_ONLY:-}" ]; then
   npm ci --no-audit --no-fund --loglevel=error
-  "$PY" site/vendor.py
   "$PY" site/vendor_pyodide.py   # Pyodide + wheels (sha256 = official lock), lossbook wheel
   rm -rf _build
   "$JB" build . -W -n --keep-going

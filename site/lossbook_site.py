@@ -2,14 +2,12 @@
 
 What it does, each for a reason given in issue #5:
 
-* math typeset at build time (``prerender.py``, ``prerender.cjs``):
-  pages load no MathJax; makes sure the MathJax fonts the typeset formulas use
-  are in ``site/_vendor`` before Sphinx checks ``html_extra_path`` (vendoring
-  them from ``node_modules`` if needed);
+* math typeset at build time as SVG (``prerender.py``, ``prerender.cjs``):
+  pages load no MathJax and no math font;
 * executes the notebooks Sphinx is about to read on every core, while it
   reads the other pages (``parallel_execution.py``), filling the
   jupyter-cache MyST-NB reads; the steps after the pages are written (math,
-  fonts, figures) also run on every core;
+  figures) also run on every core;
 * removes the duplicate inline ``const THEBE_JS_URL = ...`` script that
   sphinx-thebe adds twice (a ``SyntaxError`` on every page otherwise);
 * theme template overrides (``templates/``) and small fixes of the rendered
@@ -67,21 +65,6 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-
-
-# --- math typeset at build time, with self-hosted MathJax fonts -------------
-
-
-def _ensure_vendor(app: Sphinx, config) -> None:
-    if (HERE / "_vendor" / prerender.FONTS).is_dir():
-        return
-    sys.path.insert(0, str(HERE))
-    try:
-        import vendor  # site/vendor.py
-    finally:
-        sys.path.remove(str(HERE))
-    vendor.vendor()  # exits with "run `npm ci`" if node_modules is missing
-    logger.info("lossbook_site: vendored the MathJax fonts into site/_vendor")
 
 
 # --- theme: fewer bytes, no console error, accessible names -------------------
@@ -561,7 +544,6 @@ def _find_pybtex_plaintext_once() -> None:
 def setup(app: Sphinx):
     app.connect("builder-inited", _single_page_uses_the_html_handlers)
     app.setup_extension("sphinx.ext.autodoc")
-    app.connect("config-inited", _ensure_vendor, priority=100)
     app.connect("config-inited", _theme_setup, priority=100)
     app.connect("builder-inited", _add_filters)
     app.connect("html-page-context", _fix_page, priority=900)

@@ -7,13 +7,14 @@ longer load MathJax (1.2 MB) to typeset it in the reader's browser. Instead,
 once Sphinx has written the pages, ``prerender.cjs`` runs MathJax's own
 Node package (``mathjax-full``, pinned in ``package-lock.json``) over every
 page written in this build, with the same TeX options the browser would have
-used (Sphinx's ``mathjax3_config``), and writes the typeset CommonHTML back:
-the formulas arrive final, each with a hidden MathML copy for screen readers.
-The MathJax fonts a page uses are then cut to the characters its formulas
-draw and inlined in the page (``math_fonts.py``), so the math is final at the
-first paint, without a font request (the full fonts, vendored into the site
-by ``site/vendor.py``, remain for the families a page declares but does not
-use). In the same pass the article's images
+used (Sphinx's ``mathjax3_config``), and writes the typeset SVG back: the
+formulas arrive final, each with a hidden MathML copy for screen readers.
+SVG needs no web font (each glyph is a path, drawn in the text's colour; a
+page's paths are written once, in a hidden ``<svg>`` at the start of
+``<body>``), so the formulas are final in the first frame the browser paints
+(CommonHTML was not: Chromium decoded its fonts after the first paint, even
+inlined as ``data:`` URLs; ``benchmarks/first_frame.py`` measures it). One
+Node process per core shares the pages. In the same pass the article's images
 get their ``width``/``height`` and ``loading="lazy"``: figures below the fold
 load when the reader nears them, and nothing shifts when they arrive.
 
@@ -25,16 +26,13 @@ for the browser test, which compares it with what the page shows.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import posixpath
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import math_fonts  # site/math_fonts.py
 import parallel_execution  # site/parallel_execution.py: how many cores the build uses
 from docutils import nodes
 from sphinx.util import logging
@@ -44,8 +42,6 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NODE_SCRIPT = HERE / "prerender.cjs"
-#: Where the MathJax fonts are in the built site (html_extra_path: site/_vendor).
-FONTS = "mathjax/output/chtml/fonts/woff-v2"
 
 _PAGES = "_lossbook_math_pages"
 
@@ -127,12 +123,11 @@ def typeset(app, exception) -> None:
     if exception is not None or not pages or not _active(app):
         return
     outdir = Path(app.outdir)
-    fonts = outdir / FONTS
     jobs, names = [], {}
     for pagename in pages:
         file = Path(app.builder.get_outfilename(pagename))
         if file.exists():
-            jobs.append({"file": str(file), "fontURL": Path(os.path.relpath(fonts, file.parent)).as_posix()})
+            jobs.append({"file": str(file)})
             names[str(file)] = pagename
     results = _typeset_shards(app.config.mathjax3_config or {}, jobs)
     typeset_counts, images = {}, 0
@@ -145,17 +140,9 @@ def typeset(app, exception) -> None:
                 f"MathJax cannot typeset a formula: {error}", location=pagename, type="lossbook", subtype="math"
             )
     total = sum(typeset_counts.values())
-    cache = outdir.parent / ".lossbook_math_fonts"
-    typeset_files = [Path(file) for file, pagename in names.items() if typeset_counts.get(pagename)]
-    inlined = saved = 0
-    for count, bytes_ in parallel_execution.map_on_cores(
-        functools.partial(math_fonts.inline_page_fonts, cache=cache), typeset_files
-    ):
-        inlined, saved = inlined + count, saved + bytes_
     logger.info(
         f"lossbook_site: typeset {total} formulas and sized {images} images in "
-        f"{len(typeset_counts)} pages at build time; inlined {inlined} subset fonts "
-        f"(in place of {saved / 1e3:.0f} KB of font files)"
+        f"{len(typeset_counts)} pages at build time, as SVG (no web font)"
     )
     # What the source holds, per page, for tests/test_site.py (merged: a
     # rebuild writes only the pages that changed).
