@@ -6,11 +6,13 @@ nothing else until clicked. The rest of the front end (runner, worker,
 in-browser kernel, styles) is copied to ``_static`` from ``site/pyodide/``;
 Pyodide, its wheels, lossbook's wheel and CodeMirror are vendored by
 ``site/vendor_pyodide.py`` into ``site/_vendor`` (copied to the site root
-through ``html_extra_path``).
+through ``html_extra_path``). The button's bar is in the page from the start,
+right after the title (``RUN_BAR``), so the button's arrival moves nothing.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 FRONT_END = Path(__file__).resolve().parent / "pyodide"
@@ -26,7 +28,22 @@ def _add_static_path(app):
         vendor_pyodide.vendor()
 
 
+#: The button's bar, in the page as Sphinx writes it: the launcher fills it, so nothing below the title moves
+#: when the button appears (site/static/lossbook-site.css gives it its height).
+RUN_BAR = '<div class="lossbook-run-bar" data-lossbook-run-bar=""></div>'
+_FIRST_TITLE_END = re.compile(r"</h1>")
+
+
+def _reserve_the_run_bar(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: on a page with code cells, the launcher's bar right after the title."""
+    body = context.get("body") or ""
+    if 'class="cell_input' not in body or "data-lossbook-run-bar" in body:
+        return
+    context["body"] = _FIRST_TITLE_END.sub("</h1>\n" + RUN_BAR, body, count=1)
+
+
 def setup(app):
     app.connect("builder-inited", _add_static_path)
+    app.connect("html-page-context", _reserve_the_run_bar)
     app.add_js_file("lossbook-pyodide-launch.js", defer="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -98,6 +98,12 @@ def _theme_setup(app: Sphinx, config) -> None:
     # Without a default mode, pydata-sphinx-theme logs "Got invalid theme
     # mode" as a console error on a reader's first visit.
     config.html_context.setdefault("default_mode", "auto")
+    # Inlined in <head> by templates/layout.html (without its comments): the "auto" mode resolved
+    # before the first paint.
+    from markupsafe import Markup
+
+    script = re.sub(r"/\*.*?\*/\s*", "", (STATIC / "lossbook-theme-mode.js").read_text(), flags=re.S)
+    config.html_context["lossbook_theme_mode_js"] = Markup(script.strip())
 
 
 def _add_filters(app: Sphinx) -> None:

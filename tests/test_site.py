@@ -475,6 +475,23 @@ def test_page(page_path, site_url, browser, report):
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
 
 
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_colour_mode_is_resolved_before_the_theme_script(scheme, site_url, browser):
+    """The default "auto" mode has the reader's colours at the first paint (site/static/lossbook-theme-mode.js).
+
+    The theme's own scripts, which would resolve it later, are blocked: what is left is the head's inline code.
+    """
+    context = browser.new_context(color_scheme=scheme)
+    context.route("**/_static/scripts/*.js*", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(site_url + "chapters/02_entropy.html", wait_until="load")
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        assert page.evaluate("localStorage.getItem('theme')") is None  # the reader's own choice is not made for them
+    finally:
+        context.close()
+
+
 def _source_formulas() -> dict:
     return json.loads(MATH_SOURCE.read_text()) if MATH_SOURCE.exists() else {}
 

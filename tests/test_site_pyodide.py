@@ -235,6 +235,24 @@ def test_first_load_fetches_nothing_of_pyodide(site):
     page.close()
 
 
+def test_the_button_moves_nothing_below_the_title(site, browser):
+    """The bar is in the page as built, so the launcher's button is no layout shift (issue #15)."""
+    where = "() => { const p = document.querySelector('article section p'); return p.getBoundingClientRect().top; }"
+    tops = {}
+    for javascript in (False, True):
+        context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(site["url"] + "chapters/02_entropy.html", wait_until="load")
+        if javascript:
+            page.get_by_role("button", name="Run in your browser").wait_for()
+            assert page.locator(".lossbook-run-bar").count() == 1  # filled, not a second bar
+        else:
+            assert page.locator("[data-lossbook-run-bar]").count() == 1
+        tops[javascript] = page.evaluate(where)
+        context.close()
+    assert abs(tops[True] - tops[False]) < 1.0, tops  # without the reserved room: 36 px lower with JavaScript
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_in_the_browser(site, chapter):
     page, problems = _open_and_start(site, chapter)

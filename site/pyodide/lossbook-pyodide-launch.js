@@ -27,8 +27,14 @@
     const title = [...document.querySelectorAll("article h1, main h1")]
       .find((h) => !h.closest(".onlyprint") && h.getClientRects().length > 0);
     if (!cells.length || !title) return;
-    const bar = document.createElement("div");
-    bar.className = "lossbook-run-bar";
+    // The bar is in the page already (site/lossbook_pyodide.py reserves its room, so nothing moves
+    // when the button appears); made here only on a page built without it.
+    let bar = document.querySelector("[data-lossbook-run-bar]");
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.className = "lossbook-run-bar";
+      title.insertAdjacentElement("afterend", bar);
+    }
     const button = document.createElement("button");
     button.type = "button";
     button.className = "lossbook-run-start";
@@ -42,7 +48,6 @@
     button.textContent = "Run in your browser";
     button.title = "Run this chapter's code here, in Python compiled to WebAssembly (Pyodide): about 46 MB, loaded from this site when you click";
     bar.appendChild(button);
-    title.insertAdjacentElement("afterend", bar);
     button.addEventListener("click", async () => {
       button.disabled = true;
       button.textContent = "Loading…";
