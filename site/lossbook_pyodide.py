@@ -18,14 +18,23 @@ from pathlib import Path
 FRONT_END = Path(__file__).resolve().parent / "pyodide"
 
 
-def _add_static_path(app):
-    app.config.html_static_path.append(str(FRONT_END))
-    # A plain `jupyter-book build` after `npm ci` works too (site/build.sh
-    # runs the vendoring itself, every time, so lossbook's wheel is fresh).
+def _vendor(app, config) -> None:
+    """``config-inited``, before Sphinx checks ``html_extra_path``: ``site/_vendor`` is there.
+
+    Sphinx drops an ``html_extra_path`` entry that does not exist (with a
+    warning), so on a fresh clone the site would lack Pyodide, and the next
+    build's configuration would differ from this one's, rewriting every page.
+    A plain ``jupyter-book build`` after ``npm ci`` works too (site/build.sh
+    runs the vendoring itself, every time, so lossbook's wheel is fresh).
+    """
     import vendor_pyodide
 
     if not (vendor_pyodide.DEST / "manifest.json").exists():
         vendor_pyodide.vendor()
+
+
+def _add_static_path(app):
+    app.config.html_static_path.append(str(FRONT_END))
 
 
 #: The button's bar, in the page as Sphinx writes it: the launcher fills it, so nothing below the title moves
@@ -43,6 +52,7 @@ def _reserve_the_run_bar(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    app.connect("config-inited", _vendor, priority=100)  # Sphinx checks html_extra_path at 800
     app.connect("builder-inited", _add_static_path)
     app.connect("html-page-context", _reserve_the_run_bar)
     app.add_js_file("lossbook-pyodide-launch.js", defer="defer")

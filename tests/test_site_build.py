@@ -150,6 +150,29 @@ def test_pybtex_plaintext_is_found_without_reading_entry_points(monkeypatch):
         pybtex.plugin.find_plugin("pybtex.backends", "html")
 
 
+def test_pyodide_files_are_vendored_before_sphinx_checks_html_extra_path():
+    """Sphinx drops a missing html_extra_path entry at config-inited (priority 800): site/_vendor must exist
+    by then, or a fresh clone's site lacks Pyodide and its next build rewrites every page (19 s, not 6 s)."""
+    import lossbook_pyodide
+    from sphinx.builders.html import validate_html_extra_path
+
+    connected = []
+
+    class App:
+        def connect(self, event, handler, priority=500):
+            connected.append((event, handler, priority))
+
+        def add_js_file(self, *args, **kwargs):
+            pass
+
+    lossbook_pyodide.setup(App())
+    vendoring = [
+        p for event, handler, p in connected if event == "config-inited" and handler is lossbook_pyodide._vendor
+    ]
+    assert vendoring and vendoring[0] < 800, connected
+    assert validate_html_extra_path.__name__ == "validate_html_extra_path"
+
+
 def _square_and_pid(i):
     return i * i, os.getpid()
 
