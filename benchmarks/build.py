@@ -221,7 +221,7 @@ def notes(result):
             f"{before['full']['wall_s']:.0f} s ({before['full']['cpu_s']:.0f} s CPU) for "
             f"`{before['ref']}`: {ratio:.2f}× the time (target ≤ {TARGETS['full_ratio']:g}×: "
             f"{'met' if full['target_met'] else 'missed'}). Today the notebooks execute "
-            f"{cores} at a time while Sphinx reads the other pages, and the math, fonts and figures are "
+            f"{cores} at a time while Sphinx reads the other pages, and the math and the figures are "
             f"done {cores} at a time; the CPU time is about the same work."
         )
         if not full["target_met"]:

@@ -351,7 +351,7 @@ def _build(r):
                 if "one step at a time" in before["ref"]
                 else ""
             )
-            + "; today: two notebooks at a time while Sphinx reads the other pages, and the math, fonts and "
+            + "; today: two notebooks at a time while Sphinx reads the other pages, and the math and "
             "figures on both cores.",
             "",
         ]
