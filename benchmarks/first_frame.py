@@ -115,8 +115,11 @@ RECORD_BOXES = (
 )
 
 _SETTLE = """async () => {
-  await document.fonts.ready;
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const settled = (async () => {
+    await document.fonts.ready;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  })();
+  await Promise.race([settled, new Promise(r => setTimeout(r, 10000))]);  // never wait for ever
 }"""
 
 _FINAL = (
@@ -158,8 +161,12 @@ def record(context, url: str, *, throttle: dict | None = None, settle_ms: int = 
     cdp.send("Page.stopScreencast")
     page.wait_for_timeout(100)  # frames already in flight
     cdp.send("Tracing.end")
-    while not done:
+    waited = 0
+    while not done:  # a trace that never completes is a failed load, not a hung benchmark
+        if waited > 30_000:
+            raise TimeoutError(f"{url}: Chromium's trace did not complete within 30 s")
         page.wait_for_timeout(20)
+        waited += 20
     chunks = []
     while True:
         r = cdp.send("IO.read", {"handle": done["stream"], "size": 1 << 22})

@@ -137,6 +137,8 @@ def frames_once(browser, url: str, *, throttle: dict | None = None, attempts: in
         keep_on_site(context, url)
         try:
             result = first_frame.analyze(first_frame.record(context, url, throttle=throttle))
+        except TimeoutError as exc:  # counted as a load that does not count, like a missed first frame
+            result = {"valid": False, "why": str(exc)}
         finally:
             context.close()
         if result["valid"]:
