@@ -154,6 +154,7 @@ def test_pyodide_files_are_vendored_before_sphinx_checks_html_extra_path():
     """Sphinx drops a missing html_extra_path entry at config-inited (priority 800): site/_vendor must exist
     by then, or a fresh clone's site lacks Pyodide and its next build rewrites every page (19 s, not 6 s)."""
     import lossbook_pyodide
+
     connected = []
 
     class App:
