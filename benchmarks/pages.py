@@ -344,26 +344,29 @@ def _first_frame_notes(rows) -> list[str]:
         moved = [r for r in late if r["after"].get("math_moved_after_first_painted_px")]
         chapters = [r for r in moved if r["chapter"]]
         median = statistics.median(r["after"]["math_final_after_fcp_s"] for r in late) * 1e3
+        unpainted = {r["page"] for r in later}
+        repainted = [r for r in late if r["page"] not in unpainted]
         out.append(
-            f"Pixel for pixel, the formulas reach their final state after the first paint on {len(late)} of "
-            f"{len(judged)} pages (median {median:.0f} ms after FCP): the first frame is painted before the "
-            "theme's colours apply (the page's text, formulas included, is black until pydata-sphinx-theme's "
-            'script resolves `data-theme="auto"`)'
+            f"Pixel for pixel, every formula of the first viewport is final in the first painted frame on "
+            f"{len(judged) - len(late)} of {len(judged)} pages. On the other {len(late)} (median "
+            f"{median:.0f} ms after FCP), "
             + (
-                f", and on {len(moved)} pages the formulas move after they are first painted (up to "
-                f"{max(r['after']['math_moved_after_first_painted_px'] for r in moved):.0f} px"
-                + (
-                    f"; on the chapters by up to "
-                    f"{max(r['after']['math_moved_after_first_painted_px'] for r in chapters):.0f} px, when a "
-                    'deferred script inserts the "Run in your browser" button above the text'
-                    if chapters
-                    else ""
-                )
-                + ")"
-                if moved
-                else ""
+                "the pixels become final when Chromium paints the formulas its first frame had not painted yet "
+                "(these are exactly the pages whose first frame did not paint every formula), and each formula "
+                "showed its final glyphs in the frame that first painted it"
+                if not repainted
+                else f"{len(late) - len(repainted)} are pages whose first frame did not paint every formula yet, "
+                f"and on {len(repainted)} ({', '.join(r['page'] for r in repainted)}) formulas painted in the "
+                "first frame changed pixels later"
             )
-            + ". Neither is the math's rendering."
+            + (
+                f"; on {len(moved)} pages formulas moved after they were first painted (up to "
+                f"{max(r['after']['math_moved_after_first_painted_px'] for r in moved):.0f} px"
+                + (f", {len(chapters)} of them chapters" if chapters else "")
+                + ")."
+                if moved
+                else "; no formula moved after it was first painted."
+            )
         )
     return out
 
