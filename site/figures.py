@@ -69,12 +69,12 @@ def quantize_figures(app, exception) -> None:
         if (cache / f"{digest}.out").exists():  # already a result of this step
             continue
         new.append((png, data, digest))
-    fresh = [data for _, data, digest in new if not (cache / f"{digest}.png").exists()]
-    quantized = dict(zip(fresh, parallel_execution.map_on_cores(quantize, fresh)))
+    fresh = {digest: data for _, data, digest in new if not (cache / f"{digest}.png").exists()}
+    quantized = dict(zip(fresh, parallel_execution.map_on_cores(quantize, fresh.values())))
     for png, data, digest in new:
         cached = cache / f"{digest}.png"
-        if data in quantized:
-            small = quantized[data]
+        if digest in quantized:
+            small = quantized[digest]
             cached.write_bytes(small)
             (cache / f"{hashlib.sha256(small).hexdigest()}.out").touch()
             done += 1
